@@ -1,0 +1,28 @@
+/** The JSON shape of GET /events/:id: times as ISO-8601 strings, no event body, no secrets. */
+import type { EventView } from '../store/store.js';
+
+export function toEventResponse(event: EventView) {
+  return {
+    id: event.id,
+    type: event.type,
+    receivedAt: new Date(event.receivedAt).toISOString(),
+    deliveries: event.deliveries.map((delivery) => ({
+      id: delivery.id,
+      connector: delivery.connector,
+      route: delivery.route,
+      state: delivery.state,
+      attempts: delivery.attempts,
+      lastStatus: delivery.lastStatus,
+      lastError: delivery.lastError,
+      // Only a retry has a meaningful due time; for pending and inflight it is a lease.
+      nextAttemptAt: delivery.state === 'retrying' && delivery.nextAttemptAt !== null ? new Date(delivery.nextAttemptAt).toISOString() : null,
+      history: delivery.history.map((attempt) => ({
+        attempt: attempt.attempt,
+        startedAt: new Date(attempt.startedAt).toISOString(),
+        durationMs: attempt.durationMs,
+        status: attempt.status,
+        error: attempt.error,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The HTTP API (fastify): ingest, event lookup, health. It answers 202 for POST /events only after
+ * the events and their deliveries are committed to disk.
+ */
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine.js';
+import { errorBody, HmsError, httpStatusOf } from '../errors.js';
+import type { SyncEvent } from '../model.js';
+import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
+import { toEventResponse } from './event-response.js';
+
+/** Default largest accepted request body. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  readonly engine: Engine;
+  readonly logger: Logger;
+  readonly bodyLimitBytes?: number;
+}
+
+export function buildServer(options: ServerOptions) {
+  const { engine } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Keep-alive sockets must not hold a shutdown open.
+    forceCloseConnections: 'idle',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonEvents(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseNdjsonEvents(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const known = error instanceof HmsError ? error : fromFastifyError(error);
+    if (!known) request.log.error({ err: error, url: request.url }, 'request failed');
+    const status = known ? httpStatusOf(known) : 500;
+    void reply.status(status).send(errorBody(known ?? error));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody(new HmsError('NOT_FOUND', `no route ${request.method} ${request.url}`)));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.post('/events', async (request, reply) => {
+    if (!Array.isArray(request.body)) {
+      throw new HmsError('INGEST_EMPTY', 'the request holds no events; send a JSON object, a JSON array or NDJSON');
+    }
+    const results = await engine.ingest(request.body as SyncEvent[]);
+    return reply.status(202).send({
+      accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
+    const event = await engine.getEvent(request.params.id);
+    if (!event) throw new HmsError('NOT_FOUND', `no event with id "${request.params.id}"`);
+    return toEventResponse(event);
+  });
+
+  return app;
+}
+
+/** Maps fastify's own errors (body limit, content type, empty body) onto our catalogue. */
+function fromFastifyError(error: unknown): HmsError | undefined {
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HmsError('INGEST_TOO_LARGE', 'request body is over the body limit; send smaller batches or raise --body-limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HmsError('INGEST_UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json or application/x-ndjson');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HmsError('INGEST_EMPTY', 'the request body is empty; send at least one event');
+    default:
+      if (statusCode === 413) return new HmsError('INGEST_TOO_LARGE', message ?? 'request body too large');
+      if (statusCode === 415) return new HmsError('INGEST_UNSUPPORTED_MEDIA_TYPE', message ?? 'unsupported media type');
+      if (statusCode === 400) return new HmsError('INGEST_INVALID_JSON', message ?? 'bad request');
+      return undefined;
+  }
+}

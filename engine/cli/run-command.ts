@@ -1,0 +1,42 @@
+/**
+ * `hms-sync run`: the engine plus its HTTP API until SIGTERM or SIGINT. Shutdown order: stop
+ * accepting requests, let deliveries in flight finish (bounded), close the store, exit 0.
+ */
+import { once } from 'node:events';
+import { buildServer } from '../api/server.js';
+import { createEngine } from '../engine.js';
+import { createLogger } from '../logger.js';
+import { parseRunOptions, RUN_USAGE } from './run-options.js';
+
+export async function runCommand(args: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+  const options = parseRunOptions(args, env);
+  if (options.help) {
+    process.stdout.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  const logger = createLogger({ level: options.logLevel });
+  const engine = await createEngine({
+    connectorsDir: options.connectors,
+    dataDir: options.data,
+    env,
+    logger,
+    sweepSchedule: options.sweep,
+  });
+  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes });
+  try {
+    const address = await server.listen({ port: options.port, host: options.host });
+    logger.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+
+  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  logger.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
+  process.once('SIGTERM', () => process.exit(1));
+  process.once('SIGINT', () => process.exit(1));
+  await server.close();
+  await engine.close();
+  logger.flush();
+  return 0;
+}

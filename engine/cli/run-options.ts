@@ -1,0 +1,69 @@
+/** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables, then defaults. */
+import { parseArgs } from 'node:util';
+import { HmsError } from '../errors.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../api/server.js';
+import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
+
+export interface RunOptions {
+  readonly connectors: string;
+  readonly data: string;
+  readonly port: number;
+  readonly host: string;
+  readonly sweep: string;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  readonly help: boolean;
+}
+
+export const RUN_USAGE = `usage: hms-sync run [options]
+
+  --connectors DIR    connector files (env HMS_SYNC_CONNECTORS, default ./connectors.d)
+  --data DIR          SQLite data directory (env HMS_SYNC_DATA, default ./data)
+  --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
+  --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
+  --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
+  --body-limit BYTES  largest POST /events body (env HMS_SYNC_BODY_LIMIT, default ${DEFAULT_BODY_LIMIT_BYTES})
+  --log-level LEVEL   trace, debug, info, warn, error (env HMS_SYNC_LOG_LEVEL, default info)`;
+
+export function parseRunOptions(args: readonly string[], env: Record<string, string | undefined>): RunOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        connectors: { type: 'string' },
+        data: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        sweep: { type: 'string' },
+        'body-limit': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new HmsError('USAGE', `${(error as Error).message}\n${RUN_USAGE}`);
+  }
+  const sweep = values.sweep ?? env.HMS_SYNC_SWEEP ?? DEFAULT_SWEEP_SCHEDULE;
+  validateSweepSchedule(sweep);
+  return {
+    connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? 'connectors.d',
+    data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
+    port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
+    host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
+    sweep,
+    bodyLimitBytes: integer('--body-limit', values['body-limit'] ?? env.HMS_SYNC_BODY_LIMIT ?? String(DEFAULT_BODY_LIMIT_BYTES), 1, 2 ** 31),
+    logLevel: values['log-level'] ?? env.HMS_SYNC_LOG_LEVEL ?? 'info',
+    help: values.help ?? false,
+  };
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new HmsError('USAGE', `${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}

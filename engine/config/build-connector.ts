@@ -1,0 +1,126 @@
+/**
+ * The last step for one file: a schema-valid ConnectorFile plus its compiled expressions become a
+ * frozen CompiledConnector, after the checks the schema cannot express (URL shape, duration
+ * ranges, unique route names).
+ */
+import type { CompiledConnector, CompiledRoute } from './compiled.js';
+import type { RouteExpressions } from './compile-expressions.js';
+import type { ConnectorFile } from './connector-file.generated.js';
+import { at } from './data-path.js';
+import { deepFreeze } from './deep-freeze.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_METHOD, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
+import { parseDuration } from './duration.js';
+import type { LocatedProblem } from './located-problem.js';
+import { compileTypeMatcher } from './type-pattern.js';
+import type { DataPath, YamlLocator } from './yaml-locator.js';
+
+export interface BuildInput {
+  readonly file: string;
+  readonly revision: string;
+  readonly value: ConnectorFile;
+  readonly expressions: readonly RouteExpressions[];
+  /** Values interpolated from the environment; header values are added here. */
+  readonly envSecrets: readonly string[];
+  readonly locator: YamlLocator;
+}
+
+export type BuildResult =
+  | { readonly connector: CompiledConnector; readonly problems: readonly [] }
+  | { readonly connector?: undefined; readonly problems: readonly LocatedProblem[] };
+
+export function buildConnector(input: BuildInput): BuildResult {
+  const { value, locator } = input;
+  const problems: LocatedProblem[] = [];
+  const problem = (path: DataPath, message: string, code: LocatedProblem['code'] = 'CONFIG_SCHEMA', key = false): void => {
+    problems.push({ path, position: key ? locator.key(path) : locator.value(path), code, message: at(path, message) });
+  };
+  const duration = (path: DataPath, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      problem(path, (error as Error).message);
+      return fallback;
+    }
+  };
+
+  const shownUrl = input.envSecrets.some((secret) => value.target.url.includes(secret)) ? 'the URL (from the environment, not shown)' : `"${value.target.url}"`;
+  const url = checkUrl(value.target.url, shownUrl, (message) => problem(['target', 'url'], message));
+  const timeoutMs = duration(['target', 'timeout'], value.target.timeout, DEFAULT_TIMEOUT_MS);
+  if (timeoutMs < 1 || timeoutMs > MAX_TARGET_TIMEOUT_MS) {
+    problem(['target', 'timeout'], `must be between 1ms and ${MAX_TARGET_TIMEOUT_MS}ms (about 24 days)`);
+  }
+  const scheduleMs = value.retry?.schedule === undefined
+    ? DEFAULT_RETRY_SCHEDULE_MS
+    : value.retry.schedule.map((text, i) => duration(['retry', 'schedule', i], text, 0));
+
+  const keys = new Map<string, number>();
+  const routes: CompiledRoute[] = value.routes.map((route, index) => {
+    const key = route.name ?? String(index);
+    const taken = keys.get(key);
+    if (taken === undefined) keys.set(key, index);
+    else {
+      const message = `route name "${key}" is already used by routes[${taken}]; route names must be unique within a connector`;
+      problem(['routes', index, 'name'], message, 'CONFIG_DUPLICATE_NAME');
+    }
+    const on = typeof route.on === 'string' ? [route.on] : [...route.on];
+    const expressions = input.expressions[index] ?? {};
+    return {
+      key,
+      index,
+      on,
+      matchesType: compileTypeMatcher(on),
+      ...(expressions.when && { when: expressions.when }),
+      method: route.method ?? DEFAULT_METHOD,
+      path: expressions.path ?? [],
+      ...(expressions.map && { map: expressions.map }),
+    };
+  });
+
+  if (problems.length > 0 || url === undefined) return { problems };
+  const headers = { ...(value.target.headers ?? {}) };
+  const connector: CompiledConnector = {
+    name: value.name,
+    file: input.file,
+    revision: input.revision,
+    ...(value.description !== undefined && { description: value.description }),
+    target: { url, headers, timeoutMs },
+    routes,
+    retry: { scheduleMs: [...scheduleMs] },
+    concurrency: value.concurrency ?? DEFAULT_CONCURRENCY,
+    secrets: secretsOf(input.envSecrets, Object.values(headers)),
+    source: value,
+  };
+  return { connector: deepFreeze(connector), problems: [] };
+}
+
+/** The base URL without trailing slashes, or undefined after reporting why it is unusable. */
+/** `shown` is how messages may quote the URL: env values are secrets and stay out of Problems. */
+function checkUrl(text: string, shown: string, report: (message: string) => void): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    report(`${shown} is not a valid URL; write it like http://host:port or https://host/base`);
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    report(`${shown} must use http or https`);
+    return undefined;
+  }
+  if (text.includes('?') || text.includes('#')) {
+    report('must not have a query string or fragment; put query parameters in each route\'s path');
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    report('must not contain credentials (URLs end up in logs); send them in target.headers, e.g. Authorization: Basic ${env:TOKEN}');
+    return undefined;
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Distinct, long enough to redact safely (see MIN_SECRET_LENGTH), longest first so a redactor replacing in order never leaves part of a longer secret. */
+function secretsOf(...lists: readonly (readonly string[])[]): string[] {
+  const all = new Set(lists.flat().filter((secret) => secret.length >= MIN_SECRET_LENGTH));
+  return [...all].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
+}

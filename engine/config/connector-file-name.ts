@@ -1,0 +1,10 @@
+/**
+ * Which directory entries are connector files: `*.yaml` and `*.yml`, except dotfiles and
+ * `*.test.yaml` / `*.test.yml` (connector tests, a later feature). Directories, `samples/`
+ * among them, are never entered.
+ */
+export function isConnectorFileName(name: string): boolean {
+  if (name.startsWith('.')) return false;
+  if (!/\.ya?ml$/.test(name)) return false;
+  return !/\.test\.ya?ml$/.test(name);
+}

@@ -1,0 +1,23 @@
+/**
+ * Defaults of the connector format (v1). docs/connectors.md and the schema descriptions state the
+ * same values; change all three together.
+ */
+import type { HttpMethod } from './compiled.js';
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_METHOD: HttpMethod = 'POST';
+export const DEFAULT_CONCURRENCY = 16;
+
+/** Delays between attempts: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h, 12h, 24h. */
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = Object.freeze([
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+]);
+
+/** Node timers fire at once for delays above 2^31-1 ms (about 24.8 days), so a timeout may not exceed it. */
+export const MAX_TARGET_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * Shorter env values and header values are not listed as secrets: redacting every "on", "1" or
+ * "dev" in logs would garble them while protecting nothing (no real credential is that short).
+ */
+export const MIN_SECRET_LENGTH = 4;

@@ -1,0 +1,94 @@
+/**
+ * One connector file's bytes → a CompiledConnector or its Problems, with no I/O:
+ *   parse YAML → interpolate ${env:...} → validate against the schema and compile JSONata
+ *   (both always run, so their problems come together) → when the schema passed, build the
+ *   frozen connector (which adds its own checks) → the connector only when no step found a problem.
+ * A YAML syntax error stops after parsing: a half-parsed document would only add noise.
+ */
+import { createHash } from 'node:crypto';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { CompiledConnector, Problem } from './compiled.js';
+import { buildConnector } from './build-connector.js';
+import { compileExpressions } from './compile-expressions.js';
+import type { ConnectorValidator } from './connector-validator.js';
+import { formatDataPath } from './data-path.js';
+import { interpolateEnv } from './interpolate-env.js';
+import { toProblem, type LocatedProblem } from './located-problem.js';
+import { schemaProblems } from './schema-problems.js';
+import { createYamlLocator, type Position } from './yaml-locator.js';
+import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
+
+/** Most alias expansions a file may make; more means an alias bomb, not a connector. */
+const MAX_ALIAS_COUNT = 100;
+
+export interface SourceLoad {
+  /** The connector's `name` and where it is written, when it is a string; set even when the file has problems, so duplicates across files are still found. */
+  readonly name?: { readonly value: string; readonly position: Position };
+  readonly connector?: CompiledConnector;
+  /** Sorted by line and column. */
+  readonly problems: readonly Problem[];
+}
+
+export interface SourceInput {
+  /** Path as the caller gave it; copied into Problems and CompiledConnector.file. */
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly validate: ConnectorValidator;
+}
+
+export function loadConnectorSource(input: SourceInput): SourceLoad {
+  const { file } = input;
+  const source = new TextDecoder('utf-8').decode(input.bytes);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const locator = createYamlLocator(doc, source, lineCounter);
+
+  if (doc.errors.length > 0) return done(yamlSyntaxProblems(file, doc, locator));
+  if (doc.contents === null) {
+    const message = 'the file is empty; a connector needs at least name, target.url and routes (see docs/connectors.md)';
+    return done([{ file, line: 0, column: 0, code: 'CONFIG_SCHEMA', message }]);
+  }
+  if (!isMap(doc.contents)) {
+    const kind = isSeq(doc.contents) ? 'a list' : 'a single value';
+    const message = `the file must be a mapping with name, target and routes, not ${kind}`;
+    return done([toProblem(file, { position: locator.value([]), code: 'CONFIG_SCHEMA', message })]);
+  }
+
+  const interpolation = interpolateEnv(doc, input.env, locator);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // toJS throws only when aliases expand past MAX_ALIAS_COUNT (a "billion laughs" document).
+    return done([{ file, line: 0, column: 0, code: 'CONFIG_YAML_SYNTAX', message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+  const name = nameOf(value, locator);
+  const envPaths = new Set(interpolation.problems.map((p) => formatDataPath(p.path)));
+  const validation = input.validate(value);
+  const expressions = compileExpressions(value, locator);
+  const found: LocatedProblem[] = [...interpolation.problems, ...expressions.problems];
+  if (!validation.ok) {
+    for (const problem of schemaProblems(validation.errors, value, locator, interpolation.secrets)) {
+      // An unresolved ${env:...} makes its value fail the schema too; report the cause only.
+      if (!envPaths.has(formatDataPath(problem.path))) found.push({ ...problem, code: 'CONFIG_SCHEMA' });
+    }
+  }
+  if (!validation.ok) return done(found.map((p) => toProblem(file, p)), name);
+
+  const revision = createHash('sha256').update(input.bytes).digest('hex');
+  const built = buildConnector({ file, revision, value: validation.value, expressions: expressions.routes, envSecrets: interpolation.secrets, locator });
+  found.push(...built.problems);
+  if (found.length > 0 || built.connector === undefined) return done(found.map((p) => toProblem(file, p)), name);
+  return { ...(name && { name }), connector: built.connector, problems: [] };
+}
+
+function done(problems: Problem[], name?: SourceLoad['name']): SourceLoad {
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ...(name && { name }), problems };
+}
+
+function nameOf(value: unknown, locator: ReturnType<typeof createYamlLocator>): SourceLoad['name'] {
+  const name = (value as { name?: unknown }).name;
+  return typeof name === 'string' ? { value: name, position: locator.key(['name']) } : undefined;
+}

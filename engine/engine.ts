@@ -1,0 +1,141 @@
+/**
+ * Wires the stages together. An event flows:
+ *   emit / POST /events  ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
+ *   ->  dispatch (render with JSONata, send with undici, record the attempt)
+ *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
+ * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { CompiledConnector } from './config/compiled.js';
+import { formatProblem } from './config/format-problem.js';
+import { loadConnectors } from './config/load-connectors.js';
+import { createRegistry, type Registry } from './config/registry.js';
+import { createDispatcher } from './dispatch/dispatcher.js';
+import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
+import { createIngest } from './bus/ingest.js';
+import { validateEvent } from './bus/validate-event.js';
+import { HmsError } from './errors.js';
+import { createLogger } from './logger.js';
+import type { SyncEvent } from './model.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { AcceptResult, EventView, Store } from './store/store.js';
+import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
+import { packageVersion } from './version.js';
+
+/** How long a claimed delivery stays ours before another claimer may take it. */
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Most deliveries the dispatcher holds in memory; the rest wait, due, in the store. */
+export const DEFAULT_MAX_HELD = 20_000;
+/** How long close() waits for requests in flight. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+export interface EngineOptions {
+  /** Load connectors from this directory (default ./connectors.d) unless `connectors` is given. */
+  readonly connectorsDir?: string;
+  readonly connectors?: readonly CompiledConnector[];
+  /** SQLite data directory (default ./data) unless `store` is given. */
+  readonly dataDir?: string;
+  readonly store?: Store;
+  /** Variables for ${env:...}; default process.env. */
+  readonly env?: Record<string, string | undefined>;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly http?: HttpClient;
+  readonly random?: () => number;
+  /** Cron expression with seconds; null runs no automatic sweep (call `sweep()`). */
+  readonly sweepSchedule?: string | null;
+  readonly leaseMs?: number;
+  readonly maxHeld?: number;
+  readonly drainTimeoutMs?: number;
+}
+
+export interface Engine {
+  /** Resolves with the event's id once it and its deliveries are durable. */
+  emit(event: SyncEvent): Promise<string>;
+  /** Accepts a batch atomically; resolves once it is durable. */
+  ingest(events: readonly SyncEvent[]): Promise<AcceptResult[]>;
+  getEvent(id: string): Promise<EventView | undefined>;
+  /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
+  sweep(): Promise<number>;
+  readonly registry: Registry;
+  readonly store: Store;
+  /** Stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const connectors = options.connectors ?? (await loadOrThrow(options.connectorsDir ?? 'connectors.d', options.env ?? process.env));
+  const registry = createRegistry(connectors);
+  const store = options.store ?? (await openSqliteStore({ dataDir: options.dataDir ?? 'data', clock }));
+  const http = options.http ?? createHttpClient({ clock });
+
+  const dispatcher = createDispatcher({
+    store,
+    registry,
+    http,
+    clock,
+    logger,
+    random: options.random ?? Math.random,
+    userAgent: `hms-sync/${packageVersion()}`,
+    leaseMs,
+    maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
+    onRoom: () => refill(),
+  });
+  const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
+  // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
+  const refill = () => {
+    if (dispatcher.room() > 0) sweep.kick();
+  };
+  const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
+
+  const moved = await store.reconcileConnectors(registry.names(), clock.now());
+  logger.info({ connectors: [...registry.names()], ...moved }, 'engine started');
+  await sweep.runOnce();
+  if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+
+  let closing: Promise<void> | undefined;
+  const ensureOpen = () => {
+    if (closing) throw new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
+  };
+
+  return {
+    registry,
+    store,
+    async emit(event) {
+      ensureOpen();
+      // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
+      const normalized = JSON.parse(JSON.stringify(validateEvent(event, 0))) as SyncEvent;
+      const [result] = await ingestBatch([normalized]);
+      return result!.id;
+    },
+    async ingest(events) {
+      ensureOpen();
+      return ingestBatch(events.map(validateEvent));
+    },
+    getEvent: (id) => store.getEvent(id),
+    sweep: () => sweep.runOnce(),
+    close() {
+      closing ??= (async () => {
+        await sweep.close();
+        await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+        if (!options.http) await http.close();
+        if (!options.store) await store.close();
+        logger.info('engine stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A load with problems at start is fatal: the error lists every problem as file:line:col message. */
+async function loadOrThrow(dir: string, env: Record<string, string | undefined>): Promise<readonly CompiledConnector[]> {
+  const { connectors, problems } = await loadConnectors(dir, { env });
+  if (problems.length > 0) {
+    throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${problems.map(formatProblem).join('\n')}`);
+  }
+  return connectors;
+}

@@ -1,0 +1,57 @@
+/**
+ * One error type with a stable `code`, one catalogue of codes, and the one place that maps codes to
+ * HTTP statuses. Every code is documented in docs/errors.md (a test checks it).
+ */
+
+export const ERROR_CODES = {
+  // Connector files (reported as Problems by load and validate)
+  CONFIG_YAML_SYNTAX: { http: 500, summary: 'The connector file is not valid YAML.' },
+  CONFIG_SCHEMA: { http: 500, summary: 'The connector does not match schemas/connector.schema.json.' },
+  CONFIG_ENV_MISSING: { http: 500, summary: '${env:NAME} names a variable that is not set and has no default.' },
+  CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata.' },
+  CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
+  CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read.' },
+  CONFIG_INVALID: { http: 500, summary: 'The connectors could not be loaded; each problem is listed.' },
+  // Ingest
+  INGEST_INVALID_JSON: { http: 400, summary: 'The request body is not valid JSON (or a line of NDJSON is not).' },
+  INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, or its id is not a string or number.' },
+  INGEST_EMPTY: { http: 400, summary: 'The request holds no events.' },
+  INGEST_TOO_LARGE: { http: 413, summary: 'The request body is over the body limit.' },
+  INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson.' },
+  NOT_FOUND: { http: 404, summary: 'No such resource.' },
+  // Delivery (stored as a delivery's lastError prefix; never an HTTP answer of ours)
+  MAPPING_FAILED: { http: 500, summary: 'A when, map or path expression failed for this event.' },
+  TARGET_REJECTED: { http: 500, summary: 'The target answered with a status that is not retried.' },
+  TARGET_UNAVAILABLE: { http: 500, summary: 'The target could not be reached, timed out, or answered with a retryable status.' },
+  RETRIES_EXHAUSTED: { http: 500, summary: 'The retry schedule ran out; the delivery is dead with its last error.' },
+  // Engine
+  STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
+  STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
+  ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
+  USAGE: { http: 400, summary: 'The command line is not valid.' },
+  INTERNAL: { http: 500, summary: 'An unexpected error; the details are in the log.' },
+} as const satisfies Record<string, { http: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class HmsError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HmsError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function httpStatusOf(error: unknown): number {
+  return error instanceof HmsError ? ERROR_CODES[error.code].http : 500;
+}
+
+/** The body an HTTP client sees. Unknown errors become a generic 500; details go to the log only. */
+export function errorBody(error: unknown): { error: { code: ErrorCode; message: string } } {
+  if (error instanceof HmsError) return { error: { code: error.code, message: error.message } };
+  return { error: { code: 'INTERNAL', message: 'internal error; see the engine log' } };
+}

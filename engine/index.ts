@@ -1,0 +1,11 @@
+/** The public API of the hms-sync package. */
+export { createEngine, type Engine, type EngineOptions } from './engine.js';
+export { buildServer, type ServerOptions } from './api/server.js';
+export { loadConnectors, loadConnectorFiles } from './config/load-connectors.js';
+export { formatProblem } from './config/format-problem.js';
+export { createLogger } from './logger.js';
+export { HmsError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { manualClock, systemClock, type Clock } from './clock.js';
+export type { SyncEvent, DeliveryState } from './model.js';
+export type { CompiledConnector, Problem } from './config/compiled.js';
+export type { Store, EventView } from './store/store.js';

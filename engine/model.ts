@@ -1,0 +1,27 @@
+/**
+ * Glossary (shared by every stage of the data flow):
+ * - event: a JSON object with a string `type`, accepted once by id and stored before it is acknowledged.
+ * - route: one entry of a connector's `routes`; an event that matches it becomes one delivery.
+ * - delivery: one event going to one connector route; it owns its state and attempt history.
+ * - attempt: one HTTP request made for a delivery, recorded with its time, duration and outcome.
+ *
+ * Delivery states:
+ *   pending   accepted, waiting for a dispatch slot (fresh deliveries start here)
+ *   inflight  claimed by a dispatcher; `nextAttemptAt` is then the lease expiry
+ *   retrying  the last attempt failed in a retryable way; due again at `nextAttemptAt`
+ *   parked    its connector is not configured; resumes when a connector of that name exists
+ *   delivered the target answered 2xx (terminal)
+ *   dead      failed for good (non-retryable answer, mapping error, schedule exhausted); kept with its reason
+ */
+
+export type EventId = string;
+
+/** An event as emitted: `type` plus any other fields. `id` is assigned when missing. */
+export interface SyncEvent {
+  readonly type: string;
+  readonly id?: string | number;
+  readonly [field: string]: unknown;
+}
+
+export const DELIVERY_STATES = ['pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];

@@ -1,0 +1,73 @@
+/**
+ * The SQLite schema, as numbered forward-only migrations. Contract:
+ * - Versions are 1, 2, 3, ... in order; a test checks it.
+ * - A released migration is never edited or removed; a schema change is a new entry at the end.
+ * - Each runs inside the one transaction that opens the store (see open-database.ts), and is
+ *   recorded in `schema_migrations`; a database recorded at a version above the last one here
+ *   was written by newer code and is refused.
+ * SQL lives in TypeScript strings so that `tsc` ships it with the build.
+ *
+ * Timestamps are epoch milliseconds (INTEGER). `seq` columns are INTEGER PRIMARY KEY (the rowid),
+ * so event and delivery bodies are appended in arrival order and "order of creation" survives VACUUM.
+ */
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, deliveries, attempts',
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL REFERENCES events (id),
+        connector TEXT NOT NULL,
+        route TEXT NOT NULL,
+        state TEXT NOT NULL
+          CHECK (state IN ('pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_status INTEGER,
+        last_error TEXT,
+        next_attempt_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Claiming due work. The WHERE must stay textually identical to the one in sql.ts
+      -- (claimDue, parkUnconfigured), or SQLite will not use this partial index.
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
+        WHERE state IN ('pending', 'inflight', 'retrying');
+
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+
+      -- Resuming parked work when its connector returns; parked deliveries are few.
+      CREATE INDEX deliveries_parked ON deliveries (connector) WHERE state = 'parked';
+
+      CREATE TABLE attempts (
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status INTEGER,
+        error TEXT,
+        PRIMARY KEY (delivery_id, attempt)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,74 @@
+/**
+ * Opening a data directory's database: connection settings, the exclusive lock, migrations and
+ * crash recovery, in that order. Migrations and recovery share one EXCLUSIVE transaction, so a
+ * half-migrated database is never left behind and the lock is held from the moment open succeeds.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { HmsError } from '../../errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { PRAGMAS, SQL } from './sql.js';
+
+export const DB_FILE_NAME = 'hms-sync.db';
+
+/**
+ * Opens `<dataDir>/hms-sync.db` (the directory must exist), creating it when missing.
+ * Throws HmsError STORE_LOCKED when another connection (this process or another) owns it, and
+ * refuses a database whose schema is newer than this code. The caller owns the returned handle.
+ */
+export function openDatabase(dataDir: string, now: number): Database.Database {
+  const db = new Database(join(dataDir, DB_FILE_NAME));
+  try {
+    for (const pragma of PRAGMAS) db.pragma(pragma);
+    const journalMode = db.pragma('journal_mode', { simple: true });
+    if (journalMode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(journalMode)})`);
+    migrateAndRecover(db, dataDir, now);
+    return db;
+  } catch (error) {
+    db.close();
+    if (isBusy(error)) {
+      throw new HmsError(
+        'STORE_LOCKED',
+        `data directory ${dataDir} is in use by another hms-sync process; stop it or use another --data directory`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function migrateAndRecover(db: Database.Database, dataDir: string, now: number): void {
+  db.prepare(SQL.beginExclusive).run();
+  try {
+    db.prepare(SQL.createMigrationsTable).run();
+    const current = db.prepare<[], number>(SQL.selectSchemaVersion).pluck().get() ?? 0;
+    if (current > LATEST_SCHEMA_VERSION) {
+      throw new HmsError(
+        'STORE_SCHEMA_TOO_NEW',
+        `data directory ${dataDir} holds a database at schema version ${current}, newer than this ` +
+          `hms-sync knows (${LATEST_SCHEMA_VERSION}); run the newer hms-sync that wrote it, or use another --data directory`,
+      );
+    }
+    const record = db.prepare<[version: number, name: string, appliedAt: number]>(SQL.insertMigration);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, now);
+    }
+    // Crash recovery. Holding the exclusive lock proves that any previous owner of this database
+    // is gone, so every lease it held has expired: `inflight` deliveries were being sent, and
+    // `pending` ones with a future nextAttemptAt had been handed straight to its dispatcher. Both
+    // become due now and the sweep reclaims them (a request may have reached the target before the
+    // crash: delivery is at-least-once). `retrying` deliveries keep their backoff.
+    db.prepare<[{ now: number }]>(SQL.expireLeases).run({ now });
+    db.prepare(SQL.commit).run();
+  } catch (error) {
+    if (db.inTransaction) db.prepare(SQL.rollback).run();
+    throw error;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}

@@ -1,0 +1,198 @@
+/**
+ * Every SQL statement of the SQLite backend (except the schema, which is in migrations.ts).
+ * Statements are prepared once, when the store opens; positional parameters are named by the
+ * labels of each statement's tuple type.
+ *
+ * The state lists in `selectDue` and `parkUnconfigured` must stay textually identical to the
+ * WHERE of the `deliveries_due` partial index, or SQLite will not use it (a test checks the plan).
+ */
+import type Database from 'better-sqlite3';
+import type { DeliveryState } from '../../model.js';
+
+type Db = Database.Database;
+
+/** The part of a prepared better-sqlite3 statement this backend uses, typed by parameters and row. */
+export interface Stmt<Params extends unknown[], Row = unknown> {
+  run(...params: Params): Database.RunResult;
+  get(...params: Params): Row | undefined;
+  all(...params: Params): Row[];
+  iterate(...params: Params): IterableIterator<Row>;
+}
+
+/**
+ * Connection settings, applied in this order before anything touches the file.
+ * - locking_mode=EXCLUSIVE first: the connection keeps its lock until it closes, so one engine
+ *   owns a data directory, and (in WAL mode) the WAL index lives in heap memory, not a -shm file.
+ * - busy_timeout small: only a second opener ever waits, and it should fail fast with STORE_LOCKED.
+ * - journal_mode=WAL: a commit appends its pages to the WAL and syncs once; a rollback journal
+ *   syncs the journal and the database file.
+ * - synchronous=FULL: in WAL mode NORMAL syncs only at checkpoints, so a power loss can undo
+ *   transactions that were already reported committed. FULL syncs the WAL at every commit, so an
+ *   acknowledged event is on disk across power loss too; group commit pays that fsync once per
+ *   flush, not once per event.
+ * - foreign_keys: a delivery must belong to a stored event, an attempt to a stored delivery.
+ * - cache_size: negative means KiB; 64 MiB keeps the hot index pages (due work, event ids) in memory.
+ */
+export const PRAGMAS = [
+  'locking_mode = EXCLUSIVE',
+  'busy_timeout = 50',
+  'journal_mode = WAL',
+  'synchronous = FULL',
+  'foreign_keys = ON',
+  'cache_size = -65536',
+  'temp_store = MEMORY',
+] as const;
+
+export const SQL = {
+  // Transaction control. The open transaction is EXCLUSIVE so the lock is taken at open, not at
+  // the first write. Each queued operation of a flush runs in its own savepoint.
+  beginExclusive: 'BEGIN EXCLUSIVE',
+  begin: 'BEGIN IMMEDIATE',
+  commit: 'COMMIT',
+  rollback: 'ROLLBACK',
+  savepoint: 'SAVEPOINT op',
+  release: 'RELEASE op',
+  rollbackToSavepoint: 'ROLLBACK TO op',
+  checkpoint: 'PRAGMA wal_checkpoint(TRUNCATE)',
+
+  // Migrations
+  createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+  selectSchemaVersion: 'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
+  insertMigration: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+
+  // Crash recovery at open: see open-database.ts.
+  expireLeases: `UPDATE deliveries SET next_attempt_at = @now
+    WHERE state IN ('pending', 'inflight') AND (next_attempt_at IS NULL OR next_attempt_at > @now)`,
+
+  // Ingest
+  insertEvent: 'INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)',
+  insertDelivery: `INSERT INTO deliveries
+    (id, event_id, connector, route, state, attempts, last_error, next_attempt_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+
+  // Dispatch
+  selectDue: `SELECT d.id, d.event_id, d.connector, d.route, d.attempts, e.body
+    FROM deliveries d JOIN events e ON e.id = d.event_id
+    WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
+      AND d.connector IN (SELECT value FROM json_each(?))
+    ORDER BY d.next_attempt_at, d.seq`,
+  claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+  markInflight: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
+    WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
+  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error)
+    VALUES (?, ?, ?, ?, ?, ?)`,
+  updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, state = ?,
+    next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+
+  // Connector reconciliation
+  parkUnconfigured: `UPDATE deliveries SET state = 'parked', next_attempt_at = NULL, updated_at = ?
+    WHERE state IN ('pending', 'inflight', 'retrying')
+      AND connector NOT IN (SELECT value FROM json_each(?))`,
+  resumeParked: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, updated_at = ?
+    WHERE state = 'parked' AND connector IN (SELECT value FROM json_each(?))`,
+
+  // Reads
+  selectEvent: 'SELECT id, type, body, received_at FROM events WHERE id = ?',
+  selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
+    FROM deliveries WHERE event_id = ? ORDER BY seq`,
+  selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error
+    FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+    WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
+  countByState: 'SELECT state, count(*) AS n FROM deliveries GROUP BY state',
+} as const;
+
+export interface EventRow {
+  id: string;
+  type: string;
+  body: string;
+  received_at: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  connector: string;
+  route: string;
+  state: DeliveryState;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+}
+
+export interface DueRow {
+  id: string;
+  event_id: string;
+  connector: string;
+  route: string;
+  attempts: number;
+  body: string;
+}
+
+/** A set of names, as bound to `json_each(?)`. */
+export function nameList(names: ReadonlySet<string>): string {
+  return JSON.stringify([...names]);
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+/** Prepares the statements of a running store; the schema must be current. */
+export function prepareStatements(db: Db) {
+  const prepare = <Params extends unknown[], Row = unknown>(source: string): Stmt<Params, Row> =>
+    db.prepare<Params, Row>(source);
+  return {
+    begin: prepare<[]>(SQL.begin),
+    commit: prepare<[]>(SQL.commit),
+    rollback: prepare<[]>(SQL.rollback),
+    savepoint: prepare<[]>(SQL.savepoint),
+    release: prepare<[]>(SQL.release),
+    rollbackToSavepoint: prepare<[]>(SQL.rollbackToSavepoint),
+    insertEvent: prepare<[id: string, type: string, body: string, receivedAt: number]>(SQL.insertEvent),
+    insertDelivery: prepare<
+      [
+        id: string,
+        eventId: string,
+        connector: string,
+        route: string,
+        state: DeliveryState,
+        lastError: string | null,
+        nextAttemptAt: number | null,
+        createdAt: number,
+        updatedAt: number,
+      ]
+    >(SQL.insertDelivery),
+    selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
+    claim: prepare<[leaseUntil: number, now: number, id: string]>(SQL.claim),
+    markInflight: prepare<[leaseUntil: number, now: number, id: string]>(SQL.markInflight),
+    insertAttempt: prepare<
+      [deliveryId: string, attempt: number, startedAt: number, durationMs: number, status: number | null, error: string | null]
+    >(SQL.insertAttempt),
+    updateAfterAttempt: prepare<
+      [
+        attempts: number,
+        lastStatus: number | null,
+        lastError: string | null,
+        state: DeliveryState,
+        nextAttemptAt: number | null,
+        now: number,
+        id: string,
+      ]
+    >(SQL.updateAfterAttempt),
+    parkUnconfigured: prepare<[now: number, connectors: string]>(SQL.parkUnconfigured),
+    resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
+    selectEvent: prepare<[id: string], EventRow>(SQL.selectEvent),
+    selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
+    selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),
+    countByState: prepare<[], { state: DeliveryState; n: number }>(SQL.countByState),
+    checkpoint: prepare<[]>(SQL.checkpoint),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The embedded SQLite backend of the Store (see ../store.ts for the contract).
+ *
+ * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
+ * Writes (acceptEvents, markInflight, recordAttempt, claimDue, reconcileConnectors) go through
+ * the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
+ * operations applied in the order they were called. Reads first flush whatever is queued, so
+ * they see every write made before them.
+ */
+import { mkdir } from 'node:fs/promises';
+import { systemClock, type Clock } from '../../clock.js';
+import { HmsError } from '../../errors.js';
+import type { Store } from '../store.js';
+import { openDatabase } from './open-database.js';
+import { getEvent, countByState } from './read-views.js';
+import { prepareStatements } from './sql.js';
+import * as ops from './write-ops.js';
+import { createWriteQueue } from './write-queue.js';
+
+export interface SqliteStoreOptions {
+  /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
+  readonly dataDir: string;
+  /** Stamps created_at/updated_at and times crash recovery; defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Opens the store of a data directory, migrating its schema and expiring the leases of a
+ * previous owner. Rejects with STORE_LOCKED when another engine uses the directory.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const { dataDir } = options;
+  const clock = options.clock ?? systemClock;
+  await mkdir(dataDir, { recursive: true });
+  const db = openDatabase(dataDir, clock.now());
+  const sql = prepareStatements(db);
+  const queue = createWriteQueue(sql, () => db.inTransaction);
+  let closed: Promise<void> | undefined;
+
+  const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
+
+  function write<T>(run: () => T): Promise<T> {
+    return closed === undefined ? queue.enqueue(run) : Promise.reject(closedError());
+  }
+
+  function read<T>(run: () => T): Promise<T> {
+    if (closed !== undefined) return Promise.reject(closedError());
+    try {
+      queue.flushNow();
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  function close(): void {
+    try {
+      queue.flushNow();
+      sql.checkpoint.get();
+    } finally {
+      db.close();
+    }
+  }
+
+  return {
+    acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
+    markInflight: (ids, leaseUntil) => write(() => ops.markInflight(sql, ids, leaseUntil, clock.now())),
+    recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now())),
+    claimDue: (options) => write(() => ops.claimDue(sql, options)),
+    reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
+    getEvent: (id) => read(() => getEvent(sql, id)),
+    countByState: () => read(() => countByState(sql)),
+    close() {
+      // Operations queued before close still commit; anything called after it rejects.
+      closed ??= new Promise<void>((resolve) => resolve(close()));
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The write operations of the SQLite store, each a synchronous function that the write queue runs
+ * inside a flush's transaction (so each is atomic, and sees the operations queued before it).
+ */
+import { HmsError } from '../../errors.js';
+import type { AcceptResult, AttemptRecord, ClaimedDelivery, ClaimOptions, NewEvent } from '../store.js';
+import { nameList, type Statements } from './sql.js';
+
+/**
+ * Stores each event that is new, with its deliveries. An id already stored (by an earlier call or
+ * earlier in this batch) is a duplicate and gets no deliveries. A pending delivery without
+ * nextAttemptAt is due when its event was received.
+ */
+export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
+  return events.map((event) => {
+    if (sql.insertEvent.run(event.id, event.type, event.body, event.receivedAt).changes === 0) {
+      return { id: event.id, duplicate: true, deliveries: 0 };
+    }
+    for (const d of event.deliveries) {
+      const nextAttemptAt = d.state === 'pending' ? (d.nextAttemptAt ?? event.receivedAt) : null;
+      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, nextAttemptAt, now, now);
+    }
+    return { id: event.id, duplicate: false, deliveries: event.deliveries.length };
+  });
+}
+
+/**
+ * Takes up to `limit` due deliveries, oldest first, passing over `skip` ids, and leases them.
+ * Rows are read lazily, so a large `skip` set costs only the rows passed over. The iterator must
+ * finish before the updates run: a connection cannot write while a statement is stepping.
+ */
+export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDelivery[] {
+  const { now, limit, leaseMs, skip } = options;
+  const claimed: ClaimedDelivery[] = [];
+  if (limit <= 0 || options.connectors.size === 0) return claimed;
+  for (const row of sql.selectDue.iterate(now, nameList(options.connectors))) {
+    if (skip?.has(row.id)) continue;
+    claimed.push({
+      id: row.id,
+      eventId: row.event_id,
+      connector: row.connector,
+      route: row.route,
+      attempts: row.attempts,
+      eventBody: row.body,
+    });
+    if (claimed.length >= limit) break;
+  }
+  const leaseUntil = now + leaseMs;
+  for (const delivery of claimed) sql.claim.run(leaseUntil, now, delivery.id);
+  return claimed;
+}
+
+/** Leases deliveries that are still unfinished; a delivered, dead or parked one is left alone. */
+export function markInflight(sql: Statements, ids: readonly string[], leaseUntil: number, now: number): void {
+  for (const id of ids) sql.markInflight.run(leaseUntil, now, id);
+}
+
+/** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
+ * without nextAttemptAt is due now. Rejects for an unknown delivery or a repeated attempt number. */
+export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
+  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error);
+  const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
+  const changed = sql.updateAfterAttempt.run(r.attempt, r.status, r.error, r.nextState, nextAttemptAt, now, r.deliveryId);
+  if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId}`);
+}
+
+export function reconcileConnectors(
+  sql: Statements,
+  connectors: ReadonlySet<string>,
+  now: number,
+): { parked: number; resumed: number } {
+  const names = nameList(connectors);
+  const parked = sql.parkUnconfigured.run(now, names).changes;
+  const resumed = sql.resumeParked.run(now, now, names).changes;
+  return { parked, resumed };
+}

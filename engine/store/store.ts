@@ -1,0 +1,126 @@
+/**
+ * The durable outbox. Every backend (embedded SQLite now, PostgreSQL later) implements this
+ * interface and passes the shared suite in test/store/store-contract.ts.
+ *
+ * Contract:
+ * - `acceptEvents` resolves only once the events and their deliveries are on disk (group commit:
+ *   many calls may share one transaction). A batch is atomic. An event whose id was already
+ *   accepted is reported as a duplicate and gets no new deliveries.
+ * - State changes made by the dispatcher (`markInflight`, `recordAttempt`) are batched the same way;
+ *   callers need not await them except to know they are durable.
+ * - `claimDue` atomically moves due work to `inflight` with a lease, so no two claimers get the
+ *   same delivery: `retrying` and `pending` deliveries whose `nextAttemptAt` has come, and
+ *   `inflight` ones whose lease expired (their claimer died).
+ */
+import type { DeliveryState, EventId } from '../model.js';
+
+export interface NewDelivery {
+  readonly id: string;
+  readonly connector: string;
+  readonly route: string;
+  /** `pending` normally; `dead` when the route's `when` failed to evaluate. */
+  readonly state: 'pending' | 'dead';
+  /** For pending: when a claimer may take it (now, or a lease expiry when handed straight to a dispatcher). */
+  readonly nextAttemptAt: number | null;
+  readonly lastError?: string;
+}
+
+export interface NewEvent {
+  readonly id: EventId;
+  readonly type: string;
+  /** The event as emitted, serialized as JSON. */
+  readonly body: string;
+  readonly receivedAt: number;
+  readonly deliveries: readonly NewDelivery[];
+}
+
+export interface AcceptResult {
+  readonly id: EventId;
+  /** True when this id was accepted before; nothing new was stored. */
+  readonly duplicate: boolean;
+  /** Deliveries created by this call (0 for a duplicate). */
+  readonly deliveries: number;
+}
+
+/** The end of one attempt, and the delivery's state after it. */
+export interface AttemptRecord {
+  readonly deliveryId: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** HTTP status, when a response arrived. */
+  readonly status: number | null;
+  /** Why it failed, when it did; secrets already removed. */
+  readonly error: string | null;
+  readonly nextState: 'delivered' | 'retrying' | 'dead' | 'parked';
+  /** When `retrying`: when it is due again. */
+  readonly nextAttemptAt: number | null;
+}
+
+/** A delivery claimed for dispatch, with its event. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly eventId: EventId;
+  readonly connector: string;
+  readonly route: string;
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** The event as emitted, serialized as JSON. */
+  readonly eventBody: string;
+}
+
+export interface ClaimOptions {
+  readonly now: number;
+  readonly limit: number;
+  /** The lease: claimed deliveries become `inflight` until now + leaseMs. */
+  readonly leaseMs: number;
+  /** Ids the caller already holds in memory; they are passed over, not claimed again. */
+  readonly skip?: ReadonlySet<string>;
+  /** Only deliveries of these connectors are claimed (others would be parked). */
+  readonly connectors: ReadonlySet<string>;
+}
+
+export interface AttemptView {
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+export interface DeliveryView {
+  readonly id: string;
+  readonly connector: string;
+  readonly route: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: number | null;
+  readonly history: readonly AttemptView[];
+}
+
+export interface EventView {
+  readonly id: EventId;
+  readonly type: string;
+  readonly receivedAt: number;
+  readonly body: string;
+  readonly deliveries: readonly DeliveryView[];
+}
+
+export interface Store {
+  acceptEvents(events: readonly NewEvent[]): Promise<AcceptResult[]>;
+  /** The dispatcher started a request for these deliveries; the lease runs until `leaseUntil`. */
+  markInflight(deliveryIds: readonly string[], leaseUntil: number): Promise<void>;
+  recordAttempt(record: AttemptRecord): Promise<void>;
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /** Moves unfinished deliveries of connectors not in `connectors` to `parked`, and parked ones of
+   * connectors in it back to `retrying`, due now. Returns how many moved each way. */
+  reconcileConnectors(connectors: ReadonlySet<string>, now: number): Promise<{ parked: number; resumed: number }>;
+  getEvent(id: EventId): Promise<EventView | undefined>;
+  /** Counts of deliveries per state, for status and benchmarks. */
+  countByState(): Promise<Record<DeliveryState, number>>;
+  /** Flushes pending writes and closes. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { buildServer } from '../../engine/api/server.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+
+const CONNECTOR = `
+name: registry
+target: { url: "\${env:RECEIVER_URL}" }
+routes:
+  - on: permitApproved
+  - on: "permit*"
+    path: /all
+`;
+
+describe('HTTP API', () => {
+  let receiver: Receiver;
+  let harness: TestEngine;
+  let app: ReturnType<typeof buildServer>;
+
+  before(async () => {
+    receiver = await startReceiver();
+    harness = await startTestEngine({ 'registry.yaml': CONNECTOR }, { RECEIVER_URL: receiver.url });
+    app = buildServer({ engine: harness.engine, logger: harness.logs.logger, bodyLimitBytes: 2048 });
+    await app.ready();
+  });
+  after(async () => {
+    await app.close();
+    await harness.close();
+    await receiver.close();
+  });
+
+  const post = (payload: string, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/events', payload, headers: { 'content-type': contentType } });
+
+  test('GET /healthz answers 200', async () => {
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(response.statusCode, 200);
+  });
+
+  test('accepts one event and answers 202 with its id and matched routes', async () => {
+    const response = await post('{"type":"permitApproved","id":"h1"}');
+    assert.equal(response.statusCode, 202);
+    assert.deepEqual(response.json(), { accepted: [{ id: 'h1', deliveries: 2 }] });
+  });
+
+  test('accepts a JSON array and NDJSON', async () => {
+    const array = await post('[{"type":"permitCancelled","id":"h2"},{"type":"other","id":"h3"}]');
+    assert.equal(array.statusCode, 202);
+    assert.deepEqual(array.json(), { accepted: [{ id: 'h2', deliveries: 1 }, { id: 'h3', deliveries: 0 }] });
+    const ndjson = await post('{"type":"permitApproved","id":"h4"}\n{"type":"permitApproved"}\n', 'application/x-ndjson');
+    assert.equal(ndjson.statusCode, 202);
+    const accepted = ndjson.json().accepted as { id: string; deliveries: number }[];
+    assert.equal(accepted.length, 2);
+    assert.deepEqual(accepted[0], { id: 'h4', deliveries: 2 });
+    assert.equal(accepted[1]!.deliveries, 2);
+  });
+
+  test('a duplicate id is acknowledged again with no new deliveries', async () => {
+    await post('{"type":"permitApproved","id":"h5"}');
+    const again = await post('{"type":"permitApproved","id":"h5"}');
+    assert.equal(again.statusCode, 202);
+    assert.deepEqual(again.json(), { accepted: [{ id: 'h5', deliveries: 0, duplicate: true }] });
+  });
+
+  test('GET /events/:id shows each delivery', async () => {
+    await post('{"type":"permitApproved","id":"h6"}');
+    await harness.settled('h6');
+    const response = await app.inject({ method: 'GET', url: '/events/h6' });
+    assert.equal(response.statusCode, 200);
+    const body = response.json();
+    assert.equal(body.id, 'h6');
+    assert.equal(body.type, 'permitApproved');
+    assert.equal(body.receivedAt, new Date(harness.clock.now()).toISOString());
+    assert.deepEqual(
+      body.deliveries.map((d: Record<string, unknown>) => [d.connector, d.route, d.state, d.attempts, d.lastStatus, d.lastError, d.nextAttemptAt]),
+      [
+        ['registry', '0', 'delivered', 1, 200, null, null],
+        ['registry', '1', 'delivered', 1, 200, null, null],
+      ],
+    );
+    assert.deepEqual(Object.keys(body.deliveries[0]).sort(), ['attempts', 'connector', 'history', 'id', 'lastError', 'lastStatus', 'nextAttemptAt', 'route', 'state']);
+  });
+
+  test('GET /events/:id is 404 for an unknown id', async () => {
+    const response = await app.inject({ method: 'GET', url: '/events/nope' });
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().error.code, 'NOT_FOUND');
+  });
+
+  const rejected: [string, string, string, number, RegExp][] = [
+    ['not JSON', '{"type":', 'application/json', 400, /^body is not valid JSON/],
+    ['an event with no type', '[{"type":"permitApproved","id":"bad-1"},{"id":"x"}]', 'application/json', 400, /^event at index 1 has no string "type"/],
+    ['an event that is not an object', '[{"type":"permitApproved","id":"bad-2"},"hello"]', 'application/json', 400, /^event at index 1 is a string/],
+    ['bad NDJSON', '{"type":"permitApproved","id":"bad-3"}\nnope\n', 'application/x-ndjson', 400, /^event at index 1 \(line 2\) is not valid JSON/],
+    ['an empty array', '[]', 'application/json', 400, /no events/],
+    ['another content type', '{"type":"permitApproved","id":"bad-4"}', 'text/plain', 415, /application\/json or application\/x-ndjson/],
+    ['a body over the limit', JSON.stringify([{ type: 'permitApproved', id: 'bad-5', pad: 'x'.repeat(4096) }]), 'application/json', 413, /over the body limit/],
+  ];
+  for (const [what, payload, contentType, status, message] of rejected) {
+    test(`rejects ${what} with ${status} and stores nothing`, async () => {
+      const response = await post(payload, contentType);
+      assert.equal(response.statusCode, status);
+      assert.match(response.json().error.message, message);
+      for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5']) assert.equal(await harness.engine.getEvent(id), undefined);
+    });
+  }
+});

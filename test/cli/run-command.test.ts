@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { request } from 'undici';
+import { runCli, startEngineProcess } from '../helpers/engine-process.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const GOOD = `name: registry
+target:
+  url: \${env:RECEIVER_URL}
+routes:
+  - on: permitApproved
+    path: /permits
+    map: '{ "PermitNumber": id }'
+`;
+
+describe('hms-sync run (child process)', () => {
+  let receiver: Receiver;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+
+  before(async () => {
+    receiver = await startReceiver();
+    dir = await tempDir();
+  });
+  after(async () => {
+    await receiver.close();
+    await dir.cleanup();
+  });
+
+  test('ingests over HTTP, delivers, and exits 0 on SIGTERM', async () => {
+    const connectors = join(dir.path, 'ok');
+    await mkdir(connectors);
+    await dir.write('ok/registry.yaml', GOOD);
+    const engine = await startEngineProcess(['--connectors', connectors, '--data', join(dir.path, 'data-ok')], { RECEIVER_URL: receiver.url });
+    const response = await request(`${engine.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ type: 'permitApproved', id: 'cli-1' }, { type: 'permitApproved', id: 'cli-2' }]),
+    });
+    assert.equal(response.statusCode, 202);
+    assert.deepEqual(await response.body.json(), { accepted: [{ id: 'cli-1', deliveries: 1 }, { id: 'cli-2', deliveries: 1 }] });
+    await receiver.waitFor(2);
+    assert.deepEqual(receiver.requests.map((r) => JSON.parse(r.body).PermitNumber).sort(), ['cli-1', 'cli-2']);
+    const state = await waitUntil(async () => {
+      const res = await request(`${engine.url}/events/cli-1`);
+      const body = (await res.body.json()) as { deliveries: { state: string }[] };
+      return body.deliveries[0]?.state === 'delivered' ? body : undefined;
+    }, 'cli-1 delivered');
+    assert.equal(state.deliveries.length, 1);
+    assert.equal(await engine.stop('SIGTERM'), 0);
+    assert.match(engine.stdout(), /"msg":"engine stopped"/);
+  });
+
+  test('invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
+    const connectors = join(dir.path, 'bad');
+    await mkdir(connectors);
+    await dir.write('bad/good.yaml', GOOD);
+    await dir.write('bad/broken.yaml', 'name: broken\ntarget:\n  url: http://127.0.0.1:1\nroutes:\n  - on: x\n    methd: POST\n');
+    await dir.write('bad/unset.yml', 'name: unset\ntarget:\n  url: ${env:HMS_TEST_NOT_SET_ANYWHERE}\nroutes:\n  - on: x\n');
+    const result = await runCli(['run', '--port', '0', '--connectors', connectors, '--data', join(dir.path, 'data-bad')], { RECEIVER_URL: receiver.url });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'broken.yaml'))}:6:5 .*methd`));
+    assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'unset.yml'))}:3:8 .*HMS_TEST_NOT_SET_ANYWHERE`));
+  });
+
+  test('usage errors exit 2', async () => {
+    const result = await runCli(['run', '--port', 'eighty']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--port must be a whole number/);
+    assert.equal((await runCli(['frobnicate'])).code, 2);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { classify } from '../../engine/dispatch/classify.js';
+
+const response = (status: number, bodySnippet = '') => ({ kind: 'response' as const, status, bodySnippet, durationMs: 1 });
+
+describe('classify', () => {
+  test('2xx answers are delivered', () => {
+    for (const status of [200, 201, 202, 204, 299]) assert.equal(classify(response(status)).outcome, 'delivered', String(status));
+  });
+
+  test('408, 425, 429 and 5xx are retried', () => {
+    for (const status of [408, 425, 429, 500, 502, 503, 504, 599]) assert.equal(classify(response(status)).outcome, 'retry', String(status));
+  });
+
+  test('other 4xx are dead at once, with the status and body in the reason', () => {
+    for (const status of [400, 401, 403, 404, 409, 410, 422]) assert.equal(classify(response(status)).outcome, 'dead', String(status));
+    const verdict = classify(response(422, 'permitId missing'));
+    assert.deepEqual(verdict, { outcome: 'dead', reason: 'TARGET_REJECTED: HTTP 422: permitId missing' });
+  });
+
+  test('redirects are dead with advice, since they are not followed', () => {
+    const verdict = classify(response(301));
+    assert.equal(verdict.outcome, 'dead');
+    assert.match((verdict as { reason: string }).reason, /point target\.url at the final address/);
+  });
+
+  test('connection errors and timeouts are retried', () => {
+    const verdict = classify({ kind: 'error', message: 'ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1', durationMs: 2 });
+    assert.deepEqual(verdict, { outcome: 'retry', reason: 'TARGET_UNAVAILABLE: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1' });
+  });
+});

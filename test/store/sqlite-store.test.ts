@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { manualClock } from '../../engine/clock.js';
+import { HmsError } from '../../engine/errors.js';
+import { DB_FILE_NAME, openDatabase } from '../../engine/store/sqlite/open-database.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
+import { SQL } from '../../engine/store/sqlite/sql.js';
+import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
+import { event, pending, T0 } from './contract-helpers.js';
+import { runStoreContract } from './store-contract.js';
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hms-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** Reads the database file directly; the store must be closed. */
+function inspect<T>(dataDir: string, read: (db: Database.Database) => T): T {
+  const db = new Database(join(dataDir, DB_FILE_NAME));
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+runStoreContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hms-store-'));
+  return { store: await openSqliteStore({ dataDir: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('sqlite store', () => {
+  it('creates a missing data directory and its database file', async () => {
+    const dataDir = join(await tempDir(), 'nested', 'data');
+    const store = await openSqliteStore({ dataDir });
+    await store.close();
+    assert.ok(existsSync(join(dataDir, 'hms-sync.db')));
+  });
+
+  it('opens the database in WAL mode, synchronous FULL, holding an exclusive lock', async () => {
+    const db = openDatabase(await tempDir(), T0);
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('synchronous', { simple: true }), 2); // FULL
+      assert.equal(db.pragma('locking_mode', { simple: true }), 'exclusive');
+      assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('numbers migrations 1, 2, 3, ... without gaps', () => {
+    assert.deepEqual(
+      MIGRATIONS.map((m) => m.version),
+      MIGRATIONS.map((_, i) => i + 1),
+    );
+    assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
+  });
+
+  it('applies each migration once and records it in schema_migrations', async () => {
+    const dataDir = await tempDir();
+    const clock = manualClock(T0);
+    await (await openSqliteStore({ dataDir, clock })).close();
+    clock.advance(60_000);
+    const store = await openSqliteStore({ dataDir, clock });
+    await store.acceptEvents([event('e1', [pending('d1')])]);
+    await store.close();
+    const recorded = inspect(dataDir, (db) =>
+      db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all(),
+    );
+    assert.deepEqual(
+      recorded,
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: T0 })),
+    );
+  });
+
+  it('refuses a database whose schema is newer than this code, and leaves it untouched', async () => {
+    const dataDir = await tempDir();
+    await (await openSqliteStore({ dataDir })).close();
+    const newer = LATEST_SCHEMA_VERSION + 1;
+    inspect(dataDir, (db) => db.prepare(SQL.insertMigration).run(newer, 'from the future', T0));
+    await assert.rejects(openSqliteStore({ dataDir }), (error: unknown) => {
+      assert.ok(error instanceof HmsError);
+      const expected = `schema version ${newer}, newer than this hms-sync knows \\(${LATEST_SCHEMA_VERSION}\\)`;
+      assert.match(error.message, new RegExp(expected));
+      return true;
+    });
+    const versions = inspect(dataDir, (db) => db.prepare('SELECT version FROM schema_migrations').pluck().all());
+    assert.deepEqual(versions, [...MIGRATIONS.map((m) => m.version), newer]);
+  });
+
+  it('refuses a second opener of the same data directory with STORE_LOCKED until the first closes', async () => {
+    const dataDir = await tempDir();
+    const first = await openSqliteStore({ dataDir });
+    await assert.rejects(openSqliteStore({ dataDir }), {
+      name: 'HmsError',
+      code: 'STORE_LOCKED',
+      message: `data directory ${dataDir} is in use by another hms-sync process; stop it or use another --data directory`,
+    });
+    await first.acceptEvents([event('e1', [pending('d1')])]);
+    await first.close();
+    const second = await openSqliteStore({ dataDir });
+    assert.ok(await second.getEvent('e1'));
+    await second.close();
+  });
+
+  it('makes the work of a previous owner due at open: pending and inflight leases expire, retry times stay', async () => {
+    const dataDir = await tempDir();
+    const clock = manualClock(T0);
+    const before = await openSqliteStore({ dataDir, clock });
+    await before.acceptEvents([
+      event('e1', [
+        pending('handed-over', 'crm', T0 + 60_000),
+        pending('sent', 'crm', T0),
+        pending('backing-off', 'crm', T0),
+        pending('overdue', 'crm', T0 - 1_000),
+      ]),
+    ]);
+    await before.markInflight(['sent'], T0 + 60_000);
+    await before.recordAttempt({
+      deliveryId: 'backing-off',
+      attempt: 1,
+      startedAt: T0,
+      durationMs: 3,
+      status: 503,
+      error: 'TARGET_UNAVAILABLE: 503',
+      nextState: 'retrying',
+      nextAttemptAt: T0 + 120_000,
+    });
+    await before.close();
+
+    clock.set(T0 + 10);
+    const reopened = await openSqliteStore({ dataDir, clock });
+    const due = (await reopened.getEvent('e1'))!.deliveries.map((d) => [d.id, d.state, d.nextAttemptAt]);
+    assert.deepEqual(due, [
+      ['handed-over', 'pending', T0 + 10],
+      ['sent', 'inflight', T0 + 10],
+      ['backing-off', 'retrying', T0 + 120_000],
+      ['overdue', 'pending', T0 - 1_000],
+    ]);
+    const claimed = await reopened.claimDue({ now: clock.now(), limit: 10, leaseMs: 1_000, connectors: new Set(['crm']) });
+    assert.deepEqual(
+      claimed.map((d) => d.id),
+      ['overdue', 'handed-over', 'sent'],
+    );
+    await reopened.close();
+  });
+
+  it('keeps writes called just before close', async () => {
+    const dataDir = await tempDir();
+    const store = await openSqliteStore({ dataDir });
+    void store.acceptEvents([event('e1', [pending('d1')])]);
+    void store.markInflight(['d1'], T0 + 5_000);
+    await store.close();
+    const reopened = await openSqliteStore({ dataDir, clock: manualClock(T0) });
+    assert.deepEqual(
+      (await reopened.getEvent('e1'))?.deliveries.map((d) => d.state),
+      ['inflight'],
+    );
+    await reopened.close();
+  });
+
+  it('finds due work through the deliveries_due partial index, already in order', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) db.exec(m.sql);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SQL.selectDue}`)
+      .all(T0, '["crm"]')
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    db.close();
+    assert.match(plan, /SEARCH d USING INDEX deliveries_due/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/);
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * The behaviour every Store backend must have (see engine/store/store.ts). A backend's test file
+ * calls `runStoreContract` with a function opening a fresh, empty store; the suite closes each
+ * store and calls its cleanup.
+ */
+import { describe } from 'node:test';
+import { ingestContract } from './contract-ingest.js';
+import { dispatchContract } from './contract-dispatch.js';
+import type { OpenFreshStore } from './contract-helpers.js';
+
+export type { OpenFreshStore } from './contract-helpers.js';
+
+export function runStoreContract(name: string, openFresh: OpenFreshStore): void {
+  describe(`${name} store contract`, () => {
+    describe('ingest, reads and lifecycle', () => ingestContract(openFresh));
+    describe('claiming and delivery states', () => dispatchContract(openFresh));
+  });
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SQL } from '../../engine/store/sqlite/sql.js';
+import { createWriteQueue } from '../../engine/store/sqlite/write-queue.js';
+
+/** An in-memory database with a table `t(x UNIQUE)` and the queue's transaction statements. */
+function setup() {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE t (x INTEGER UNIQUE)');
+  const control = {
+    begin: db.prepare<[]>(SQL.begin),
+    commit: db.prepare<[]>(SQL.commit),
+    rollback: db.prepare<[]>(SQL.rollback),
+    savepoint: db.prepare<[]>(SQL.savepoint),
+    release: db.prepare<[]>(SQL.release),
+    rollbackToSavepoint: db.prepare<[]>(SQL.rollbackToSavepoint),
+  };
+  let commits = 0;
+  const countingCommit = { run: () => (commits++, control.commit.run()) };
+  const insert = db.prepare<[number]>('INSERT INTO t (x) VALUES (?)');
+  const rows = () => db.prepare<[], number>('SELECT x FROM t ORDER BY rowid').pluck().all();
+  return { db, control: { ...control, commit: countingCommit }, commits: () => commits, insert, rows };
+}
+
+describe('write queue (group commit)', () => {
+  it('commits every operation of one event-loop turn in one transaction, in call order', async () => {
+    const { db, control, commits, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const results = await Promise.all([1, 2, 3].map((x) => queue.enqueue(() => (insert.run(x), x * 10))));
+    assert.deepEqual(results, [10, 20, 30]);
+    assert.deepEqual(rows(), [1, 2, 3]);
+    assert.equal(commits(), 1);
+    await queue.enqueue(() => insert.run(4));
+    assert.equal(commits(), 2);
+    db.close();
+  });
+
+  it('rolls back and rejects a failing operation alone, keeping the others of its flush', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const outcomes = await Promise.allSettled([
+      queue.enqueue(() => insert.run(1)),
+      queue.enqueue(() => {
+        insert.run(2);
+        insert.run(1); // violates UNIQUE: this operation's insert of 2 is undone too
+      }),
+      queue.enqueue(() => insert.run(3)),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(rows(), [1, 3]);
+    db.close();
+  });
+
+  it('rejects every operation of a flush when the commit fails, and keeps none of them', async () => {
+    const { db, control, insert, rows } = setup();
+    const failingCommit = {
+      run: (): never => {
+        throw new Error('disk I/O error');
+      },
+    };
+    const queue = createWriteQueue({ ...control, commit: failingCommit }, () => db.inTransaction);
+    const outcomes = await Promise.allSettled([queue.enqueue(() => insert.run(1)), queue.enqueue(() => insert.run(2))]);
+    const messages = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status));
+    assert.deepEqual(messages, ['disk I/O error', 'disk I/O error']);
+    assert.equal(db.inTransaction, false);
+    assert.deepEqual(rows(), []);
+    db.close();
+  });
+
+  it('rejects every operation of a flush when SQLite aborts the whole transaction', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const aborted = new Error('SQLITE_FULL');
+    const outcomes = await Promise.allSettled([
+      queue.enqueue(() => insert.run(1)),
+      queue.enqueue(() => {
+        db.prepare('ROLLBACK').run(); // what SQLite does on its own after a full disk or I/O error
+        throw aborted;
+      }),
+      queue.enqueue(() => insert.run(3)),
+    ]);
+    assert.deepEqual(outcomes.map((o) => (o.status === 'rejected' ? o.reason : o.status)), [aborted, aborted, aborted]);
+    assert.deepEqual(rows(), []);
+    db.close();
+  });
+
+  it('runs queued operations synchronously on flushNow', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const done = queue.enqueue(() => insert.run(7));
+    assert.deepEqual(rows(), []);
+    queue.flushNow();
+    assert.deepEqual(rows(), [7]);
+    await done;
+    db.close();
+  });
+});
