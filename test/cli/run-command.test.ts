@@ -54,6 +54,31 @@ describe('hms-sync run (child process)', () => {
     assert.match(engine.stdout(), /"msg":"engine stopped"/);
   });
 
+  test('SIGTERM lets a request in flight finish and records it before exiting 0', async () => {
+    const connectors = join(dir.path, 'drain');
+    await mkdir(connectors);
+    await dir.write('drain/registry.yaml', GOOD);
+    const data = join(dir.path, 'data-drain');
+    receiver.requests.length = 0;
+    receiver.respond = () => ({ status: 200, delayMs: 400 });
+    try {
+      const engine = await startEngineProcess(['--connectors', connectors, '--data', data], { RECEIVER_URL: receiver.url });
+      const response = await request(`${engine.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"permitApproved","id":"drain-1"}' });
+      assert.equal(response.statusCode, 202);
+      await response.body.dump();
+      await receiver.waitFor(1);
+      assert.equal(await engine.stop('SIGTERM'), 0);
+      const again = await startEngineProcess(['--connectors', connectors, '--data', data, '--sweep', '0 0 1 1 *'], { RECEIVER_URL: receiver.url });
+      const res = await request(`${again.url}/events/drain-1`);
+      const body = (await res.body.json()) as { deliveries: { state: string; attempts: number }[] };
+      assert.deepEqual(body.deliveries.map((d) => [d.state, d.attempts]), [['delivered', 1]]);
+      assert.equal(await again.stop('SIGINT'), 0);
+      assert.equal(receiver.requests.length, 1, 'nothing was sent twice');
+    } finally {
+      receiver.respond = () => 200;
+    }
+  });
+
   test('invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
     const connectors = join(dir.path, 'bad');
     await mkdir(connectors);

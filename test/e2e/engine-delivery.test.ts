@@ -216,6 +216,48 @@ routes:
     assert.ok(!logs.text().includes(TOKEN), 'the token is not in the log');
   });
 
+  test('honours the connector concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slow = await startReceiver();
+    slow.respond = () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => (inFlight -= 1), 40);
+      return { status: 200, delayMs: 40 };
+    };
+    const files = { 'narrow.yaml': `name: narrow\ntarget: { url: "\${env:RECEIVER_URL}" }\nroutes:\n  - on: tick\nconcurrency: 3\n` };
+    harness = await startTestEngine(files, { RECEIVER_URL: slow.url });
+    const results = await harness.engine.ingest(Array.from({ length: 15 }, (_, i) => ({ type: 'tick', id: `t${i}` })));
+    await slow.waitFor(15);
+    for (const { id } of results) assert.equal((await harness.settled(id)).deliveries[0]!.state, 'delivered');
+    await slow.close();
+    assert.equal(peak, 3);
+  });
+
+  test('a target slower than the timeout is retried with the timeout as reason', async () => {
+    receiver.respond = () => ({ status: 200, delayMs: 1_000 });
+    const files = { 'slow.yaml': `name: slow\ntarget:\n  url: \${env:RECEIVER_URL}\n  timeout: 150ms\nroutes:\n  - on: tick\n` };
+    harness = await startTestEngine(files, { RECEIVER_URL: receiver.url });
+    const event = await harness.settled(await harness.engine.emit({ type: 'tick', id: 'slow-1' }));
+    const [delivery] = event.deliveries;
+    assert.equal(delivery!.state, 'retrying');
+    assert.match(delivery!.lastError!, /^TARGET_UNAVAILABLE: UND_ERR_HEADERS_TIMEOUT/);
+    assert.ok(delivery!.history[0]!.durationMs >= 0);
+  });
+
+  test('a runaway mapping fails its delivery, not the engine', async () => {
+    const files = {
+      'runaway.yaml': `name: runaway\ntarget: { url: "\${env:RECEIVER_URL}" }\nroutes:\n  - name: loop\n    on: tick\n    map: '($f := function($n) { $f($n + 1) }; $f(0))'\n  - name: fine\n    on: tick\n`,
+    };
+    harness = await startTestEngine(files, { RECEIVER_URL: receiver.url });
+    const event = await harness.settled(await harness.engine.emit({ type: 'tick', id: 'r-1' }));
+    const byRoute = Object.fromEntries(event.deliveries.map((d) => [d.route, d]));
+    assert.equal(byRoute.loop!.state, 'dead');
+    assert.match(byRoute.loop!.lastError!, /^MAPPING_FAILED: routes\[0\]\.map/);
+    assert.equal(byRoute.fine!.state, 'delivered');
+  });
+
   test('logs one line per delivery outcome with its fields', async () => {
     const { engine, logs, settled } = await start();
     await settled(await engine.emit({ type: 'permitApproved', id: 'l1', inspectionRequired: true }));
