@@ -17,6 +17,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       name: 'hms-sync',
       level: options.level ?? 'info',
       base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['headers', '*.headers', 'req.headers', 'request.headers', 'authorization'], censor: '[REDACTED]' },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),

@@ -8,10 +8,9 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../clock.js';
-import { isTruthy } from '../config/expression.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
-import { HmsError } from '../errors.js';
+import { matchRoutes } from './match-routes.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
 
@@ -33,25 +32,14 @@ export function createIngest(options: IngestOptions): Ingest {
   const newId = options.newId ?? uuidv7;
 
   async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<NewEvent> {
-    const deliveries: NewDelivery[] = [];
-    for (const { connector, route } of registry.routesFor(event.type)) {
-      let lastError: string | undefined;
-      if (route.when) {
-        try {
-          if (!isTruthy(await route.when.evaluate(event))) continue;
-        } catch (error) {
-          lastError = error instanceof HmsError ? `${error.code}: ${error.message}` : `MAPPING_FAILED: ${String(error)}`;
-        }
-      }
-      deliveries.push({
-        id: newId(),
-        connector: connector.name,
-        route: route.key,
-        state: lastError === undefined ? 'pending' : 'dead',
-        nextAttemptAt: lastError !== undefined ? null : handOver ? now + options.leaseMs : now,
-        ...(lastError === undefined ? {} : { lastError }),
-      });
-    }
+    const deliveries = (await matchRoutes(registry, event)).map(({ connector, route, error }): NewDelivery => ({
+      id: newId(),
+      connector: connector.name,
+      route: route.key,
+      state: error === undefined ? 'pending' : 'dead',
+      nextAttemptAt: error !== undefined ? null : handOver ? now + options.leaseMs : now,
+      ...(error === undefined ? {} : { lastError: error }),
+    }));
     const id = event.id === undefined || event.id === null ? newId() : String(event.id);
     return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, deliveries };
   }

@@ -30,6 +30,14 @@ export interface ConnectorFile {
    * Most requests in flight to this connector at once.
    */
   concurrency?: number;
+  /**
+   * What happens to deliveries that died on a mapping error or a 4xx when a reload changes this connector: onChange (default) re-drives them with the new version; never leaves them dead.
+   */
+  redrive?: "onChange" | "never";
+  /**
+   * Connector tests run by `hms-sync test` with no network: each sends one event through the routes and compares the requests they would make.
+   */
+  tests?: ConnectorTest[];
 }
 /**
  * The external system's base URL and the headers every request carries.
@@ -89,4 +97,47 @@ export interface ConnectorRetry {
    * @maxItems 100
    */
   schedule?: Duration[];
+}
+export interface ConnectorTest {
+  /**
+   * What the test shows, e.g. 'books a slot for an approved permit'.
+   */
+  name: string;
+  /**
+   * The event sent through the connector's routes.
+   */
+  event: {
+    type: string;
+  };
+  /**
+   * The requests the event must produce, in route order; [] for none.
+   */
+  expect: ExpectedRequest[];
+}
+export interface ExpectedRequest {
+  /**
+   * The route's name (or index when it has none).
+   */
+  route?: string;
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /**
+   * The full URL, with the target's base URL.
+   */
+  url?: string;
+  /**
+   * The URL's path and query, without the base URL.
+   */
+  path?: string;
+  /**
+   * Headers that must be present with these values (others are ignored).
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * The expected body: JSON for JSON bodies, null for no body.
+   */
+  body?: {
+    [k: string]: unknown;
+  };
 }

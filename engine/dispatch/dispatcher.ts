@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
 import type { Registry } from '../config/registry.js';
+import { describeFailure } from '../bus/match-routes.js';
 import { HmsError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { classify } from './classify.js';
@@ -224,6 +225,5 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 }
 
 function mappingFailure(error: unknown, durationMs: number): Outcome {
-  const message = error instanceof HmsError ? `${error.code}: ${error.message}` : `MAPPING_FAILED: ${String(error)}`;
-  return { state: 'dead', status: null, error: message, durationMs, nextAttemptAt: null };
+  return { state: 'dead', status: null, error: describeFailure(error), durationMs, nextAttemptAt: null };
 }

@@ -1,0 +1,37 @@
+/**
+ * Which routes an event takes: those whose `on` matches its type and whose `when` (if any) is
+ * truthy. A `when` that fails to evaluate is a match with an `error`, so the failure is recorded
+ * as a dead delivery instead of silently skipping the route.
+ */
+import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
+import { isTruthy } from '../config/expression.js';
+import type { Registry } from '../config/registry.js';
+import { HmsError } from '../errors.js';
+import type { SyncEvent } from '../model.js';
+
+export interface RouteMatch {
+  readonly connector: CompiledConnector;
+  readonly route: CompiledRoute;
+  /** Set when `when` failed: `MAPPING_FAILED: ...`. */
+  readonly error?: string;
+}
+
+export async function matchRoutes(registry: Pick<Registry, 'routesFor'>, event: SyncEvent): Promise<RouteMatch[]> {
+  const matches: RouteMatch[] = [];
+  for (const { connector, route } of registry.routesFor(event.type)) {
+    if (!route.when) {
+      matches.push({ connector, route });
+      continue;
+    }
+    try {
+      if (isTruthy(await route.when.evaluate(event))) matches.push({ connector, route });
+    } catch (error) {
+      matches.push({ connector, route, error: describeFailure(error) });
+    }
+  }
+  return matches;
+}
+
+export function describeFailure(error: unknown): string {
+  return error instanceof HmsError ? `${error.code}: ${error.message}` : `MAPPING_FAILED: ${String(error)}`;
+}
