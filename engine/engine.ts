@@ -8,6 +8,8 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledConnector } from './config/compiled.js';
+import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live-config.js';
+import { revisionOf } from './config/revision.js';
 import { formatProblem } from './config/format-problem.js';
 import { loadConnectors } from './config/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
@@ -17,7 +19,7 @@ import { createIngest } from './bus/ingest.js';
 import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
-import type { SyncEvent } from './model.js';
+import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { AcceptResult, EventView, Store } from './store/store.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
@@ -48,6 +50,13 @@ export interface EngineOptions {
   readonly leaseMs?: number;
   readonly maxHeld?: number;
   readonly drainTimeoutMs?: number;
+  /** Hot-reload `connectorsDir` when its files change (default false; `hms-sync run` turns it on). */
+  readonly watch?: boolean;
+}
+
+export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
+  readonly connectors: readonly CompiledConnector[];
+  readonly deliveries: Record<DeliveryState, number>;
 }
 
 export interface Engine {
@@ -58,6 +67,9 @@ export interface Engine {
   getEvent(id: string): Promise<EventView | undefined>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
+  /** Re-reads the connectors directory now (the watcher calls this on file changes). */
+  reload(): Promise<ReloadReport>;
+  status(): Promise<EngineStatus>;
   readonly registry: Registry;
   readonly store: Store;
   /** Stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
@@ -68,7 +80,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const connectors = options.connectors ?? (await loadOrThrow(options.connectorsDir ?? 'connectors.d', options.env ?? process.env));
+  const connectorsDir = options.connectorsDir ?? 'connectors.d';
+  const env = options.env ?? process.env;
+  const connectors = options.connectors ?? (await loadOrThrow(connectorsDir, env));
   const registry = createRegistry(connectors);
   const store = options.store ?? (await openSqliteStore({ dataDir: options.dataDir ?? 'data', clock }));
   const http = options.http ?? createHttpClient({ clock });
@@ -81,6 +95,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     logger,
     random: options.random ?? Math.random,
     userAgent: `hms-sync/${packageVersion()}`,
+    revision: () => config?.revision() ?? staticRevision.label,
     leaseMs,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
     onRoom: () => refill(),
@@ -92,8 +107,26 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   };
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
 
+  // What a reload means for deliveries: unfinished ones of removed connectors park, parked ones of
+  // connectors that are back resume, and dead ones of changed connectors are re-driven.
+  const applyConnectorChanges = async (changedNames: readonly string[]) => {
+    const now = clock.now();
+    const moved = await store.reconcileConnectors(registry.names(), now);
+    let redriven = 0;
+    for (const name of changedNames) {
+      if (registry.get(name)?.source.redrive !== 'never') redriven += await store.redrive(name, now);
+    }
+    if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
+    sweep.kick();
+  };
+  const staticRevision = revisionOf(connectors, null);
+  const config = options.connectors
+    ? undefined
+    : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger, onApplied: (plan) => applyConnectorChanges([...plan.added, ...plan.changed]) });
+  if (options.watch && config) await config.watch();
+
   const moved = await store.reconcileConnectors(registry.names(), clock.now());
-  logger.info({ connectors: [...registry.names()], ...moved }, 'engine started');
+  logger.info({ connectors: [...registry.names()], revision: config?.revision() ?? staticRevision.label, ...moved }, 'engine started');
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
 
@@ -118,8 +151,19 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
     getEvent: (id) => store.getEvent(id),
     sweep: () => sweep.runOnce(),
+    reload() {
+      if (!config) throw new HmsError('USAGE', 'this engine was given its connectors directly; there is no directory to reload');
+      return config.reload();
+    },
+    async status() {
+      const deliveries = await store.countByState();
+      if (config) return { ...config.status(), deliveries };
+      const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
+      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries };
+    },
     close() {
       closing ??= (async () => {
+        await config?.close();
         await sweep.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         if (!options.http) await http.close();

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata.' },
   CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
   CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read.' },
+  CONFIG_LITERAL_SECRET: { http: 500, summary: 'A header value is written into the file as a literal credential; move it to ${env:NAME} (reported by validate).' },
   CONFIG_INVALID: { http: 500, summary: 'The connectors could not be loaded; each problem is listed.' },
   // Ingest
   INGEST_INVALID_JSON: { http: 400, summary: 'The request body is not valid JSON (or a line of NDJSON is not).' },
@@ -19,6 +20,8 @@ export const ERROR_CODES = {
   INGEST_TOO_LARGE: { http: 413, summary: 'The request body is over the body limit.' },
   INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson.' },
   NOT_FOUND: { http: 404, summary: 'No such resource.' },
+  UNAUTHORIZED: { http: 401, summary: 'HMS_SYNC_API_TOKEN is set and the request has no matching Authorization: Bearer header.' },
+  API_TOKEN_REQUIRED: { http: 500, summary: 'The engine refuses to listen beyond loopback without HMS_SYNC_API_TOKEN.' },
   // Delivery (stored as a delivery's lastError prefix; never an HTTP answer of ours)
   MAPPING_FAILED: { http: 500, summary: 'A when, map or path expression failed for this event.' },
   TARGET_REJECTED: { http: 500, summary: 'The target answered with a status that is not retried.' },
@@ -28,6 +31,7 @@ export const ERROR_CODES = {
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
+  GIT_FAILED: { http: 500, summary: 'diff could not read the base revision: git failed, is not installed, or the path is not in a git work tree.' },
   USAGE: { http: 400, summary: 'The command line is not valid.' },
   INTERNAL: { http: 500, summary: 'An unexpected error; the details are in the log.' },
 } as const satisfies Record<string, { http: number; summary: string }>;

@@ -9,6 +9,8 @@ import { errorBody, HmsError, httpStatusOf } from '../errors.js';
 import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
+import { createTokenCheck, PUBLIC_PATHS } from './api-token.js';
+import { toStatusResponse } from './status-response.js';
 
 /** Default largest accepted request body. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -17,6 +19,8 @@ export interface ServerOptions {
   readonly engine: Engine;
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
+  /** When set, every request but GET /healthz needs `Authorization: Bearer <apiToken>`. */
+  readonly apiToken?: string;
 }
 
 export function buildServer(options: ServerOptions) {
@@ -55,7 +59,19 @@ export function buildServer(options: ServerOptions) {
     void reply.status(404).send(errorBody(new HmsError('NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
+  if (options.apiToken) {
+    const authorized = createTokenCheck(options.apiToken);
+    app.addHook('onRequest', async (request) => {
+      if (PUBLIC_PATHS.has(request.url.split('?')[0]!)) return;
+      if (!authorized(request.headers.authorization)) {
+        throw new HmsError('UNAUTHORIZED', 'missing or wrong API token; send "Authorization: Bearer <HMS_SYNC_API_TOKEN>"');
+      }
+    });
+  }
+
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/status', async () => toStatusResponse(await engine.status()));
 
   app.post('/events', async (request, reply) => {
     if (!Array.isArray(request.body)) {

@@ -70,6 +70,7 @@ function jobFor(event: NewEvent, delivery: NewDelivery, emitted: unknown): Dispa
     connector: delivery.connector,
     route: delivery.route,
     attemptsMade: 0,
+    scheduleOffset: 0,
     event: emitted,
     claimed: false,
   };

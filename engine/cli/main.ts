@@ -1,32 +1,39 @@
 #!/usr/bin/env node
 /** The `hms-sync` command: dispatches to one subcommand. Exit codes: 0 ok, 1 failure, 2 usage. */
 import { HmsError } from '../errors.js';
-import { runCommand } from './run-command.js';
+
+type Command = (args: readonly string[], env: Record<string, string | undefined>) => Promise<number>;
+
+/** Loaded lazily, so `validate` in a CI job does not pay for the engine's start-up. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: { summary: 'start the engine: load connectors, ingest over HTTP, deliver, retry', load: async () => (await import('./run-command.js')).runCommand },
+  validate: { summary: 'check connector files and report every problem with file:line:col', load: async () => (await import('./validate-command.js')).validateCommand },
+  test: { summary: "run connectors' tests (no network)", load: async () => (await import('./test-command.js')).testCommand },
+  preview: { summary: 'show the requests every connector would send for one event (no network)', load: async () => (await import('./preview-command.js')).previewCommand },
+  diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff-command.js')).diffCommand },
+};
 
 const USAGE = `usage: hms-sync <command> [options]
 
 commands:
-  run     start the engine: load connectors, ingest over HTTP, deliver, retry
-          hms-sync run [--connectors DIR] [--data DIR] [--port N] [--host H] [--sweep CRON]
-                       [--body-limit BYTES] [--log-level LEVEL]
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(9)}${summary}`)
+  .join('\n')}
 
 Run "hms-sync <command> --help" for a command's options.`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'run':
-      return runCommand(rest, process.env);
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`hms-sync: unknown command "${command}"\n${USAGE}\n`);
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
   }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`hms-sync: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  return (await command.load())(rest, process.env);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,10 @@
 /**
- * `hms-sync run`: the engine plus its HTTP API until SIGTERM or SIGINT. Shutdown order: stop
+ * `hms-sync run`: the engine plus its HTTP API until SIGTERM or SIGINT, hot-reloading the
+ * connectors directory as it changes. Shutdown order: stop
  * accepting requests, let deliveries in flight finish (bounded), close the store, exit 0.
  */
 import { once } from 'node:events';
+import { assertSafeBinding } from '../api/api-token.js';
 import { buildServer } from '../api/server.js';
 import { createEngine } from '../engine.js';
 import { createLogger } from '../logger.js';
@@ -14,15 +16,18 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     process.stdout.write(`${RUN_USAGE}\n`);
     return 0;
   }
+  const apiToken = env.HMS_SYNC_API_TOKEN || undefined;
+  assertSafeBinding(options.host, apiToken);
   const logger = createLogger({ level: options.logLevel });
   const engine = await createEngine({
+    watch: true,
     connectorsDir: options.connectors,
     dataDir: options.data,
     env,
     logger,
     sweepSchedule: options.sweep,
   });
-  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes });
+  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
     logger.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);

@@ -23,7 +23,10 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
   --body-limit BYTES  largest POST /events body (env HMS_SYNC_BODY_LIMIT, default ${DEFAULT_BODY_LIMIT_BYTES})
-  --log-level LEVEL   trace, debug, info, warn, error (env HMS_SYNC_LOG_LEVEL, default info)`;
+  --log-level LEVEL   trace, debug, info, warn, error (env HMS_SYNC_LOG_LEVEL, default info)
+
+  HMS_SYNC_API_TOKEN  when set, every endpoint but /healthz needs "Authorization: Bearer <token>";
+                      without it the engine listens on loopback addresses only`;
 
 export function parseRunOptions(args: readonly string[], env: Record<string, string | undefined>): RunOptions {
   let values;

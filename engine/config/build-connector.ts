@@ -6,7 +6,7 @@
 import type { CompiledConnector, CompiledRoute } from './compiled.js';
 import type { RouteExpressions } from './compile-expressions.js';
 import type { ConnectorFile } from './connector-file.generated.js';
-import { at } from './data-path.js';
+import { at, formatDataPath } from './data-path.js';
 import { deepFreeze } from './deep-freeze.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_METHOD, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
 import { parseDuration } from './duration.js';
@@ -22,6 +22,11 @@ export interface BuildInput {
   /** Values interpolated from the environment; header values are added here. */
   readonly envSecrets: readonly string[];
   readonly locator: YamlLocator;
+  /**
+   * Formatted paths (`target.url`) of values still holding `${env:NAME}` text (env-optional
+   * loads): their form is not checked, and such a URL is used as written.
+   */
+  readonly unresolvedEnv?: ReadonlySet<string>;
 }
 
 export type BuildResult =
@@ -31,7 +36,9 @@ export type BuildResult =
 export function buildConnector(input: BuildInput): BuildResult {
   const { value, locator } = input;
   const problems: LocatedProblem[] = [];
+  const unresolved = (path: DataPath): boolean => input.unresolvedEnv?.has(formatDataPath(path)) === true;
   const problem = (path: DataPath, message: string, code: LocatedProblem['code'] = 'CONFIG_SCHEMA', key = false): void => {
+    if (unresolved(path)) return;
     problems.push({ path, position: key ? locator.key(path) : locator.value(path), code, message: at(path, message) });
   };
   const duration = (path: DataPath, text: string | undefined, fallback: number): number => {
@@ -45,7 +52,9 @@ export function buildConnector(input: BuildInput): BuildResult {
   };
 
   const shownUrl = input.envSecrets.some((secret) => value.target.url.includes(secret)) ? 'the URL (from the environment, not shown)' : `"${value.target.url}"`;
-  const url = checkUrl(value.target.url, shownUrl, (message) => problem(['target', 'url'], message));
+  const url = unresolved(['target', 'url'])
+    ? value.target.url.replace(/\/+$/, '')
+    : checkUrl(value.target.url, shownUrl, (message) => problem(['target', 'url'], message));
   const timeoutMs = duration(['target', 'timeout'], value.target.timeout, DEFAULT_TIMEOUT_MS);
   if (timeoutMs < 1 || timeoutMs > MAX_TARGET_TIMEOUT_MS) {
     problem(['target', 'timeout'], `must be between 1ms and ${MAX_TARGET_TIMEOUT_MS}ms (about 24 days)`);

@@ -1,6 +1,6 @@
 /**
  * Which directory entries are connector files: `*.yaml` and `*.yml`, except dotfiles and
- * `*.test.yaml` / `*.test.yml` (connector tests, a later feature). Directories, `samples/`
+ * `*.test.yaml` / `*.test.yml` (connector tests, see load-with-tests.ts). Directories, `samples/`
  * among them, are never entered.
  */
 export function isConnectorFileName(name: string): boolean {

@@ -3,6 +3,9 @@
  * raw text), so line numbers stay right and a variable's value cannot inject YAML structure.
  * `$${` writes a literal `${`. Mapping keys are not interpolated. `:-` behaves as in the shell:
  * the default applies when the variable is unset or empty.
+ * With `keepMissing` (validate --env-optional, test, preview), an unset variable without a default
+ * is not a problem: the reference stays as its own text `${env:NAME}` and its path is listed in
+ * `unresolved`, so later checks can exempt that value.
  */
 import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { at } from './data-path.js';
@@ -16,6 +19,13 @@ export interface Interpolation {
   readonly problems: readonly EnvProblem[];
   /** Values taken from the environment (not defaults), at least MIN_SECRET_LENGTH long. */
   readonly secrets: readonly string[];
+  /** Values still holding a `${env:NAME}` reference (only with keepMissing). */
+  readonly unresolved: readonly DataPath[];
+}
+
+export interface InterpolateOptions {
+  /** Keep `${env:NAME}` as text instead of reporting CONFIG_ENV_MISSING. */
+  readonly keepMissing?: boolean;
 }
 
 /** `${env:NAME}` or `${env:NAME:-default}`; the default runs to the first `}`. */
@@ -26,9 +36,11 @@ export function interpolateEnv(
   doc: Document,
   env: Readonly<Record<string, string | undefined>>,
   locator: YamlLocator,
+  options: InterpolateOptions = {},
 ): Interpolation {
   const problems: EnvProblem[] = [];
   const secrets: string[] = [];
+  const unresolved: DataPath[] = [];
   // Sticky, so it holds lastIndex: one per call, never shared.
   const reference = new RegExp(REFERENCE_SOURCE, 'y');
 
@@ -70,6 +82,9 @@ export function interpolateEnv(
         if (value.length >= MIN_SECRET_LENGTH) secrets.push(value);
       } else if (fallback !== undefined) {
         out += fallback;
+      } else if (options.keepMissing === true) {
+        if (!unresolved.includes(path)) unresolved.push(path);
+        out += match[0];
       } else {
         problems.push({
           path,
@@ -97,5 +112,5 @@ export function interpolateEnv(
   };
 
   walk(doc.contents as Node | null, []);
-  return { problems, secrets };
+  return { problems, secrets, unresolved };
 }

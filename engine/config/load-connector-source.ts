@@ -4,6 +4,9 @@
  *   (both always run, so their problems come together) → when the schema passed, build the
  *   frozen connector (which adds its own checks) → the connector only when no step found a problem.
  * A YAML syntax error stops after parsing: a half-parsed document would only add noise.
+ * Options for validate, test and preview: `envOptional` keeps unset variables as `${env:NAME}`
+ * text (see unresolved-env.ts); `reportLiteralSecrets` adds the literal-secret lint, run on the
+ * header values as written, before interpolation.
  */
 import { createHash } from 'node:crypto';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
@@ -13,8 +16,10 @@ import { compileExpressions } from './compile-expressions.js';
 import type { ConnectorValidator } from './connector-validator.js';
 import { formatDataPath } from './data-path.js';
 import { interpolateEnv } from './interpolate-env.js';
+import { literalSecretProblems } from './literal-secrets.js';
 import { toProblem, type LocatedProblem } from './located-problem.js';
 import { schemaProblems } from './schema-problems.js';
+import { waiveUnresolvedPatterns } from './unresolved-env.js';
 import { createYamlLocator, type Position } from './yaml-locator.js';
 import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
 
@@ -35,6 +40,10 @@ export interface SourceInput {
   readonly bytes: Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly validate: ConnectorValidator;
+  /** An unset variable without a default is kept as its text instead of CONFIG_ENV_MISSING. */
+  readonly envOptional?: boolean;
+  /** Also report header values that look like literal credentials (CONFIG_LITERAL_SECRET). */
+  readonly reportLiteralSecrets?: boolean;
 }
 
 export function loadConnectorSource(input: SourceInput): SourceLoad {
@@ -55,7 +64,8 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
     return done([toProblem(file, { position: locator.value([]), code: 'CONFIG_SCHEMA', message })]);
   }
 
-  const interpolation = interpolateEnv(doc, input.env, locator);
+  const literalSecrets = input.reportLiteralSecrets === true ? literalSecretProblems(doc, locator) : [];
+  const interpolation = interpolateEnv(doc, input.env, locator, { keepMissing: input.envOptional === true });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -65,9 +75,10 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
   }
   const name = nameOf(value, locator);
   const envPaths = new Set(interpolation.problems.map((p) => formatDataPath(p.path)));
-  const validation = input.validate(value);
+  const unresolved = new Set(interpolation.unresolved.map(formatDataPath));
+  const validation = waiveUnresolvedPatterns(input.validate(value), value, unresolved);
   const expressions = compileExpressions(value, locator);
-  const found: LocatedProblem[] = [...interpolation.problems, ...expressions.problems];
+  const found: LocatedProblem[] = [...literalSecrets, ...interpolation.problems, ...expressions.problems];
   if (!validation.ok) {
     for (const problem of schemaProblems(validation.errors, value, locator, interpolation.secrets)) {
       // An unresolved ${env:...} makes its value fail the schema too; report the cause only.
@@ -77,7 +88,7 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
   if (!validation.ok) return done(found.map((p) => toProblem(file, p)), name);
 
   const revision = createHash('sha256').update(input.bytes).digest('hex');
-  const built = buildConnector({ file, revision, value: validation.value, expressions: expressions.routes, envSecrets: interpolation.secrets, locator });
+  const built = buildConnector({ file, revision, value: validation.value, expressions: expressions.routes, envSecrets: interpolation.secrets, locator, unresolvedEnv: unresolved });
   found.push(...built.problems);
   if (found.length > 0 || built.connector === undefined) return done(found.map((p) => toProblem(file, p)), name);
   return { ...(name && { name }), connector: built.connector, problems: [] };

@@ -17,6 +17,10 @@ export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
   readonly validator?: ConnectorValidator;
+  /** Unset variables without a default stay as `${env:NAME}` text instead of being problems (validate --env-optional, test, preview). */
+  readonly envOptional?: boolean;
+  /** Also report header values that look like literal credentials (validate). */
+  readonly reportLiteralSecrets?: boolean;
 }
 
 /** Every connector file directly in `dir`. A missing directory is one CONFIG_READ problem. */
@@ -69,7 +73,7 @@ async function loadPaths(paths: readonly string[], earlier: readonly Problem[], 
       problems.push(readProblem(file, error as NodeJS.ErrnoException, 'file'));
       continue;
     }
-    const loaded = loadConnectorSource({ file, bytes, env: options.env, validate });
+    const loaded = loadConnectorSource({ file, bytes, env: options.env, validate, envOptional: options.envOptional, reportLiteralSecrets: options.reportLiteralSecrets });
     const name = loaded.name;
     const owner = name === undefined ? undefined : owners.get(name.value);
     if (name !== undefined && owner !== undefined) {
@@ -90,10 +94,10 @@ async function loadPaths(paths: readonly string[], earlier: readonly Problem[], 
   return { connectors, problems };
 }
 
-type Listing = { readonly files: readonly string[] } | { readonly problem: Problem };
+export type Listing = { readonly files: readonly string[] } | { readonly problem: Problem };
 
 /** Connector files directly in `dir`, following symlinks (Kubernetes ConfigMap volumes are made of them). */
-async function listDirectory(dir: string): Promise<Listing> {
+export async function listDirectory(dir: string): Promise<Listing> {
   let names: string[];
   try {
     names = await readdir(dir);

@@ -17,7 +17,7 @@ import type { Clock } from '../clock.js';
 import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
 import type { Registry } from '../config/registry.js';
 import { describeFailure } from '../bus/match-routes.js';
-import { HmsError } from '../errors.js';
+import { HmsError, type ErrorCode } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { classify } from './classify.js';
 import { Fifo } from './fifo.js';
@@ -32,6 +32,8 @@ export interface DispatchJob {
   readonly connector: string;
   readonly route: string;
   readonly attemptsMade: number;
+  /** Attempts made before the delivery's current retry schedule started (0 unless re-driven). */
+  readonly scheduleOffset: number;
   /** The event as emitted. */
   readonly event: unknown;
   /** True when the sweep claimed it (already `inflight` with a lease in the store). */
@@ -50,6 +52,8 @@ export interface DispatcherOptions {
   readonly maxHeld: number;
   /** Called when the dispatcher had no room and now has some again. */
   readonly onRoom?: () => void;
+  /** The config revision label recorded with each attempt; defaults to 'unversioned'. */
+  readonly revision?: () => string;
 }
 
 export interface Dispatcher {
@@ -70,6 +74,8 @@ interface Lane {
 interface Outcome {
   readonly state: 'delivered' | 'retrying' | 'dead';
   readonly status: number | null;
+  /** The catalogue code of the failure (stored so dead deliveries can be re-driven by cause). */
+  readonly errorCode: ErrorCode | null;
   readonly error: string | null;
   readonly durationMs: number;
   readonly nextAttemptAt: number | null;
@@ -77,6 +83,7 @@ interface Outcome {
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, registry, http, clock, logger } = options;
+  const revision = options.revision ?? (() => 'unversioned');
   const lanes = new Map<string, Lane>();
   const held = new Set<string>();
   let activeTotal = 0;
@@ -125,6 +132,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
     const number = job.attemptsMade + 1;
     const startedAt = clock.now();
+    const attemptRevision = revision();
     const route = connector.routes.find((candidate) => candidate.key === job.route);
     let outcome: Outcome;
     try {
@@ -133,29 +141,29 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       const request = await renderRequest(connector, route, job.event, { deliveryId: job.deliveryId, userAgent: options.userAgent });
       if (!job.claimed) void store.markInflight([job.deliveryId], clock.now() + options.leaseMs).catch(logStoreError);
-      outcome = judge(connector, number, await http.send(request));
+      outcome = judge(connector, job, number, await http.send(request));
     } catch (error) {
       outcome = mappingFailure(error, clock.now() - startedAt);
     }
-    finish(job, connector, route, number, startedAt, outcome);
+    finish(job, connector, route, number, startedAt, attemptRevision, outcome);
   }
 
-  function judge(connector: CompiledConnector, number: number, result: HttpResult): Outcome {
+  function judge(connector: CompiledConnector, job: DispatchJob, number: number, result: HttpResult): Outcome {
     const status = result.kind === 'response' ? result.status : null;
     const verdict = classify(result);
-    if (verdict.outcome === 'delivered') {
-      return { state: 'delivered', status, error: null, durationMs: result.durationMs, nextAttemptAt: null };
-    }
+    const { durationMs } = result;
+    if (verdict.outcome === 'delivered') return { state: 'delivered', status, errorCode: null, error: null, durationMs, nextAttemptAt: null };
     const error = redactSecrets(verdict.reason, connector.secrets);
-    if (verdict.outcome === 'dead') return { state: 'dead', status, error, durationMs: result.durationMs, nextAttemptAt: null };
-    const delay = nextRetryDelayMs(number, connector.retry.scheduleMs, options.random);
+    if (verdict.outcome === 'dead') return { state: 'dead', status, errorCode: verdict.code, error, durationMs, nextAttemptAt: null };
+    const delay = nextRetryDelayMs(number - job.scheduleOffset, connector.retry.scheduleMs, options.random);
     if (delay === null) {
-      return { state: 'dead', status, error: `RETRIES_EXHAUSTED after ${number} attempts; last: ${error}`, durationMs: result.durationMs, nextAttemptAt: null };
+      const exhausted = `RETRIES_EXHAUSTED after ${number} attempts; last: ${error}`;
+      return { state: 'dead', status, errorCode: 'RETRIES_EXHAUSTED', error: exhausted, durationMs, nextAttemptAt: null };
     }
-    return { state: 'retrying', status, error, durationMs: result.durationMs, nextAttemptAt: clock.now() + delay };
+    return { state: 'retrying', status, errorCode: verdict.code, error, durationMs, nextAttemptAt: clock.now() + delay };
   }
 
-  function finish(job: DispatchJob, connector: CompiledConnector, route: CompiledRoute | undefined, number: number, startedAt: number, outcome: Outcome): void {
+  function finish(job: DispatchJob, connector: CompiledConnector, route: CompiledRoute | undefined, number: number, startedAt: number, attemptRevision: string, outcome: Outcome): void {
     void store
       .recordAttempt({
         deliveryId: job.deliveryId,
@@ -164,6 +172,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         durationMs: outcome.durationMs,
         status: outcome.status,
         error: outcome.error === null ? null : redactSecrets(outcome.error, connector.secrets),
+        errorCode: outcome.errorCode,
+        revision: attemptRevision,
         nextState: outcome.state,
         nextAttemptAt: outcome.nextAttemptAt,
       })
@@ -225,5 +235,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 }
 
 function mappingFailure(error: unknown, durationMs: number): Outcome {
-  return { state: 'dead', status: null, error: describeFailure(error), durationMs, nextAttemptAt: null };
+  const errorCode = error instanceof HmsError ? error.code : 'MAPPING_FAILED';
+  return { state: 'dead', status: null, errorCode, error: describeFailure(error), durationMs, nextAttemptAt: null };
 }

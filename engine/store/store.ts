@@ -11,8 +11,19 @@
  * - `claimDue` atomically moves due work to `inflight` with a lease, so no two claimers get the
  *   same delivery: `retrying` and `pending` deliveries whose `nextAttemptAt` has come, and
  *   `inflight` ones whose lease expired (their claimer died).
+ * - A delivery's retry schedule is counted from `scheduleOffset`: the attempts made before its
+ *   current schedule started. It is 0 until `redrive` restarts the schedule of a dead delivery;
+ *   parking and resuming keep it, with the attempts and history.
+ *
+ * Glossary:
+ * - error code: the catalogue code (engine/errors.ts) that starts a failure's error text, stored
+ *   apart so dead deliveries can be selected by cause.
+ * - revision: the engine's config revision label when an attempt was made, e.g. "3f2a9c1b7d4e@abc1234".
  */
 import type { DeliveryState, EventId } from '../model.js';
+
+/** The causes of death that a config change can cure, so `redrive` retries them. */
+export const REDRIVE_ERROR_CODES = ['MAPPING_FAILED', 'TARGET_REJECTED'] as const;
 
 export interface NewDelivery {
   readonly id: string;
@@ -23,6 +34,8 @@ export interface NewDelivery {
   /** For pending: when a claimer may take it (now, or a lease expiry when handed straight to a dispatcher). */
   readonly nextAttemptAt: number | null;
   readonly lastError?: string;
+  /** The error code of a dead delivery; when omitted for one, `MAPPING_FAILED` (its `when` failed). */
+  readonly lastErrorCode?: string;
 }
 
 export interface NewEvent {
@@ -53,6 +66,10 @@ export interface AttemptRecord {
   readonly status: number | null;
   /** Why it failed, when it did; secrets already removed. */
   readonly error: string | null;
+  /** The code of `error` ('MAPPING_FAILED', 'TARGET_REJECTED', 'TARGET_UNAVAILABLE', 'RETRIES_EXHAUSTED'); null when delivered. */
+  readonly errorCode: string | null;
+  /** The config revision label the attempt was made with. */
+  readonly revision: string;
   readonly nextState: 'delivered' | 'retrying' | 'dead' | 'parked';
   /** When `retrying`: when it is due again. */
   readonly nextAttemptAt: number | null;
@@ -66,6 +83,8 @@ export interface ClaimedDelivery {
   readonly route: string;
   /** Attempts made so far. */
   readonly attempts: number;
+  /** Attempts made before the current retry schedule started (see the contract above). */
+  readonly scheduleOffset: number;
   /** The event as emitted, serialized as JSON. */
   readonly eventBody: string;
 }
@@ -87,6 +106,10 @@ export interface AttemptView {
   readonly durationMs: number;
   readonly status: number | null;
   readonly error: string | null;
+  /** Null for a delivered attempt, and for attempts recorded before schema migration 2. */
+  readonly errorCode: string | null;
+  /** Null for attempts recorded before schema migration 2. */
+  readonly revision: string | null;
 }
 
 export interface DeliveryView {
@@ -118,6 +141,10 @@ export interface Store {
   /** Moves unfinished deliveries of connectors not in `connectors` to `parked`, and parked ones of
    * connectors in it back to `retrying`, due now. Returns how many moved each way. */
   reconcileConnectors(connectors: ReadonlySet<string>, now: number): Promise<{ parked: number; resumed: number }>;
+  /** Gives the `dead` deliveries of `connector` whose error code is in REDRIVE_ERROR_CODES another
+   * go: they become `retrying`, due at `now`, with a fresh retry schedule (scheduleOffset = attempts).
+   * Deliveries that died of RETRIES_EXHAUSTED or TARGET_UNAVAILABLE stay dead. Returns how many moved. */
+  redrive(connector: string, now: number): Promise<number>;
   getEvent(id: EventId): Promise<EventView | undefined>;
   /** Counts of deliveries per state, for status and benchmarks. */
   countByState(): Promise<Record<DeliveryState, number>>;

@@ -68,6 +68,7 @@ export function createSweep(options: SweepOptions): Sweep {
           connector: delivery.connector,
           route: delivery.route,
           attemptsMade: delivery.attempts,
+          scheduleOffset: delivery.scheduleOffset,
           event: JSON.parse(delivery.eventBody) as unknown,
           claimed: true,
         });

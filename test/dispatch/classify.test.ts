@@ -16,7 +16,7 @@ describe('classify', () => {
   test('other 4xx are dead at once, with the status and body in the reason', () => {
     for (const status of [400, 401, 403, 404, 409, 410, 422]) assert.equal(classify(response(status)).outcome, 'dead', String(status));
     const verdict = classify(response(422, 'permitId missing'));
-    assert.deepEqual(verdict, { outcome: 'dead', reason: 'TARGET_REJECTED: HTTP 422: permitId missing' });
+    assert.deepEqual(verdict, { outcome: 'dead', code: 'TARGET_REJECTED', reason: 'TARGET_REJECTED: HTTP 422: permitId missing' });
   });
 
   test('redirects are dead with advice, since they are not followed', () => {
@@ -27,6 +27,6 @@ describe('classify', () => {
 
   test('connection errors and timeouts are retried', () => {
     const verdict = classify({ kind: 'error', message: 'ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1', durationMs: 2 });
-    assert.deepEqual(verdict, { outcome: 'retry', reason: 'TARGET_UNAVAILABLE: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1' });
+    assert.deepEqual(verdict, { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1' });
   });
 });

@@ -36,7 +36,9 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 export function startEngineProcess(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<EngineProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'run', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Any free port, unless the test chose one through the environment.
+  const port = env.HMS_SYNC_PORT === undefined ? ['--port', '0'] : [];
+  const child = spawn(process.execPath, [CLI_PATH, 'run', ...port, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -1,30 +1,23 @@
 /** Store contract: claiming due work, leases, attempts and their state transitions, parking. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { AttemptRecord, ClaimOptions, Store } from '../../engine/store/store.js';
-import { claimIds, dead, event, pending, stateOf, T0, withStore, type OpenFreshStore } from './contract-helpers.js';
-
-const CRM = new Set(['crm']);
-
-type ClaimExtras = Partial<Pick<ClaimOptions, 'skip' | 'connectors'>>;
-
-/** Claims with a 1 s lease, of connector crm unless told otherwise. */
-function claim(store: Store, now: number, limit = 100, extra: ClaimExtras = {}) {
-  const skip = extra.skip ? { skip: extra.skip } : {};
-  return store.claimDue({ now, limit, leaseMs: 1_000, connectors: extra.connectors ?? CRM, ...skip });
-}
-
-type Outcome = Pick<AttemptRecord, 'status' | 'error' | 'nextState' | 'nextAttemptAt'>;
-
-function attempt(deliveryId: string, n: number, outcome: Outcome): AttemptRecord {
-  return { deliveryId, attempt: n, startedAt: T0 + n * 100, durationMs: 10 * n, ...outcome };
-}
-
-const DELIVERED: Outcome = { status: 200, error: null, nextState: 'delivered', nextAttemptAt: null };
-
-function retrying(nextAttemptAt: number, error = 'TARGET_UNAVAILABLE: 503'): Outcome {
-  return { status: 503, error, nextState: 'retrying', nextAttemptAt };
-}
+import {
+  attempt,
+  claim,
+  claimIds,
+  CRM,
+  dead,
+  DELIVERED,
+  died,
+  event,
+  pending,
+  retrying,
+  REVISION,
+  stateOf,
+  T0,
+  withStore,
+  type OpenFreshStore,
+} from './contract-helpers.js';
 
 export function dispatchContract(openFresh: OpenFreshStore): void {
   it('claims due deliveries oldest first, up to the limit, with their event', () =>
@@ -40,6 +33,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         connector: 'crm',
         route: 'main',
         attempts: 0,
+        scheduleOffset: 0,
         eventBody: event('e1', []).body,
       });
       assert.deepEqual(claimIds(first), ['d10', 'd20']);
@@ -99,7 +93,9 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         lastStatus: 503,
         lastError: unavailable,
         nextAttemptAt: T0 + 5_000,
-        history: [{ attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable }],
+        history: [
+          { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable, errorCode: 'TARGET_UNAVAILABLE', revision: REVISION },
+        ],
       });
       assert.deepEqual(await claim(store, T0 + 4_999), []);
       const [again] = await claim(store, T0 + 5_000);
@@ -124,8 +120,8 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
     withStore(openFresh, async (store) => {
       await store.acceptEvents([event('e1', [pending('d1'), pending('d2'), dead('d3', 'MAPPING_FAILED: x')])]);
       const rejected = 'TARGET_REJECTED: 400';
-      await store.recordAttempt(attempt('d1', 1, { status: 400, error: rejected, nextState: 'dead', nextAttemptAt: null }));
-      await store.recordAttempt(attempt('d2', 1, { status: null, error: 'removed', nextState: 'parked', nextAttemptAt: null }));
+      await store.recordAttempt(attempt('d1', 1, { status: 400, error: rejected, errorCode: 'TARGET_REJECTED', nextState: 'dead', nextAttemptAt: null }));
+      await store.recordAttempt(attempt('d2', 1, { status: null, error: 'removed', errorCode: null, nextState: 'parked', nextAttemptAt: null }));
       assert.deepEqual(await claim(store, T0 + 1e9), []);
       assert.deepEqual([(await stateOf(store, 'e1', 'd1')).state, (await stateOf(store, 'e1', 'd2')).state], ['dead', 'parked']);
       assert.equal((await stateOf(store, 'e1', 'd1')).lastError, rejected);
@@ -200,5 +196,28 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.equal((await stateOf(store, 'e1', 'r')).nextAttemptAt, T0 + 20);
       assert.deepEqual(claimIds(await claim(store, T0 + 20)).sort(), ['i', 'p', 'r']);
       assert.deepEqual(await store.reconcileConnectors(new Set(['crm', 'erp']), T0 + 30), { parked: 0, resumed: 0 });
+    }));
+
+  it('keeps the attempts, history and retry schedule of a parked delivery, and resumes it as retrying due now', () =>
+    withStore(openFresh, async (store) => {
+      await store.acceptEvents([event('e1', [pending('p'), pending('redriven')])]);
+      await store.recordAttempt(attempt('p', 1, retrying(T0 + 1_000)));
+      await store.recordAttempt(attempt('p', 2, retrying(T0 + 60_000, 'TARGET_UNAVAILABLE: HTTP 502')));
+      await store.recordAttempt(attempt('redriven', 1, died('TARGET_REJECTED', 400)));
+      assert.equal(await store.redrive('crm', T0 + 300), 1);
+      const before = await stateOf(store, 'e1', 'p');
+
+      assert.deepEqual(await store.reconcileConnectors(new Set(), T0 + 400), { parked: 2, resumed: 0 });
+      const parked = await stateOf(store, 'e1', 'p');
+      assert.deepEqual(parked, { ...before, state: 'parked', nextAttemptAt: null });
+      assert.equal(parked.history.length, 2);
+
+      assert.deepEqual(await store.reconcileConnectors(CRM, T0 + 500), { parked: 0, resumed: 2 });
+      assert.deepEqual(await stateOf(store, 'e1', 'p'), { ...before, state: 'retrying', nextAttemptAt: T0 + 500 });
+      const claimed = await claim(store, T0 + 500);
+      assert.deepEqual(
+        claimed.map((d) => [d.id, d.attempts, d.scheduleOffset]),
+        [['p', 2, 0], ['redriven', 1, 1]],
+      );
     }));
 }

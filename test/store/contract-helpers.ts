@@ -1,7 +1,7 @@
 /** Builders and harness shared by the store contract suites (store-contract.ts). */
 import assert from 'node:assert/strict';
 import { HmsError } from '../../engine/errors.js';
-import type { NewDelivery, NewEvent, Store } from '../../engine/store/store.js';
+import type { AttemptRecord, ClaimOptions, NewDelivery, NewEvent, Store } from '../../engine/store/store.js';
 
 export type OpenFreshStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -12,8 +12,8 @@ export function pending(id: string, connector = 'crm', nextAttemptAt: number | n
   return { id, connector, route, state: 'pending', nextAttemptAt };
 }
 
-export function dead(id: string, lastError: string, connector = 'crm'): NewDelivery {
-  return { id, connector, route: 'main', state: 'dead', nextAttemptAt: null, lastError };
+export function dead(id: string, lastError: string, connector = 'crm', lastErrorCode?: string): NewDelivery {
+  return { id, connector, route: 'main', state: 'dead', nextAttemptAt: null, lastError, ...(lastErrorCode ? { lastErrorCode } : {}) };
 }
 
 export function event(id: string, deliveries: readonly NewDelivery[], receivedAt = T0): NewEvent {
@@ -44,4 +44,34 @@ export function claimIds(claimed: readonly { id: string }[]): string[] {
 
 export function isHmsError(code: string) {
   return (error: unknown) => error instanceof HmsError && error.code === code;
+}
+
+export const CRM: ReadonlySet<string> = new Set(['crm']);
+
+type ClaimExtras = Partial<Pick<ClaimOptions, 'skip' | 'connectors'>>;
+
+/** Claims with a 1 s lease, of connector crm unless told otherwise. */
+export function claim(store: Store, now: number, limit = 100, extra: ClaimExtras = {}) {
+  const skip = extra.skip ? { skip: extra.skip } : {};
+  return store.claimDue({ now, limit, leaseMs: 1_000, connectors: extra.connectors ?? CRM, ...skip });
+}
+
+export type Outcome = Pick<AttemptRecord, 'status' | 'error' | 'errorCode' | 'nextState' | 'nextAttemptAt'>;
+
+/** The config revision label attempts are recorded with unless told otherwise. */
+export const REVISION = '3f2a9c1b7d4e@abc1234';
+
+export function attempt(deliveryId: string, n: number, outcome: Outcome, revision = REVISION): AttemptRecord {
+  return { deliveryId, attempt: n, startedAt: T0 + n * 100, durationMs: 10 * n, revision, ...outcome };
+}
+
+export const DELIVERED: Outcome = { status: 200, error: null, errorCode: null, nextState: 'delivered', nextAttemptAt: null };
+
+export function retrying(nextAttemptAt: number, error = 'TARGET_UNAVAILABLE: 503'): Outcome {
+  return { status: 503, error, errorCode: 'TARGET_UNAVAILABLE', nextState: 'retrying', nextAttemptAt };
+}
+
+/** A final failure with the given code: `<code>: <detail>`. */
+export function died(errorCode: string, status: number | null = null, detail = 'it failed'): Outcome {
+  return { status, error: `${errorCode}: ${detail}`, errorCode, nextState: 'dead', nextAttemptAt: null };
 }

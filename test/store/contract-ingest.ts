@@ -134,6 +134,8 @@ export function ingestContract(openFresh: OpenFreshStore): void {
         durationMs: 5,
         status: 200,
         error: null,
+        errorCode: null,
+        revision: 'r1',
         nextState: 'delivered',
         nextAttemptAt: null,
       });
@@ -156,6 +158,8 @@ export function ingestContract(openFresh: OpenFreshStore): void {
           durationMs: 1,
           status: 200,
           error: null,
+          errorCode: null,
+          revision: 'r1',
           nextState: 'delivered',
           nextAttemptAt: null,
         }),

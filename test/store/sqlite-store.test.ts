@@ -132,6 +132,8 @@ describe('sqlite store', () => {
       durationMs: 3,
       status: 503,
       error: 'TARGET_UNAVAILABLE: 503',
+      errorCode: 'TARGET_UNAVAILABLE',
+      revision: 'r1',
       nextState: 'retrying',
       nextAttemptAt: T0 + 120_000,
     });
@@ -179,5 +181,17 @@ describe('sqlite store', () => {
     db.close();
     assert.match(plan, /SEARCH d USING INDEX deliveries_due/);
     assert.doesNotMatch(plan, /TEMP B-TREE/);
+  });
+
+  it('finds the dead deliveries to re-drive through the deliveries_dead_cause partial index', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) db.exec(m.sql);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SQL.redrive}`)
+      .all(T0, T0, 'crm', '["MAPPING_FAILED"]')
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    db.close();
+    assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
   });
 });

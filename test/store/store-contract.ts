@@ -6,6 +6,7 @@
 import { describe } from 'node:test';
 import { ingestContract } from './contract-ingest.js';
 import { dispatchContract } from './contract-dispatch.js';
+import { redriveContract } from './contract-redrive.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -14,5 +15,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
   describe(`${name} store contract`, () => {
     describe('ingest, reads and lifecycle', () => ingestContract(openFresh));
     describe('claiming and delivery states', () => dispatchContract(openFresh));
+    describe('attempt revisions, error codes and redrive', () => redriveContract(openFresh));
   });
 }

@@ -67,6 +67,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'attempt revision and error codes, redrive',
+    sql: `
+      -- NULL on attempts recorded before this migration: their revision and code were not kept.
+      ALTER TABLE attempts ADD COLUMN revision TEXT;
+      ALTER TABLE attempts ADD COLUMN error_code TEXT;
+
+      -- The code of last_error, so dead deliveries can be selected by cause (redrive).
+      ALTER TABLE deliveries ADD COLUMN last_error_code TEXT;
+      -- Attempts made before the current retry schedule started; redrive restarts the schedule.
+      ALTER TABLE deliveries ADD COLUMN schedule_offset INTEGER NOT NULL DEFAULT 0;
+
+      -- Every error text written so far starts with its code; backfill so that deliveries that
+      -- died before this migration can be re-driven too.
+      UPDATE deliveries SET last_error_code = CASE
+          WHEN last_error GLOB 'MAPPING_FAILED*' THEN 'MAPPING_FAILED'
+          WHEN last_error GLOB 'TARGET_REJECTED*' THEN 'TARGET_REJECTED'
+          WHEN last_error GLOB 'TARGET_UNAVAILABLE*' THEN 'TARGET_UNAVAILABLE'
+          WHEN last_error GLOB 'RETRIES_EXHAUSTED*' THEN 'RETRIES_EXHAUSTED'
+        END
+        WHERE last_error IS NOT NULL;
+
+      -- Redrive: dead deliveries accumulate, so they get their own partial index. The WHERE must
+      -- stay textually identical to the one of SQL.redrive.
+      CREATE INDEX deliveries_dead_cause ON deliveries (connector, last_error_code) WHERE state = 'dead';
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

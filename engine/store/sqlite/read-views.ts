@@ -15,6 +15,8 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
       durationMs: a.duration_ms,
       status: a.status,
       error: a.error,
+      errorCode: a.error_code,
+      revision: a.revision,
     };
     const list = history.get(a.delivery_id);
     if (list === undefined) history.set(a.delivery_id, [view]);

@@ -68,11 +68,11 @@ export const SQL = {
   // Ingest
   insertEvent: 'INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)',
   insertDelivery: `INSERT INTO deliveries
-    (id, event_id, connector, route, state, attempts, last_error, next_attempt_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+    (id, event_id, connector, route, state, attempts, last_error, last_error_code, next_attempt_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
 
   // Dispatch
-  selectDue: `SELECT d.id, d.event_id, d.connector, d.route, d.attempts, e.body
+  selectDue: `SELECT d.id, d.event_id, d.connector, d.route, d.attempts, d.schedule_offset, e.body
     FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
       AND d.connector IN (SELECT value FROM json_each(?))
@@ -80,10 +80,10 @@ export const SQL = {
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ? WHERE id = ?`,
   markInflight: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
     WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
-  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error)
-    VALUES (?, ?, ?, ?, ?, ?)`,
-  updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, state = ?,
-    next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
+    state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
 
   // Connector reconciliation
   parkUnconfigured: `UPDATE deliveries SET state = 'parked', next_attempt_at = NULL, updated_at = ?
@@ -92,11 +92,16 @@ export const SQL = {
   resumeParked: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, updated_at = ?
     WHERE state = 'parked' AND connector IN (SELECT value FROM json_each(?))`,
 
+  // Redrive. The WHERE's state test must stay textually identical to the deliveries_dead_cause index's.
+  redrive: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+    WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?))`,
+
   // Reads
   selectEvent: 'SELECT id, type, body, received_at FROM events WHERE id = ?',
   selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
     FROM deliveries WHERE event_id = ? ORDER BY seq`,
-  selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error
+  selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error,
+      a.error_code, a.revision
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   countByState: 'SELECT state, count(*) AS n FROM deliveries GROUP BY state',
@@ -127,6 +132,8 @@ export interface AttemptRow {
   duration_ms: number;
   status: number | null;
   error: string | null;
+  error_code: string | null;
+  revision: string | null;
 }
 
 export interface DueRow {
@@ -135,6 +142,7 @@ export interface DueRow {
   connector: string;
   route: string;
   attempts: number;
+  schedule_offset: number;
   body: string;
 }
 
@@ -165,6 +173,7 @@ export function prepareStatements(db: Db) {
         route: string,
         state: DeliveryState,
         lastError: string | null,
+        lastErrorCode: string | null,
         nextAttemptAt: number | null,
         createdAt: number,
         updatedAt: number,
@@ -174,13 +183,23 @@ export function prepareStatements(db: Db) {
     claim: prepare<[leaseUntil: number, now: number, id: string]>(SQL.claim),
     markInflight: prepare<[leaseUntil: number, now: number, id: string]>(SQL.markInflight),
     insertAttempt: prepare<
-      [deliveryId: string, attempt: number, startedAt: number, durationMs: number, status: number | null, error: string | null]
+      [
+        deliveryId: string,
+        attempt: number,
+        startedAt: number,
+        durationMs: number,
+        status: number | null,
+        error: string | null,
+        errorCode: string | null,
+        revision: string,
+      ]
     >(SQL.insertAttempt),
     updateAfterAttempt: prepare<
       [
         attempts: number,
         lastStatus: number | null,
         lastError: string | null,
+        lastErrorCode: string | null,
         state: DeliveryState,
         nextAttemptAt: number | null,
         now: number,
@@ -189,6 +208,7 @@ export function prepareStatements(db: Db) {
     >(SQL.updateAfterAttempt),
     parkUnconfigured: prepare<[now: number, connectors: string]>(SQL.parkUnconfigured),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
+    redrive: prepare<[dueAt: number, now: number, connector: string, codes: string]>(SQL.redrive),
     selectEvent: prepare<[id: string], EventRow>(SQL.selectEvent),
     selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),

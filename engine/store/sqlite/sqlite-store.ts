@@ -2,7 +2,7 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, markInflight, recordAttempt, claimDue, reconcileConnectors) go through
+ * Writes (acceptEvents, markInflight, recordAttempt, claimDue, reconcileConnectors, redrive) go through
  * the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so
  * they see every write made before them.
@@ -68,6 +68,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now())),
     claimDue: (options) => write(() => ops.claimDue(sql, options)),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
+    redrive: (connector, now) => write(() => ops.redrive(sql, connector, now)),
     getEvent: (id) => read(() => getEvent(sql, id)),
     countByState: () => read(() => countByState(sql)),
     close() {

@@ -3,13 +3,23 @@
  * inside a flush's transaction (so each is atomic, and sees the operations queued before it).
  */
 import { HmsError } from '../../errors.js';
-import type { AcceptResult, AttemptRecord, ClaimedDelivery, ClaimOptions, NewEvent } from '../store.js';
+import {
+  REDRIVE_ERROR_CODES,
+  type AcceptResult,
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type ClaimOptions,
+  type NewEvent,
+} from '../store.js';
 import { nameList, type Statements } from './sql.js';
+
+/** Bound to `json_each(?)` in SQL.redrive. */
+const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
 
 /**
  * Stores each event that is new, with its deliveries. An id already stored (by an earlier call or
  * earlier in this batch) is a duplicate and gets no deliveries. A pending delivery without
- * nextAttemptAt is due when its event was received.
+ * nextAttemptAt is due when its event was received; a dead one without lastErrorCode died of MAPPING_FAILED.
  */
 export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
   return events.map((event) => {
@@ -18,7 +28,8 @@ export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: 
     }
     for (const d of event.deliveries) {
       const nextAttemptAt = d.state === 'pending' ? (d.nextAttemptAt ?? event.receivedAt) : null;
-      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, nextAttemptAt, now, now);
+      const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
+      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now);
     }
     return { id: event.id, duplicate: false, deliveries: event.deliveries.length };
   });
@@ -41,6 +52,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
       connector: row.connector,
       route: row.route,
       attempts: row.attempts,
+      scheduleOffset: row.schedule_offset,
       eventBody: row.body,
     });
     if (claimed.length >= limit) break;
@@ -58,9 +70,18 @@ export function markInflight(sql: Statements, ids: readonly string[], leaseUntil
 /** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
  * without nextAttemptAt is due now. Rejects for an unknown delivery or a repeated attempt number. */
 export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
-  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error);
+  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision);
   const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
-  const changed = sql.updateAfterAttempt.run(r.attempt, r.status, r.error, r.nextState, nextAttemptAt, now, r.deliveryId);
+  const changed = sql.updateAfterAttempt.run(
+    r.attempt,
+    r.status,
+    r.error,
+    r.errorCode,
+    r.nextState,
+    nextAttemptAt,
+    now,
+    r.deliveryId,
+  );
   if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId}`);
 }
 
@@ -73,4 +94,10 @@ export function reconcileConnectors(
   const parked = sql.parkUnconfigured.run(now, names).changes;
   const resumed = sql.resumeParked.run(now, now, names).changes;
   return { parked, resumed };
+}
+
+/** Dead deliveries of `connector` that died of a cause in REDRIVE_ERROR_CODES become `retrying`,
+ * due at `now`, their retry schedule restarted after the attempts already made. */
+export function redrive(sql: Statements, connector: string, now: number): number {
+  return sql.redrive.run(now, now, connector, REDRIVE_CODES_JSON).changes;
 }

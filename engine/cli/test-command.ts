@@ -1,0 +1,74 @@
+/**
+ * `hms-sync test [PATH...]`: runs every connector's tests (its `tests:` list, then those in
+ * NAME.test.yaml beside it) with no network, printing `✓`/`✗` per test, a diff for each mismatch,
+ * and `N passed, N failed` last. Exit 0 when all pass, 1 on any failure or connector problem, 2 on a
+ * bad command line.
+ *
+ * Tests are hermetic: the environment is not read, so a test gives the same result on a laptop and
+ * in CI, with or without secrets. `${env:NAME:-default}` takes its default and `${env:NAME}` stays
+ * as that text (as with validate --env-optional).
+ */
+import { formatProblem } from '../config/format-problem.js';
+import { loadConnectorsWithTests } from '../config/load-with-tests.js';
+import { packageVersion } from '../version.js';
+import { connectorPaths, parseCommandLine } from './command-line.js';
+import { formatMismatch } from './format-mismatch.js';
+import { summaryLine } from './problem-report.js';
+import { runConnectorTest, type TestOutcome } from './run-connector-test.js';
+
+export const TEST_USAGE = `usage: hms-sync test [PATH...]
+
+  PATH...      connector files or directories (default: env HMS_SYNC_CONNECTORS, else ./connectors.d);
+               NAME.test.yaml files beside them are run too
+  -h, --help   show this help
+
+Runs with no network and without reading the environment: \${env:NAME:-default} takes its
+default, \${env:NAME} stays as that text. Exit status: 0 all passed, 1 a test failed or a
+connector has problems, 2 bad command line.`;
+
+/** The environment tests see: none (see the module comment). */
+const HERMETIC_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
+const PASS_MARK = '✓';
+const FAIL_MARK = '✗';
+const DETAIL_INDENT = '    ';
+
+export async function testCommand(args: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+  const line = parseCommandLine(args, { help: { type: 'boolean', short: 'h' } }, TEST_USAGE);
+  if (line.values.help === true) {
+    process.stdout.write(`${TEST_USAGE}\n`);
+    return 0;
+  }
+  const paths = connectorPaths(line.positionals, env);
+  const loaded = await loadConnectorsWithTests(paths, { env: HERMETIC_ENV, envOptional: true });
+  const userAgent = `hms-sync/${packageVersion()}`;
+
+  const outcomes: TestOutcome[] = [];
+  for (const connector of loaded.connectors) {
+    for (const testCase of loaded.tests.get(connector.name) ?? []) {
+      const outcome = await runConnectorTest(connector, testCase, userAgent);
+      outcomes.push(outcome);
+      process.stdout.write(`${formatOutcome(outcome).join('\n')}\n`);
+    }
+  }
+
+  if (loaded.problems.length > 0) {
+    const lines = loaded.problems.map(formatProblem);
+    lines.push(`${summaryLine(loaded.problems, { connectors: 0, files: 0 })}; the tests of a connector with problems do not run`);
+    process.stderr.write(`${lines.join('\n')}\n`);
+  } else if (outcomes.length === 0) {
+    process.stdout.write(`no tests found in ${paths.join(', ')}; add a tests: list to a connector (see docs/connectors.md#connector-tests)\n`);
+  }
+  const failed = outcomes.filter((outcome) => outcome.mismatches.length > 0).length;
+  process.stdout.write(`${outcomes.length - failed} passed, ${failed} failed\n`);
+  return failed === 0 && loaded.problems.length === 0 ? 0 : 1;
+}
+
+/** `✓ connector: name`, or `✗ connector: name` followed by where the test is and each mismatch. */
+export function formatOutcome(outcome: TestOutcome): string[] {
+  const title = `${outcome.connector}: ${outcome.name}`;
+  if (outcome.mismatches.length === 0) return [`${PASS_MARK} ${title}`];
+  const lines = [`${FAIL_MARK} ${title}`, `in ${outcome.file} (- expected, + actual)`];
+  for (const mismatch of outcome.mismatches) lines.push(...formatMismatch(mismatch, outcome.secrets));
+  return [lines[0] as string, ...lines.slice(1).map((text) => `${DETAIL_INDENT}${text}`)];
+}

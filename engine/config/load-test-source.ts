@@ -1,0 +1,64 @@
+/**
+ * One connector test file's bytes (`NAME.test.yaml`) → its tests or its Problems, with no I/O.
+ * Read like a connector file: YAML with line numbers, `${env:...}` interpolated with the same
+ * environment and options, checked against the schema's ConnectorTest.
+ */
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { Problem } from './compiled.js';
+import type { ConnectorTest } from './connector-file.generated.js';
+import { interpolateEnv } from './interpolate-env.js';
+import { toProblem } from './located-problem.js';
+import { schemaProblems } from './schema-problems.js';
+import type { TestFileValidator } from './test-file-validator.js';
+import { createYamlLocator } from './yaml-locator.js';
+import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
+
+/** Most alias expansions a test file may make (as for connector files). */
+const MAX_ALIAS_COUNT = 100;
+
+export interface TestSourceInput {
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly envOptional?: boolean;
+  readonly validate: TestFileValidator;
+}
+
+export interface TestSourceLoad {
+  /** Empty when there are problems. */
+  readonly tests: readonly ConnectorTest[];
+  /** Sorted by line and column. */
+  readonly problems: readonly Problem[];
+}
+
+export function loadTestSource(input: TestSourceInput): TestSourceLoad {
+  const { file } = input;
+  const source = new TextDecoder('utf-8').decode(input.bytes);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const locator = createYamlLocator(doc, source, lineCounter);
+  if (doc.errors.length > 0) return failed(yamlSyntaxProblems(file, doc, locator));
+  if (!isMap(doc.contents)) {
+    const message = 'a test file must be a mapping with a "tests:" list (see docs/connectors.md#connector-tests)';
+    return failed([toProblem(file, { position: locator.value([]), code: 'CONFIG_SCHEMA', message })]);
+  }
+  const interpolation = interpolateEnv(doc, input.env, locator, { keepMissing: input.envOptional === true });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return failed([{ file, line: 0, column: 0, code: 'CONFIG_YAML_SYNTAX', message: `invalid YAML: ${(error as Error).message}` }]);
+  }
+  const problems = interpolation.problems.map((p) => toProblem(file, p));
+  const validation = input.validate(value);
+  if (!validation.ok) {
+    problems.push(...schemaProblems(validation.errors, value, locator, interpolation.secrets).map((p) => toProblem(file, { ...p, code: 'CONFIG_SCHEMA' })));
+  }
+  if (problems.length > 0 || !validation.ok) return failed(problems);
+  return { tests: validation.value.tests, problems: [] };
+}
+
+function failed(problems: Problem[]): TestSourceLoad {
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { tests: [], problems };
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+test('the Kubernetes example mounts what the image reads and ships every example connector', async () => {
+  const dir = join(REPO, 'deploy', 'kubernetes');
+  for (const file of await readdir(dir)) {
+    for (const doc of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) assert.deepEqual(doc.errors, [], file);
+  }
+  const kustomization = parse(await readFile(join(dir, 'kustomization.yaml'), 'utf8')) as { configMapGenerator: { files: string[] }[] };
+  const shipped = kustomization.configMapGenerator[0]!.files.map((f) => f.split('/').pop()).sort();
+  const examples = (await readdir(join(REPO, 'connectors.d'))).filter((f) => /^[^.].*(?<!\.test)\.ya?ml$/.test(f)).sort();
+  assert.deepEqual(shipped, examples);
+
+  const deployment = parse(await readFile(join(dir, 'deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { volumeMounts: { mountPath: string }[]; envFrom: { secretRef: { name: string } }[] }[] } } };
+  };
+  const container = deployment.spec.template.spec.containers[0]!;
+  const dockerfile = await readFile(join(REPO, 'Dockerfile'), 'utf8');
+  for (const { mountPath } of container.volumeMounts) assert.ok(dockerfile.includes(mountPath), `${mountPath} is where the image looks`);
+  const secret = parse(await readFile(join(dir, 'secret.yaml'), 'utf8')) as { metadata: { name: string }; stringData: Record<string, string> };
+  assert.equal(container.envFrom[0]!.secretRef.name, secret.metadata.name);
+  assert.ok('HMS_SYNC_API_TOKEN' in secret.stringData, 'the image listens on 0.0.0.0, which needs a token');
+});
+
+test('the CI workflow example validates, tests and posts the diff', async () => {
+  const workflow = parse(await readFile(join(REPO, 'deploy', 'ci', 'connectors-pr.yml'), 'utf8')) as { jobs: { check: { steps: { run?: string }[] } } };
+  const runs = workflow.jobs.check.steps.map((s) => s.run ?? '').join('\n');
+  assert.match(runs, /validate --format github/);
+  assert.match(runs, / test /);
+  assert.match(runs, /diff --base/);
+});

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const connector = (name: string, path: string, extra = '') =>
+  `name: ${name}\ntarget:\n  url: \${env:RECEIVER_URL}\nroutes:\n  - name: main\n    on: tick\n    path: ${path}\n${extra}`;
+
+describe('hot reload', () => {
+  let receiver: Receiver;
+  let harness: TestEngine | undefined;
+
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+    receiver.requests.length = 0;
+    receiver.respond = () => 200;
+  });
+
+  const start = async (files: Record<string, string>, watch = false) => {
+    harness = await startTestEngine(files, { RECEIVER_URL: receiver.url }, { watch });
+    return harness;
+  };
+  const dir = () => join(harness!.dataDir, '..', 'connectors.d');
+  const pathsFor = async (id: string) => {
+    await harness!.settled(id);
+    return receiver.requests.filter((r) => r.body.includes(`"${id}"`)).map((r) => r.url);
+  };
+  const reloadedTo = (predicate: (status: Awaited<ReturnType<TestEngine['engine']['status']>>) => boolean) =>
+    waitUntil(async () => {
+      const status = await harness!.engine.status();
+      return predicate(status) ? status : undefined;
+    }, 'the watcher to reload', 10_000, 25);
+
+  test('a changed file replaces its connector and the revision changes', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/v1') }, true);
+    const before = await engine.status();
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'c1' })), ['/v1']);
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/v2'));
+    const after = await reloadedTo((s) => s.revision.label !== before.revision.label);
+    assert.equal(after.lastReload?.result, 'ok');
+    assert.deepEqual(after.lastReload?.changed, ['alpha']);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'c2' })), ['/v2']);
+  });
+
+  test('a broken file keeps its last good version serving and reports file:line:col', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/good') });
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/bad', '    map: "{ broken"\n'));
+    const report = await engine.reload();
+    assert.equal(report.result, 'problems');
+    const status = await engine.status();
+    const file = status.files.find((f) => f.file.endsWith('a.yaml'))!;
+    assert.equal(file.serving, 'alpha');
+    assert.equal(file.lastKnownGood, true);
+    assert.equal(file.problems[0]!.code, 'CONFIG_JSONATA_SYNTAX');
+    assert.equal(file.problems[0]!.line, 8);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'b1' })), ['/good']);
+  });
+
+  test('new files add connectors, deleted files remove them, and a taken name is refused', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/a') });
+    await writeFile(join(dir(), 'b.yaml'), connector('beta', '/b'));
+    await writeFile(join(dir(), '0-dup.yaml'), connector('alpha', '/dup'));
+    const report = await engine.reload();
+    assert.deepEqual(report.added, ['beta']);
+    const status = await engine.status();
+    assert.deepEqual(status.connectors.map((c) => [c.name, c.file.split('/').pop()]).sort(), [['alpha', 'a.yaml'], ['beta', 'b.yaml']]);
+    const dup = status.files.find((f) => f.file.endsWith('0-dup.yaml'))!;
+    assert.equal(dup.serving, null);
+    assert.equal(dup.problems[0]!.code, 'CONFIG_DUPLICATE_NAME');
+    assert.match(dup.problems[0]!.message, /already used by .*a\.yaml, which keeps serving it/);
+    assert.deepEqual((await pathsFor(await engine.emit({ type: 'tick', id: 'n1' }))).sort(), ['/a', '/b']);
+    await unlink(join(dir(), 'b.yaml'));
+    assert.deepEqual((await engine.reload()).removed, ['beta']);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'n2' })), ['/a']);
+  });
+
+  test('deliveries of a removed connector are parked, then resume when it comes back', async () => {
+    const { engine, clock } = await start({ 'a.yaml': connector('alpha', '/a') });
+    receiver.respond = () => 503;
+    const id = await engine.emit({ type: 'tick', id: 'p1' });
+    await harness!.settled(id);
+    await unlink(join(dir(), 'a.yaml'));
+    await engine.reload();
+    let event = await harness!.settled(id, (d) => d.state === 'parked');
+    assert.equal(event.deliveries[0]!.attempts, 1);
+    clock.advance(3_600_000);
+    assert.equal(await engine.sweep(), 0, 'parked deliveries are not claimed');
+    receiver.respond = () => 200;
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/back'));
+    await engine.reload();
+    event = await harness!.settled(id, (d) => d.state === 'delivered');
+    assert.equal(event.deliveries[0]!.attempts, 2);
+    assert.equal(receiver.requests.at(-1)!.url, '/back');
+  });
+
+  test('a mapping fix re-drives deliveries that died on it, and history shows each revision', async () => {
+    const broken = connector('alpha', '/m', '    map: \'{ "n": $number(count) }\'\n');
+    const { engine } = await start({ 'a.yaml': broken });
+    const first = (await engine.status()).revision.label;
+    const id = await engine.emit({ type: 'tick', id: 'm1', count: 'not a number' });
+    let event = await harness!.settled(id);
+    assert.equal(event.deliveries[0]!.state, 'dead');
+    assert.match(event.deliveries[0]!.lastError!, /^MAPPING_FAILED/);
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/m', '    map: \'{ "n": count }\'\n'));
+    const report = await engine.reload();
+    event = await harness!.settled(id, (d) => d.state === 'delivered');
+    assert.deepEqual(event.deliveries[0]!.history.map((a) => [a.attempt, a.revision]), [[1, first], [2, report.revision]]);
+    assert.notEqual(first, report.revision);
+    assert.deepEqual(JSON.parse(receiver.requests.at(-1)!.body), { n: 'not a number' });
+  });
+
+  test('redrive: never leaves dead deliveries dead after a change', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/r', 'redrive: never\n') });
+    receiver.respond = () => 400;
+    const id = await engine.emit({ type: 'tick', id: 'r1' });
+    await harness!.settled(id);
+    receiver.respond = () => 200;
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/r2', 'redrive: never\n'));
+    await engine.reload();
+    await engine.sweep();
+    const event = await harness!.settled(id);
+    assert.equal(event.deliveries[0]!.state, 'dead');
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  test('an editor that saves by writing a temp file and renaming it is picked up', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/before') }, true);
+    const before = (await engine.status()).revision.label;
+    await writeFile(join(dir(), '.a.yaml.swp'), connector('alpha', '/after'));
+    await rename(join(dir(), '.a.yaml.swp'), join(dir(), 'a.yaml'));
+    await reloadedTo((s) => s.revision.label !== before);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'e1' })), ['/after']);
+  });
+
+  test('a Kubernetes ConfigMap ..data symlink swap is picked up', async () => {
+    // Lay the directory out exactly as kubelet's atomic writer does, then swap it the same way:
+    // a new timestamped directory, a ..data_tmp symlink to it renamed over ..data, the old one removed.
+    const volume = await tempDir('hms-sync-configmap-');
+    const root = volume.path;
+    const writeGeneration = async (stamp: string, files: Record<string, string>) => {
+      await mkdir(join(root, stamp));
+      for (const [name, text] of Object.entries(files)) await writeFile(join(root, stamp, name), text);
+      await symlink(stamp, join(root, '..data_tmp'));
+      await rename(join(root, '..data_tmp'), join(root, '..data'));
+    };
+    try {
+      await writeGeneration('..2026_11_27_08_00_00.000000001', { 'a.yaml': connector('alpha', '/gen1') });
+      await symlink('..data/a.yaml', join(root, 'a.yaml'));
+      harness = await startTestEngine({}, { RECEIVER_URL: receiver.url }, { watch: true, connectorsDir: root });
+      const before = await harness.engine.status();
+      assert.deepEqual(before.connectors.map((c) => c.name), ['alpha']);
+      await writeGeneration('..2026_11_27_08_05_00.000000002', { 'a.yaml': connector('alpha', '/gen2') });
+      await rm(join(root, '..2026_11_27_08_00_00.000000001'), { recursive: true });
+      await reloadedTo((s) => s.revision.label !== before.revision.label);
+      assert.deepEqual(await pathsFor(await harness.engine.emit({ type: 'tick', id: 'k1' })), ['/gen2']);
+    } finally {
+      await harness?.close();
+      harness = undefined;
+      await volume.cleanup();
+    }
+  });
+
+  test('many files rewritten at once (a git checkout) reload together, with the commit in the revision', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/a1'), 'b.yaml': connector('beta', '/b1') }, true);
+    const root = dir();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-C', root, ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'first');
+    await writeFile(join(root, 'a.yaml'), connector('alpha', '/a2'));
+    await writeFile(join(root, 'b.yaml'), connector('beta', '/b2'));
+    git('commit', '-qam', 'second');
+    const head = git('rev-parse', 'HEAD');
+    const status = await reloadedTo((s) => s.revision.commit === head && s.connectors.every((c) => c.routes[0]!.path.some((p) => 'literal' in p && p.literal.endsWith('2'))));
+    assert.equal(status.revision.label, `${status.revision.hash}@${head.slice(0, 7)}`);
+    assert.deepEqual((await pathsFor(await engine.emit({ type: 'tick', id: 'g1' }))).sort(), ['/a2', '/b2']);
+  });
+});
