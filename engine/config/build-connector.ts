@@ -8,7 +8,7 @@ import type { RouteExpressions } from './compile-expressions.js';
 import type { ConnectorFile } from './connector-file.generated.js';
 import { at, formatDataPath } from './data-path.js';
 import { deepFreeze } from './deep-freeze.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_METHOD, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_CONCURRENCY, DEFAULT_METHOD, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
 import { parseDuration } from './duration.js';
 import type { LocatedProblem } from './located-problem.js';
 import { compileTypeMatcher } from './type-pattern.js';
@@ -83,6 +83,8 @@ export function buildConnector(input: BuildInput): BuildResult {
       method: route.method ?? DEFAULT_METHOD,
       path: expressions.path ?? [],
       ...(expressions.map && { map: expressions.map }),
+      format: route.format ?? 'json',
+      headers: [],
     };
   });
 
@@ -95,7 +97,7 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(value.description !== undefined && { description: value.description }),
     target: { url, headers, timeoutMs },
     routes,
-    retry: { scheduleMs: [...scheduleMs] },
+    retry: { scheduleMs: [...scheduleMs], maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS },
     concurrency: value.concurrency ?? DEFAULT_CONCURRENCY,
     secrets: secretsOf(input.envSecrets, Object.values(headers)),
     source: value,

@@ -16,6 +16,39 @@ export interface CompiledExpression {
 /** A route path split into literal text and `{expression}` placeholders. */
 export type PathPart = { readonly literal: string } | { readonly expression: CompiledExpression };
 
+/** A header value of a route: literal text and `{expression}` placeholders (not URL-encoded). */
+export interface CompiledHeader {
+  readonly name: string;
+  readonly value: readonly PathPart[];
+}
+
+export interface CompiledBatch {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
+}
+
+/** How requests authenticate; every credential value is also listed in `secrets`. */
+export type CompiledAuth =
+  | { readonly type: 'bearer'; readonly token: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
+  | { readonly type: 'header'; readonly name: string; readonly value: string }
+  | {
+      readonly type: 'oauth2';
+      readonly tokenUrl: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly scope?: string;
+      readonly audience?: string;
+    };
+
+/** Mutual TLS material, read from the files at load time (PEM text). The key is a secret. */
+export interface CompiledTls {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+}
+
 export interface CompiledRoute {
   /** `name` when given, otherwise the route's index as a string ("0", "1", ...). */
   readonly key: string;
@@ -27,6 +60,14 @@ export interface CompiledRoute {
   readonly method: HttpMethod;
   readonly path: readonly PathPart[];
   readonly map?: CompiledExpression;
+  /** Body format; `ndjson` only with `batch`. Default json. */
+  readonly format: 'json' | 'form' | 'ndjson';
+  /** When set, a string `map` result is sent as it is with this Content-Type. */
+  readonly contentType?: string;
+  /** Gives an object whose fields become query parameters. */
+  readonly query?: CompiledExpression;
+  readonly headers: readonly CompiledHeader[];
+  readonly batch?: CompiledBatch;
 }
 
 export interface CompiledConnector {
@@ -43,11 +84,25 @@ export interface CompiledConnector {
     readonly timeoutMs: number;
   };
   readonly routes: readonly CompiledRoute[];
-  readonly retry: { readonly scheduleMs: readonly number[] };
+  readonly retry: {
+    readonly scheduleMs: readonly number[];
+    /** Statuses that are retried (`retry.on`); undefined means the default 408, 425, 429, 5xx. */
+    readonly retryOn?: (status: number) => boolean;
+    /** Longest Retry-After honoured (default 1h). */
+    readonly maxRetryAfterMs: number;
+  };
   readonly concurrency: number;
+  readonly auth?: CompiledAuth;
+  readonly tls?: CompiledTls;
+  /** Standard Webhooks signing secrets, as written (`whsec_` + base64, or raw text). */
+  readonly signing?: { readonly secrets: readonly string[] };
+  /** Requests started per second (token bucket refill rate), from `rateLimit`. */
+  readonly rateLimit?: { readonly perSecond: number; readonly text: string };
+  readonly breaker?: { readonly failures: number; readonly cooldownMs: number };
+  readonly orderingKey?: CompiledExpression;
   /**
-   * Values that must never be logged, stored or shown: every header value and every value
-   * interpolated from the environment.
+   * Values that must never be logged, stored or shown: every header value, every value
+   * interpolated from the environment or a file, auth credentials, signing secrets, the TLS key.
    */
   readonly secrets: readonly string[];
   /** The validated file as written (after interpolation); for previews and diffs. */

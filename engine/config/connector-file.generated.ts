@@ -1,5 +1,13 @@
 /* Generated from schemas/connector.schema.json by npm run gen:types. Do not edit: change the schema and regenerate. */
 
+/**
+ * How requests authenticate. The values are secrets: write them as ${env:NAME} or ${file:/run/secrets/NAME}.
+ */
+export type ConnectorAuth = BearerAuth | BasicAuth | HeaderAuth | OAuth2Auth;
+/**
+ * Text that may hold a secret: write it as ${env:NAME} or ${file:/run/secrets/NAME}.
+ */
+export type SecretText = string;
 export type TypePattern = string;
 /**
  * A duration: a whole number followed by ms, s, m, h or d, for example 250ms, 5s, 2m, 1h, 1d.
@@ -19,6 +27,9 @@ export interface ConnectorFile {
    */
   description?: string;
   target: ConnectorTarget;
+  auth?: ConnectorAuth;
+  tls?: ConnectorTls;
+  signing?: ConnectorSigning;
   /**
    * Which events go to this connector and what request each becomes. An event may match several routes; each match is its own delivery.
    *
@@ -30,6 +41,15 @@ export interface ConnectorFile {
    * Most requests in flight to this connector at once.
    */
   concurrency?: number;
+  /**
+   * Most requests started per second, minute or hour (a token bucket per connector), e.g. 50/s. Beside concurrency.
+   */
+  rateLimit?: string;
+  breaker?: ConnectorBreaker;
+  /**
+   * JSONata over the event: deliveries with the same key are sent one at a time, in acceptance order; a failing head blocks only its own key. Without it, deliveries run in parallel.
+   */
+  orderingKey?: string;
   /**
    * What happens to deliveries that died on a mapping error or a 4xx when a reload changes this connector: onChange (default) re-drives them with the new version; never leaves them dead.
    */
@@ -57,6 +77,57 @@ export interface ConnectorTarget {
    * Connect, response-headers and body timeout for each request. Default 15s.
    */
   timeout?: string;
+}
+export interface BearerAuth {
+  type: "bearer";
+  token: SecretText;
+}
+export interface BasicAuth {
+  type: "basic";
+  username: string;
+  password: SecretText;
+}
+export interface HeaderAuth {
+  type: "header";
+  name: string;
+  value: SecretText;
+}
+export interface OAuth2Auth {
+  type: "oauth2";
+  /**
+   * OAuth2 token endpoint (client credentials grant).
+   */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: SecretText;
+  scope?: string;
+  audience?: string;
+}
+/**
+ * Mutual TLS: a client certificate and key, and the CA that signs the server's certificate, read from PEM files.
+ */
+export interface ConnectorTls {
+  /**
+   * Path of the client certificate (PEM).
+   */
+  cert?: string;
+  /**
+   * Path of the client key (PEM).
+   */
+  key?: string;
+  /**
+   * Path of the CA certificate(s) trusted for the server (PEM).
+   */
+  ca?: string;
+}
+/**
+ * Standard Webhooks signatures: webhook-id, webhook-timestamp and webhook-signature headers, one v1 signature per secret (several for rotation).
+ */
+export interface ConnectorSigning {
+  /**
+   * @minItems 1
+   */
+  secrets: [SecretText, ...SecretText[]];
 }
 /**
  * One kind of request to the target: which events trigger it and how each event is reshaped.
@@ -86,6 +157,42 @@ export interface ConnectorRoute {
    * JSONata expression: the request body is its result, as JSON. Without it, POST/PUT/PATCH send the event itself and GET/DELETE send no body.
    */
   map?: string;
+  /**
+   * Body format: json (default), form (application/x-www-form-urlencoded from an object), or ndjson (batches only).
+   */
+  format?: "json" | "form" | "ndjson";
+  /**
+   * When set, a map result that is a string is sent as it is with this Content-Type (XML or SOAP for a legacy service).
+   */
+  contentType?: string;
+  /**
+   * JSONata giving an object whose fields become query parameters.
+   */
+  query?: string;
+  /**
+   * Headers of this route. A value is text with {...} JSONata placeholders, like path (not URL-encoded).
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  batch?: RouteBatch;
+}
+/**
+ * Send many deliveries in one request whose body is the JSON array (or NDJSON) of their mapped items; each keeps its own delivery record.
+ */
+export interface RouteBatch {
+  /**
+   * Most items per request. Default 500.
+   */
+  maxEvents?: number;
+  /**
+   * Largest body. Default 1MiB.
+   */
+  maxBytes?: string;
+  /**
+   * Longest an item waits for its batch to fill. Default 5s.
+   */
+  maxWait?: string;
 }
 /**
  * How failed deliveries are retried before they are dead-lettered.
@@ -97,6 +204,23 @@ export interface ConnectorRetry {
    * @maxItems 100
    */
   schedule?: Duration[];
+  /**
+   * Which answers are retried, overriding the default (408, 425, 429, 5xx): status codes or classes such as 5xx. Connection errors and timeouts are always retried.
+   *
+   * @minItems 1
+   */
+  on?: [number | string, ...(number | string)[]];
+  /**
+   * A duration: a whole number followed by ms, s, m, h or d, for example 250ms, 5s, 2m, 1h, 1d.
+   */
+  maxRetryAfter?: string;
+}
+/**
+ * Circuit breaker: after `failures` consecutive failed attempts stop sending, then let one probe through after `cooldown`.
+ */
+export interface ConnectorBreaker {
+  failures: number;
+  cooldown: Duration;
 }
 export interface ConnectorTest {
   /**

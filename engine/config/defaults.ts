@@ -21,3 +21,6 @@ export const MAX_TARGET_TIMEOUT_MS = 2_147_483_647;
  * "dev" in logs would garble them while protecting nothing (no real credential is that short).
  */
 export const MIN_SECRET_LENGTH = 4;
+
+/** Longest Retry-After honoured unless `retry.maxRetryAfter` says otherwise. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 3_600_000;
