@@ -7,7 +7,7 @@
 import { redactSecrets } from '../dispatch/redact.js';
 import type { ConnectorChange, RequestChange } from './diff-compare.js';
 import type { DiffEvent, EventSource } from './diff-events.js';
-import { DIFF_CONTEXT_LINES, unifiedDiff } from './diff-unified.js';
+import { DIFF_CONTEXT_LINES, unifiedDiff } from './line-diff.js';
 
 /** GitHub refuses comments over 65,536 characters; past this, further requests are only counted. */
 export const MAX_REPORT_CHARS = 60_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unifiedDiff } from '../../engine/cli/diff-unified.js';
+import { unifiedDiff } from '../../engine/cli/line-diff.js';
 
 const split = (text: string): string[] => (text === '' ? [] : text.split(''));
 
