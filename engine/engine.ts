@@ -1,7 +1,8 @@
 /**
  * Wires the stages together. An event flows:
  *   emit / POST /events  ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
- *   ->  dispatch (render with JSONata, send with undici, record the attempt)
+ *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
+ *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
  */
@@ -13,9 +14,11 @@ import { revisionOf } from './config/revision.js';
 import { formatProblem } from './config/format-problem.js';
 import { loadConnectors } from './config/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
+import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
 import { createIngest } from './bus/ingest.js';
+import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
 import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -57,6 +60,8 @@ export interface EngineOptions {
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
   readonly connectors: readonly CompiledConnector[];
   readonly deliveries: Record<DeliveryState, number>;
+  /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
+  readonly flow: Readonly<Record<string, LaneStatus>>;
 }
 
 export interface Engine {
@@ -70,6 +75,11 @@ export interface Engine {
   /** Re-reads the connectors directory now (the watcher calls this on file changes). */
   reload(): Promise<ReloadReport>;
   status(): Promise<EngineStatus>;
+  /**
+   * Calls `listener` with every outcome event (`sync.delivered`, `sync.dead`) as it happens.
+   * Returns the function that unsubscribes.
+   */
+  subscribe(listener: OutcomeListener): () => void;
   readonly registry: Registry;
   readonly store: Store;
   /** Stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
@@ -89,6 +99,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   const dispatcher = createDispatcher({
     store,
+    disabled: await store.disabledConnectors(),
     registry,
     http,
     clock,
@@ -99,6 +110,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     leaseMs,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
     onRoom: () => refill(),
+    // An ordered delivery finished or a breaker closed: what waited in the store may go now.
+    onUnblocked: () => sweep.kick(),
+    onOutcome: (outcome) => outcomes.publish(outcome),
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
   // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
@@ -106,6 +120,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (dispatcher.room() > 0) sweep.kick();
   };
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
+  const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
 
   // What a reload means for deliveries: unfinished ones of removed connectors park, parked ones of
   // connectors that are back resume, and dead ones of changed connectors are re-driven.
@@ -150,6 +165,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return ingestBatch(events.map(validateEvent));
     },
     getEvent: (id) => store.getEvent(id),
+    subscribe: (listener) => outcomes.subscribe(listener),
     sweep: () => sweep.runOnce(),
     reload() {
       if (!config) throw new HmsError('USAGE', 'this engine was given its connectors directly; there is no directory to reload');
@@ -157,15 +173,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
     async status() {
       const deliveries = await store.countByState();
-      if (config) return { ...config.status(), deliveries };
+      const flow = dispatcher.status();
+      if (config) return { ...config.status(), deliveries, flow };
       const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries };
+      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, flow };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
         await sweep.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+        await outcomes.flush();
         if (!options.http) await http.close();
         if (!options.store) await store.close();
         logger.info('engine stopped');

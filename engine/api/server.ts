@@ -2,7 +2,7 @@
  * The HTTP API (fastify): ingest, event lookup, health. It answers 202 for POST /events only after
  * the events and their deliveries are committed to disk.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
 import { errorBody, HmsError, httpStatusOf } from '../errors.js';
@@ -27,7 +27,8 @@ export function buildServer(options: ServerOptions) {
   const { engine } = options;
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // One log line per delivery outcome is the engine's contract; per-request lines would drown it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Keep-alive sockets must not hold a shutdown open.
     forceCloseConnections: 'idle',

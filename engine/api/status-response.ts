@@ -1,14 +1,25 @@
 /**
  * The JSON shape of GET /status. It names files, connectors, revisions and problems; it never
  * carries a target URL, a header value or anything else that may hold a secret.
+ *
+ * Each connector shows its flow control: `state` is `active`, `disabled` (a 410; until its file
+ * changes), `paused` (a 429; until `pausedUntil`) or `breaker-open` (until `breaker.openUntil`);
+ * `inFlight` and `waiting` count the deliveries held in memory.
  */
+import type { LaneStatus } from '../dispatch/connector-lane.js';
 import type { EngineStatus } from '../engine.js';
 
 export function toStatusResponse(status: EngineStatus) {
   return {
     revision: status.revision.label,
     commit: status.revision.commit,
-    connectors: status.connectors.map((c) => ({ name: c.name, file: c.file, revision: c.revision.slice(0, 12), routes: c.routes.map((r) => r.key) })),
+    connectors: status.connectors.map((c) => ({
+      name: c.name,
+      file: c.file,
+      revision: c.revision.slice(0, 12),
+      routes: c.routes.map((r) => r.key),
+      ...flowOf(status.flow[c.name]),
+    })),
     files: status.files.map((f) => ({
       file: f.file,
       serving: f.serving,
@@ -18,4 +29,22 @@ export function toStatusResponse(status: EngineStatus) {
     lastReload: status.lastReload && { ...status.lastReload, at: new Date(status.lastReload.at).toISOString() },
     deliveries: status.deliveries,
   };
+}
+
+function flowOf(flow: LaneStatus | undefined) {
+  if (flow === undefined) return {};
+  const { breaker, disabled, rateLimit } = flow;
+  return {
+    state: flow.state,
+    inFlight: flow.inFlight,
+    waiting: flow.waiting,
+    disabled: disabled && { since: iso(disabled.since), reason: disabled.reason, revision: disabled.revision.slice(0, 12) },
+    pausedUntil: flow.pausedUntil === null ? null : iso(flow.pausedUntil),
+    breaker: breaker && { state: breaker.state, consecutiveFailures: breaker.consecutiveFailures, openUntil: breaker.openUntil === null ? null : iso(breaker.openUntil) },
+    rateLimit,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

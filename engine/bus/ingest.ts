@@ -10,7 +10,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
-import { matchRoutes } from './match-routes.js';
+import type { CompiledConnector } from '../config/compiled.js';
+import { describeFailure, matchRoutes } from './match-routes.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
 
@@ -21,25 +22,41 @@ export interface IngestOptions {
   readonly clock: Clock;
   readonly leaseMs: number;
   readonly newId?: () => string;
-  /** Called after a batch was stored for the sweep instead of handed over (the dispatcher was full). */
+  /** Called after deliveries were stored for the sweep instead of handed over (the dispatcher was
+   * full, they are ordered, or their connector is not sending now). */
   readonly onOverflow?: () => void;
 }
 
 export type Ingest = (events: readonly SyncEvent[]) => Promise<AcceptResult[]>;
 
+/** A delivery as stored, and whether it goes straight to the dispatcher once stored. */
+interface PreparedDelivery extends NewDelivery {
+  readonly handOver?: boolean;
+}
+
+interface PreparedEvent extends NewEvent {
+  readonly deliveries: readonly PreparedDelivery[];
+}
+
 export function createIngest(options: IngestOptions): Ingest {
   const { store, registry, dispatcher, clock } = options;
   const newId = options.newId ?? uuidv7;
 
-  async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<NewEvent> {
-    const deliveries = (await matchRoutes(registry, event)).map(({ connector, route, error }): NewDelivery => ({
-      id: newId(),
-      connector: connector.name,
-      route: route.key,
-      state: error === undefined ? 'pending' : 'dead',
-      nextAttemptAt: error !== undefined ? null : handOver ? now + options.leaseMs : now,
-      ...(error === undefined ? {} : { lastError: error }),
-    }));
+  async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<PreparedEvent> {
+    const deliveries: PreparedDelivery[] = [];
+    for (const { connector, route, error } of await matchRoutes(registry, event)) {
+      const base = { id: newId(), connector: connector.name, route: route.key };
+      const key = error === undefined ? await orderingKeyOf(connector, event) : { key: null };
+      const failure = error ?? key.error;
+      if (failure !== undefined) {
+        deliveries.push({ ...base, state: 'dead', nextAttemptAt: null, lastError: failure });
+        continue;
+      }
+      // Ordered deliveries always go through the store's claim, which knows what is ahead of
+      // them; so do those of a connector that is not sending now (disabled, paused, breaker open).
+      const direct = handOver && key.key === null && dispatcher.accepting(connector.name);
+      deliveries.push({ ...base, state: 'pending', nextAttemptAt: direct ? now + options.leaseMs : now, orderingKey: key.key, handOver: direct });
+    }
     const id = event.id === undefined || event.id === null ? newId() : String(event.id);
     return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, deliveries };
   }
@@ -50,25 +67,44 @@ export function createIngest(options: IngestOptions): Ingest {
     const handOver = dispatcher.room() > 0;
     const prepared = await Promise.all(events.map((event) => prepare(event, now, handOver)));
     const results = await store.acceptEvents(prepared);
-    if (!handOver) options.onOverflow?.();
-    if (handOver) {
-      prepared.forEach((event, index) => {
-        if (results[index]?.duplicate) return;
-        for (const delivery of event.deliveries) {
-          if (delivery.state === 'pending') dispatcher.submit(jobFor(event, delivery, events[index]));
-        }
-      });
-    }
+    let leftInStore = false;
+    prepared.forEach((event, index) => {
+      if (results[index]?.duplicate) return;
+      for (const delivery of event.deliveries) {
+        if (delivery.state !== 'pending') continue;
+        if (delivery.handOver) dispatcher.submit(jobFor(event, delivery, events[index]));
+        else leftInStore = true;
+      }
+    });
+    if (leftInStore) options.onOverflow?.();
     return results;
   };
 }
 
-function jobFor(event: NewEvent, delivery: NewDelivery, emitted: unknown): DispatchJob {
+/**
+ * The connector's orderingKey for the event: null without one, or when it gives nothing (such a
+ * delivery is not ordered); a scalar as text, anything else as JSON. An expression that fails
+ * makes the delivery dead with MAPPING_FAILED, like a failing `when` (a fix re-drives it).
+ */
+async function orderingKeyOf(connector: CompiledConnector, event: SyncEvent): Promise<{ key: string | null; error?: string }> {
+  if (connector.orderingKey === undefined) return { key: null };
+  try {
+    const value = await connector.orderingKey.evaluate(event);
+    if (value === undefined || value === null) return { key: null };
+    return { key: typeof value === 'string' ? value : JSON.stringify(value) };
+  } catch (error) {
+    return { key: null, error: describeFailure(error) };
+  }
+}
+
+function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unknown): DispatchJob {
   return {
     deliveryId: delivery.id,
     eventId: event.id,
+    eventType: event.type,
     connector: delivery.connector,
     route: delivery.route,
+    orderingKey: delivery.orderingKey ?? null,
     attemptsMade: 0,
     scheduleOffset: 0,
     event: emitted,

@@ -1,32 +1,38 @@
 /**
- * The last step for one file: a schema-valid ConnectorFile plus its compiled expressions become a
- * frozen CompiledConnector, after the checks the schema cannot express (URL shape, duration
- * ranges, unique route names).
+ * The last step for one file: a schema-valid ConnectorFile plus its compiled expressions and TLS
+ * material become a frozen CompiledConnector, after the checks the schema cannot express (URL
+ * shape, duration ranges, unique route names, body formats, credentials' form).
  */
-import type { CompiledConnector, CompiledRoute } from './compiled.js';
-import type { RouteExpressions } from './compile-expressions.js';
+import type { CompiledConnector, CompiledRoute, CompiledTls } from './compiled.js';
+import { compileAuth } from './compile-auth.js';
+import type { CompiledExpressions } from './compile-expressions.js';
+import { compileSigning } from './compile-signing.js';
 import type { ConnectorFile } from './connector-file.generated.js';
+import { buildRoute } from './build-route.js';
 import { at, formatDataPath } from './data-path.js';
 import { deepFreeze } from './deep-freeze.js';
-import { DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_CONCURRENCY, DEFAULT_METHOD, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, MIN_SECRET_LENGTH } from './defaults.js';
 import { parseDuration } from './duration.js';
 import type { LocatedProblem } from './located-problem.js';
-import { compileTypeMatcher } from './type-pattern.js';
+import { parseRateLimit } from './rate-limit.js';
+import { compileRetryOn, namesSuccess } from './retry-on.js';
 import type { DataPath, YamlLocator } from './yaml-locator.js';
 
 export interface BuildInput {
   readonly file: string;
   readonly revision: string;
   readonly value: ConnectorFile;
-  readonly expressions: readonly RouteExpressions[];
-  /** Values interpolated from the environment; header values are added here. */
-  readonly envSecrets: readonly string[];
+  readonly expressions: Pick<CompiledExpressions, 'routes' | 'orderingKey'>;
+  /** Values interpolated from the environment or files; credentials and header values are added. */
+  readonly interpolatedSecrets: readonly string[];
   readonly locator: YamlLocator;
   /**
-   * Formatted paths (`target.url`) of values still holding `${env:NAME}` text (env-optional
-   * loads): their form is not checked, and such a URL is used as written.
+   * Formatted paths (`target.url`) of values still holding `${env:...}` / `${file:...}` text
+   * (env-optional loads): their form is not checked, and such a URL is used as written.
    */
   readonly unresolvedEnv?: ReadonlySet<string>;
+  /** The PEM text read for `tls` (see read-tls.ts); absent when the file has no `tls`. */
+  readonly tls?: CompiledTls;
 }
 
 export type BuildResult =
@@ -51,7 +57,7 @@ export function buildConnector(input: BuildInput): BuildResult {
     }
   };
 
-  const shownUrl = input.envSecrets.some((secret) => value.target.url.includes(secret)) ? 'the URL (from the environment, not shown)' : `"${value.target.url}"`;
+  const shownUrl = input.interpolatedSecrets.some((secret) => value.target.url.includes(secret)) ? 'the URL (from the environment, not shown)' : `"${value.target.url}"`;
   const url = unresolved(['target', 'url'])
     ? value.target.url.replace(/\/+$/, '')
     : checkUrl(value.target.url, shownUrl, (message) => problem(['target', 'url'], message));
@@ -59,9 +65,6 @@ export function buildConnector(input: BuildInput): BuildResult {
   if (timeoutMs < 1 || timeoutMs > MAX_TARGET_TIMEOUT_MS) {
     problem(['target', 'timeout'], `must be between 1ms and ${MAX_TARGET_TIMEOUT_MS}ms (about 24 days)`);
   }
-  const scheduleMs = value.retry?.schedule === undefined
-    ? DEFAULT_RETRY_SCHEDULE_MS
-    : value.retry.schedule.map((text, i) => duration(['retry', 'schedule', i], text, 0));
 
   const keys = new Map<string, number>();
   const routes: CompiledRoute[] = value.routes.map((route, index) => {
@@ -72,24 +75,43 @@ export function buildConnector(input: BuildInput): BuildResult {
       const message = `route name "${key}" is already used by routes[${taken}]; route names must be unique within a connector`;
       problem(['routes', index, 'name'], message, 'CONFIG_DUPLICATE_NAME');
     }
-    const on = typeof route.on === 'string' ? [route.on] : [...route.on];
-    const expressions = input.expressions[index] ?? {};
-    return {
-      key,
-      index,
-      on,
-      matchesType: compileTypeMatcher(on),
-      ...(expressions.when && { when: expressions.when }),
-      method: route.method ?? DEFAULT_METHOD,
-      path: expressions.path ?? [],
-      ...(expressions.map && { map: expressions.map }),
-      format: route.format ?? 'json',
-      headers: [],
-    };
+    return buildRoute(route, index, key, input.expressions.routes[index] ?? {}, { problem: (path, message, key) => problem(path, message, 'CONFIG_SCHEMA', key), duration });
   });
+
+  const retry = value.retry ?? {};
+  const scheduleMs = retry.schedule === undefined ? DEFAULT_RETRY_SCHEDULE_MS : retry.schedule.map((text, i) => duration(['retry', 'schedule', i], text, 0));
+  retry.on?.forEach((item, i) => {
+    if (namesSuccess(item)) problem(['retry', 'on', i], `${String(item)} is a success: 2xx answers are delivered, never retried; remove it`);
+  });
+  const maxRetryAfterMs = duration(['retry', 'maxRetryAfter'], retry.maxRetryAfter, DEFAULT_MAX_RETRY_AFTER_MS);
+
+  const auth = value.auth === undefined ? undefined : compileAuth(value.auth, (path, message) => problem(path, message));
+  const signingSecrets = value.signing === undefined ? undefined : compileSigning(value.signing.secrets, (path, message) => problem(path, message));
+  if (value.tls !== undefined && /^http:/i.test(value.target.url) && !unresolved(['target', 'url'])) {
+    problem(['tls'], 'mutual TLS needs an https target, and target.url uses http; change it to https:// or remove tls', 'CONFIG_SCHEMA', true);
+  }
+  let rateLimit: CompiledConnector['rateLimit'];
+  if (value.rateLimit !== undefined) {
+    try {
+      rateLimit = parseRateLimit(value.rateLimit);
+    } catch (error) {
+      problem(['rateLimit'], (error as Error).message);
+    }
+  }
+  let breaker: CompiledConnector['breaker'];
+  if (value.breaker !== undefined) {
+    const cooldownMs = duration(['breaker', 'cooldown'], value.breaker.cooldown, 0);
+    if (cooldownMs < 1 || cooldownMs > MAX_TARGET_TIMEOUT_MS) problem(['breaker', 'cooldown'], `must be between 1ms and ${MAX_TARGET_TIMEOUT_MS}ms (about 24 days)`);
+    breaker = { failures: value.breaker.failures, cooldownMs };
+  }
 
   if (problems.length > 0 || url === undefined) return { problems };
   const headers = { ...(value.target.headers ?? {}) };
+  const literalRouteHeaders = routes.flatMap((route) => route.headers.flatMap((header) => {
+    const [only, ...rest] = header.value;
+    return only !== undefined && rest.length === 0 && 'literal' in only ? [only.literal] : [];
+  }));
+  const { orderingKey } = input.expressions;
   const connector: CompiledConnector = {
     name: value.name,
     file: input.file,
@@ -97,9 +119,26 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(value.description !== undefined && { description: value.description }),
     target: { url, headers, timeoutMs },
     routes,
-    retry: { scheduleMs: [...scheduleMs], maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS },
+    retry: {
+      scheduleMs: [...scheduleMs],
+      ...(retry.on !== undefined && { retryOn: compileRetryOn(retry.on) }),
+      maxRetryAfterMs,
+    },
     concurrency: value.concurrency ?? DEFAULT_CONCURRENCY,
-    secrets: secretsOf(input.envSecrets, Object.values(headers)),
+    ...(auth && { auth: auth.auth }),
+    ...(input.tls && { tls: input.tls }),
+    ...(signingSecrets && { signing: { secrets: signingSecrets } }),
+    ...(rateLimit && { rateLimit }),
+    ...(breaker && { breaker }),
+    ...(orderingKey && { orderingKey }),
+    secrets: secretsOf(
+      input.interpolatedSecrets,
+      Object.values(headers),
+      literalRouteHeaders,
+      auth?.secrets ?? [],
+      signingSecrets ?? [],
+      input.tls?.key === undefined ? [] : [input.tls.key],
+    ),
     source: value,
   };
   return { connector: deepFreeze(connector), problems: [] };

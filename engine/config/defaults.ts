@@ -24,3 +24,15 @@ export const MIN_SECRET_LENGTH = 4;
 
 /** Longest Retry-After honoured unless `retry.maxRetryAfter` says otherwise. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Body format of a route without `format`. */
+export const DEFAULT_FORMAT = 'json' as const;
+
+/** Most items in one batch request unless `batch.maxEvents` says otherwise. */
+export const DEFAULT_BATCH_MAX_EVENTS = 500;
+
+/** Largest batch body unless `batch.maxBytes` says otherwise: 1 MiB. */
+export const DEFAULT_BATCH_MAX_BYTES = 1_048_576;
+
+/** Longest an item waits for its batch to fill unless `batch.maxWait` says otherwise. */
+export const DEFAULT_BATCH_MAX_WAIT_MS = 5_000;

@@ -1,23 +1,28 @@
 /**
- * One connector file's bytes → a CompiledConnector or its Problems, with no I/O:
- *   parse YAML → interpolate ${env:...} → validate against the schema and compile JSONata
- *   (both always run, so their problems come together) → when the schema passed, build the
- *   frozen connector (which adds its own checks) → the connector only when no step found a problem.
+ * One connector file's bytes → a CompiledConnector or its Problems. The only I/O is through
+ * `readFile`, for the files the connector names (`${file:...}`, `tls`):
+ *   parse YAML → interpolate ${env:...} and ${file:...} → validate against the schema and compile
+ *   JSONata (both always run, so their problems come together) → when the schema passed, read the
+ *   TLS files and build the frozen connector (which adds its own checks) → the connector only
+ *   when no step found a problem.
  * A YAML syntax error stops after parsing: a half-parsed document would only add noise.
- * Options for validate, test and preview: `envOptional` keeps unset variables as `${env:NAME}`
- * text (see unresolved-env.ts); `reportLiteralSecrets` adds the literal-secret lint, run on the
- * header values as written, before interpolation.
+ * Options for validate, test, preview and diff: `envOptional` keeps unset variables and unreadable
+ * files as their reference text (see unresolved-env.ts) and skips unreadable TLS files;
+ * `reportLiteralSecrets` adds the literal-secret lint, run on the values as written, before
+ * interpolation.
  */
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { CompiledConnector, Problem } from './compiled.js';
 import { buildConnector } from './build-connector.js';
 import { compileExpressions } from './compile-expressions.js';
 import type { ConnectorValidator } from './connector-validator.js';
 import { formatDataPath } from './data-path.js';
-import { interpolateEnv } from './interpolate-env.js';
+import { interpolate } from './interpolate.js';
 import { literalSecretProblems } from './literal-secrets.js';
 import { toProblem, type LocatedProblem } from './located-problem.js';
+import { readTls } from './read-tls.js';
 import { schemaProblems } from './schema-problems.js';
 import { waiveUnresolvedPatterns } from './unresolved-env.js';
 import { createYamlLocator, type Position } from './yaml-locator.js';
@@ -39,14 +44,19 @@ export interface SourceInput {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a file the connector names (`${file:...}`, `tls.*`), given its absolute path. */
+  readonly readFile: (path: string) => Promise<Uint8Array>;
   readonly validate: ConnectorValidator;
-  /** An unset variable without a default is kept as its text instead of CONFIG_ENV_MISSING. */
+  /**
+   * An unset variable without a default, or an unreadable `${file:...}`, is kept as its text
+   * instead of being a problem; an unreadable TLS file is skipped.
+   */
   readonly envOptional?: boolean;
-  /** Also report header values that look like literal credentials (CONFIG_LITERAL_SECRET). */
+  /** Also report values that look like literal credentials (CONFIG_LITERAL_SECRET). */
   readonly reportLiteralSecrets?: boolean;
 }
 
-export function loadConnectorSource(input: SourceInput): SourceLoad {
+export async function loadConnectorSource(input: SourceInput): Promise<SourceLoad> {
   const { file } = input;
   const source = new TextDecoder('utf-8').decode(input.bytes);
   const lineCounter = new LineCounter();
@@ -65,7 +75,9 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
   }
 
   const literalSecrets = input.reportLiteralSecrets === true ? literalSecretProblems(doc, locator) : [];
-  const interpolation = interpolateEnv(doc, input.env, locator, { keepMissing: input.envOptional === true });
+  const baseDir = dirname(file);
+  const keepMissing = input.envOptional === true;
+  const interpolation = await interpolate(doc, { env: input.env, readFile: input.readFile, baseDir }, locator, { keepMissing });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -77,7 +89,7 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
   const envPaths = new Set(interpolation.problems.map((p) => formatDataPath(p.path)));
   const unresolved = new Set(interpolation.unresolved.map(formatDataPath));
   const validation = waiveUnresolvedPatterns(input.validate(value), value, unresolved);
-  const expressions = compileExpressions(value, locator);
+  const expressions = compileExpressions(value, { locator, secrets: interpolation.secrets, unresolved });
   const found: LocatedProblem[] = [...literalSecrets, ...interpolation.problems, ...expressions.problems];
   if (!validation.ok) {
     for (const problem of schemaProblems(validation.errors, value, locator, interpolation.secrets)) {
@@ -85,10 +97,27 @@ export function loadConnectorSource(input: SourceInput): SourceLoad {
       if (!envPaths.has(formatDataPath(problem.path))) found.push({ ...problem, code: 'CONFIG_SCHEMA' });
     }
   }
+  if (!validation.ok && found.length === 0) {
+    // Never refuse a file without saying why, even if an ajv error had no mapping above.
+    found.push({ path: [], position: locator.value([]), code: 'CONFIG_SCHEMA', message: 'does not match schemas/connector.schema.json; check it in an editor with schema support' });
+  }
   if (!validation.ok) return done(found.map((p) => toProblem(file, p)), name);
 
   const revision = createHash('sha256').update(input.bytes).digest('hex');
-  const built = buildConnector({ file, revision, value: validation.value, expressions: expressions.routes, envSecrets: interpolation.secrets, locator, unresolvedEnv: unresolved });
+  const tls = validation.value.tls === undefined
+    ? undefined
+    : await readTls({ tls: validation.value.tls, baseDir, readFile: input.readFile, locator, unresolved, keepMissing });
+  found.push(...(tls?.problems ?? []));
+  const built = buildConnector({
+    file,
+    revision,
+    value: validation.value,
+    expressions,
+    interpolatedSecrets: interpolation.secrets,
+    locator,
+    unresolvedEnv: unresolved,
+    ...(tls && { tls: tls.tls }),
+  });
   found.push(...built.problems);
   if (found.length > 0 || built.connector === undefined) return done(found.map((p) => toProblem(file, p)), name);
   return { ...(name && { name }), connector: built.connector, problems: [] };

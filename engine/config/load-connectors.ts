@@ -17,9 +17,15 @@ export interface LoadOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
   readonly validator?: ConnectorValidator;
-  /** Unset variables without a default stay as `${env:NAME}` text instead of being problems (validate --env-optional, test, preview). */
+  /**
+   * Unset variables without a default and unreadable `${file:...}` files stay as their reference
+   * text, and unreadable TLS files are skipped, instead of being problems (validate
+   * --env-optional, test, preview, diff: runs without the deployment's secrets).
+   */
   readonly envOptional?: boolean;
-  /** Also report header values that look like literal credentials (validate). */
+  /** Reads the files a connector names (`${file:...}`, `tls`); node:fs readFile unless given. */
+  readonly readFile?: (path: string) => Promise<Uint8Array>;
+  /** Also report values that look like literal credentials (validate). */
   readonly reportLiteralSecrets?: boolean;
 }
 
@@ -73,7 +79,15 @@ async function loadPaths(paths: readonly string[], earlier: readonly Problem[], 
       problems.push(readProblem(file, error as NodeJS.ErrnoException, 'file'));
       continue;
     }
-    const loaded = loadConnectorSource({ file, bytes, env: options.env, validate, envOptional: options.envOptional, reportLiteralSecrets: options.reportLiteralSecrets });
+    const loaded = await loadConnectorSource({
+      file,
+      bytes,
+      env: options.env,
+      readFile: options.readFile ?? readFile,
+      validate,
+      envOptional: options.envOptional,
+      reportLiteralSecrets: options.reportLiteralSecrets,
+    });
     const name = loaded.name;
     const owner = name === undefined ? undefined : owners.get(name.value);
     if (name !== undefined && owner !== undefined) {

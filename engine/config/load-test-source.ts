@@ -1,12 +1,14 @@
 /**
- * One connector test file's bytes (`NAME.test.yaml`) → its tests or its Problems, with no I/O.
- * Read like a connector file: YAML with line numbers, `${env:...}` interpolated with the same
- * environment and options, checked against the schema's ConnectorTest.
+ * One connector test file's bytes (`NAME.test.yaml`) → its tests or its Problems; the only I/O is
+ * `readFile`, for `${file:...}` references. Read like a connector file: YAML with line numbers,
+ * `${env:...}` and `${file:...}` interpolated with the same environment and options, checked
+ * against the schema's ConnectorTest.
  */
+import { dirname } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { Problem } from './compiled.js';
 import type { ConnectorTest } from './connector-file.generated.js';
-import { interpolateEnv } from './interpolate-env.js';
+import { interpolate } from './interpolate.js';
 import { toProblem } from './located-problem.js';
 import { schemaProblems } from './schema-problems.js';
 import type { TestFileValidator } from './test-file-validator.js';
@@ -20,6 +22,8 @@ export interface TestSourceInput {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a `${file:...}` file, given its absolute path. */
+  readonly readFile: (path: string) => Promise<Uint8Array>;
   readonly envOptional?: boolean;
   readonly validate: TestFileValidator;
 }
@@ -31,7 +35,7 @@ export interface TestSourceLoad {
   readonly problems: readonly Problem[];
 }
 
-export function loadTestSource(input: TestSourceInput): TestSourceLoad {
+export async function loadTestSource(input: TestSourceInput): Promise<TestSourceLoad> {
   const { file } = input;
   const source = new TextDecoder('utf-8').decode(input.bytes);
   const lineCounter = new LineCounter();
@@ -42,7 +46,8 @@ export function loadTestSource(input: TestSourceInput): TestSourceLoad {
     const message = 'a test file must be a mapping with a "tests:" list (see docs/connectors.md#connector-tests)';
     return failed([toProblem(file, { position: locator.value([]), code: 'CONFIG_SCHEMA', message })]);
   }
-  const interpolation = interpolateEnv(doc, input.env, locator, { keepMissing: input.envOptional === true });
+  const sources = { env: input.env, readFile: input.readFile, baseDir: dirname(file) };
+  const interpolation = await interpolate(doc, sources, locator, { keepMissing: input.envOptional === true });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

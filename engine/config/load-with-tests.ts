@@ -87,7 +87,7 @@ export async function loadConnectorsWithTests(paths: readonly string[], options:
       problems.push({ file, line: 0, column: 0, code: 'CONFIG_READ', message: `cannot read the test file "${file}" (${code}); check its permissions` });
       continue;
     }
-    const result = loadTestSource({ file, bytes, env: options.env, envOptional: options.envOptional, validate: testValidator });
+    const result = await loadTestSource({ file, bytes, env: options.env, readFile: options.readFile ?? readFile, envOptional: options.envOptional, validate: testValidator });
     problems.push(...result.problems);
     const connector = connectorByFile.get(resolve(connectorFile));
     if (connector !== undefined) tests.get(connector.name)?.push(...result.tests.map((test) => ({ test, file })));

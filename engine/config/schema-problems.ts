@@ -1,7 +1,8 @@
 /**
  * Turns ajv errors into Problems that point at the offending key or value and say how to fix it.
- * One ajv error usually becomes one problem; a `oneOf` (route `on`) becomes one problem per
- * offending value instead of one per failed branch.
+ * One ajv error usually becomes one problem; a `oneOf` becomes one problem per offending value
+ * instead of one per failed branch (route `on`, `retry.on` items), and `auth` is checked against
+ * the branch its `type` names.
  */
 import type { ErrorObject } from 'ajv';
 import { suggestDuration } from './duration.js';
@@ -15,10 +16,13 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-/** How a value may be shown in a message: `hidden` for header values and anything holding a secret. */
+/** How a value may be shown in a message: `hidden` for header values, credentials and anything holding a secret. */
 type Show = (value: unknown, path: DataPath) => string;
 
-type FieldKind = 'connectorName' | 'url' | 'duration' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'other';
+type FieldKind = 'connectorName' | 'url' | 'duration' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'credential' | 'headerName' | 'rate' | 'size' | 'other';
+
+/** Fields of `auth` whose values may be shown; every other one is a credential. */
+const SHOWN_AUTH_FIELDS: ReadonlySet<string> = new Set(['type', 'name', 'tokenUrl']);
 
 export function schemaProblems(
   errors: readonly ErrorObject[],
@@ -26,13 +30,19 @@ export function schemaProblems(
   locator: YamlLocator,
   secrets: readonly string[],
 ): SchemaProblem[] {
-  const show: Show = (value, path) => describe(value, fieldKind(path) === 'header' || holdsSecret(value, secrets));
+  const show: Show = (value, path) => {
+    const kind = fieldKind(path);
+    return describe(value, kind === 'header' || kind === 'credential' || holdsSecret(value, secrets));
+  };
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
   const underOneOf = (pointer: string) => oneOfPaths.some((p) => pointer === p || pointer.startsWith(`${p}/`));
   const problems: SchemaProblem[] = [];
   for (const pointer of new Set(oneOfPaths)) {
     const branchErrors = errors.filter((e) => e.keyword !== 'oneOf' && underOneOf(e.instancePath) && e.instancePath.startsWith(pointer));
-    problems.push(...oneOfProblems(pointer, branchErrors, data, locator, show));
+    const oneOf = errors.find((e) => e.keyword === 'oneOf' && e.instancePath === pointer);
+    if (pointer === '/auth') problems.push(...authProblems(oneOf, branchErrors, data, locator, show));
+    else if (/^\/retry\/on\/\d+$/.test(pointer)) problems.push(retryOnProblem(pointer, data, locator, show));
+    else problems.push(...oneOfProblems(pointer, branchErrors, data, locator, show));
   }
   for (const error of errors) {
     if (underOneOf(error.instancePath)) continue;
@@ -87,6 +97,11 @@ function errorProblem(error: ErrorObject, data: unknown, locator: YamlLocator, s
       return valueProblem(path, locator, 'must not be empty');
     case 'maxLength':
       return valueProblem(path, locator, `is longer than ${String(params.limit)} characters; shorten it`);
+    case 'dependentRequired': {
+      const present = [...path, String(params.property)];
+      const message = `missing field "${String(params.missingProperty)}": ${String(params.property)} and ${String(params.missingProperty)} go together; add it, or remove ${String(params.property)}`;
+      return { path: present, position: locator.key(present), message: at(path, message) };
+    }
     default:
       return valueProblem(path, locator, error.message ?? `failed the schema's ${error.keyword} rule`);
   }
@@ -113,6 +128,42 @@ function oneOfProblems(pointer: string, branchErrors: readonly ErrorObject[], da
   return [valueProblem(path, locator, `must be an event type, a glob (e.g. "permit.*") or a list of them, got ${show(value, path)}`)];
 }
 
+/**
+ * `auth` is one of several shapes told apart by `type`: report a missing or unknown type alone,
+ * otherwise only the errors of the branch that type names.
+ */
+function authProblems(oneOf: ErrorObject | undefined, branchErrors: readonly ErrorObject[], data: unknown, locator: YamlLocator, show: Show): SchemaProblem[] {
+  const path: DataPath = ['auth'];
+  const value = valueAt(data, path);
+  const branches = (Array.isArray(oneOf?.schema) ? oneOf.schema : []) as { properties?: { type?: { const?: unknown } } & Record<string, unknown> }[];
+  const types = branches.map((branch) => String(branch.properties?.type?.const));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [valueProblem(path, locator, `must be a mapping with a type (${types.join(', ')}) and its fields, got ${show(value, path)}`)];
+  }
+  const type = (value as { type?: unknown }).type;
+  if (type === undefined) return [{ path, position: locator.collection(path), message: at(path, `missing required field "type"; use one of ${types.join(', ')}`) }];
+  const index = types.indexOf(String(type));
+  if (typeof type !== 'string' || index === -1) {
+    const guess = typeof type === 'string' ? suggest(type, types) : undefined;
+    const hint = guess === undefined ? '' : `; did you mean "${guess}"?`;
+    return [valueProblem([...path, 'type'], locator, `${show(type, [...path, 'type'])} is not an auth type; use one of ${types.join(', ')}${hint}`)];
+  }
+  // Errors inside a $ref'd definition (SecretText) carry that definition's schemaPath, not the
+  // branch's: they belong to the branch when they concern one of its fields.
+  const branch = `/oneOf/${index}/`;
+  const fields = Object.keys(branches[index]?.properties ?? {});
+  const ours = branchErrors.filter((error) => error.schemaPath.includes(branch)
+    || (!error.schemaPath.includes('/oneOf/') && fields.includes(error.instancePath.split('/')[2] ?? '')));
+  if (ours.length === 0) return [valueProblem(path, locator, `does not have the form of ${type} auth (fields ${fields.join(', ')})`)];
+  return ours.map((error) => errorProblem(error, data, locator, show));
+}
+
+function retryOnProblem(pointer: string, data: unknown, locator: YamlLocator, show: Show): SchemaProblem {
+  const path = pointerToDataPath(pointer, data);
+  const value = valueAt(data, path);
+  return valueProblem(path, locator, `${show(value, path)} is not a status code or class; write a status from 100 to 599 (e.g. 409) or a class such as 5xx`);
+}
+
 function valueProblem(path: DataPath, locator: YamlLocator, message: string): SchemaProblem {
   return { path, position: locator.value(path), message: at(path, message) };
 }
@@ -137,6 +188,12 @@ function patternMessage(kind: FieldKind, value: unknown, shown: string): string 
       return `${shown} must start with "/" (e.g. "/api/slots")`;
     case 'typePattern':
       return `${shown} is not an event type or glob; use letters, digits, _ . : - and * (any run of characters)`;
+    case 'headerName':
+      return `${shown} is not a valid header name; use letters, digits and - (e.g. X-Api-Key), no spaces or colons`;
+    case 'rate':
+      return `${shown} is not a rate; write a whole number of requests per s, m or h (e.g. 50/s, 600/m)`;
+    case 'size':
+      return `${shown} is not a size; write a whole number followed by B, KB, MB, KiB or MiB (e.g. 1MiB)`;
     default:
       return `${shown} does not have the expected form`;
   }
@@ -146,8 +203,18 @@ function fieldKind(path: DataPath): FieldKind {
   const [first, second, third] = path;
   if (first === 'name' && path.length === 1) return 'connectorName';
   if (first === 'target') return second === 'url' ? 'url' : second === 'timeout' ? 'duration' : second === 'headers' && path.length === 3 ? 'header' : 'other';
-  if (first === 'retry' && second === 'schedule' && path.length === 3) return 'duration';
+  if (first === 'retry' && (second === 'schedule' && path.length === 3 || second === 'maxRetryAfter')) return 'duration';
+  if (first === 'breaker' && second === 'cooldown') return 'duration';
+  if (first === 'rateLimit' && path.length === 1) return 'rate';
+  if (first === 'auth') {
+    if (path.length !== 2 || typeof second !== 'string' || !SHOWN_AUTH_FIELDS.has(second)) return 'credential';
+    return second === 'tokenUrl' ? 'url' : second === 'name' ? 'headerName' : 'other';
+  }
+  if (first === 'signing' && second === 'secrets') return 'credential';
   if (first === 'routes' && typeof second === 'number') {
+    if (third === 'headers' && path.length === 4) return 'header';
+    if (third === 'batch' && path[3] === 'maxWait') return 'duration';
+    if (third === 'batch' && path[3] === 'maxBytes') return 'size';
     if (third === 'name') return 'routeName';
     if (third === 'path') return 'path';
     if (third === 'method') return 'method';

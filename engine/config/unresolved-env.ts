@@ -1,7 +1,8 @@
 /**
- * Env-optional loads (validate --env-optional, test, preview) keep an unset `${env:NAME}` as its
- * own text. Such a value cannot meet a pattern (a URL must start with http), so pattern checks are
- * waived for exactly those values; every other check (type, required, unknown fields) still holds.
+ * Env-optional loads (validate --env-optional, test, preview, diff) keep an unset `${env:NAME}` or
+ * an unreadable `${file:PATH}` as its own text. Such a value cannot meet a pattern (a URL must
+ * start with http), so pattern checks are waived for exactly those values; every other check
+ * (type, required, unknown fields) still holds.
  */
 import type { Validation } from './connector-validator.js';
 import type { ConnectorFile } from './connector-file.generated.js';

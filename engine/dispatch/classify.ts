@@ -1,7 +1,9 @@
 /**
  * What the result of one HTTP attempt means for its delivery. Pure.
- * 2xx: delivered. 408, 425, 429, 5xx, connection errors and timeouts: retry. Anything else
- * (other 4xx, 1xx, 3xx: undici follows no redirects): dead at once.
+ * 2xx: delivered. Connection errors and timeouts: retry. Other statuses: retried when `retryOn`
+ * says so (a connector's `retry.on`), by default 408, 425, 429 and 5xx; dead otherwise (3xx too:
+ * undici follows no redirects). What an answer means for the whole connector (410 disables it,
+ * 429 pauses it, failures trip its breaker) is decided in judge-outcome.ts.
  */
 import type { HttpResult } from './http-client.js';
 
@@ -12,12 +14,17 @@ export type Verdict =
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
-export function classify(result: HttpResult): Verdict {
+/** The default of `retry.on`: 408, 425, 429 and 5xx. */
+export function retriedByDefault(status: number): boolean {
+  return status >= 500 || RETRYABLE_4XX.has(status);
+}
+
+export function classify(result: HttpResult, retryOn: (status: number) => boolean = retriedByDefault): Verdict {
   if (result.kind === 'error') return { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${result.message}` };
   const { status } = result;
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
   const detail = `HTTP ${status}${result.bodySnippet ? `: ${result.bodySnippet}` : ''}`;
-  if (status >= 500 || RETRYABLE_4XX.has(status)) return { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${detail}` };
+  if (retryOn(status)) return { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${detail}` };
   if (status >= 300 && status < 400) {
     return { outcome: 'dead', code: 'TARGET_REJECTED', reason: `TARGET_REJECTED: ${detail} (redirects are not followed; point target.url at the final address)` };
   }

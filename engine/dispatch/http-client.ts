@@ -1,15 +1,23 @@
 /**
- * Outbound HTTP over undici: one keep-alive pool per target origin (and connect timeout), every
- * response body consumed so connections return to the pool. Never throws for a failed request:
- * the outcome is data for `classify`.
+ * Outbound HTTP over undici: one keep-alive pool per target origin, connect timeout and TLS
+ * identity (a hash of the client certificate, key and CA), so two connectors to one host with
+ * different certificates never share a connection. Every response body is consumed so
+ * connections return to the pool. Never throws for a failed request: the outcome is data for
+ * `classify`.
  */
+import { createHash } from 'node:crypto';
 import { Pool } from 'undici';
 import type { Clock } from '../clock.js';
+import type { CompiledTls } from '../config/compiled.js';
 
 /** How much of an error response body is kept for the delivery's lastError. */
 export const ERROR_BODY_SNIPPET_BYTES = 512;
+/** How much of an error response body is kept in `errorBody` (stored with the failed attempt). */
+export const ERROR_BODY_KEEP_BYTES = 4 * 1024;
 /** How long an idle keep-alive connection stays open. */
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+/** Largest body kept for a request with `readBody` (token responses are a few hundred bytes). */
+export const READ_BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface HttpRequest {
   readonly method: string;
@@ -19,10 +27,25 @@ export interface HttpRequest {
   readonly body?: string;
   /** Applies to connecting, waiting for response headers, and reading the body, each. */
   readonly timeoutMs: number;
+  /** Client certificate, key and CA for https origins (mutual TLS). */
+  readonly tls?: CompiledTls;
+  /** Keep a 2xx response's whole body (up to READ_BODY_LIMIT_BYTES) in `body`. */
+  readonly readBody?: boolean;
 }
 
 export type HttpResult =
-  | { readonly kind: 'response'; readonly status: number; readonly bodySnippet: string; readonly durationMs: number }
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly bodySnippet: string;
+      readonly durationMs: number;
+      /** The Retry-After header as received, when there is one. */
+      readonly retryAfter?: string;
+      /** The whole body of a 2xx answer, when the request asked for it with `readBody`. */
+      readonly body?: string;
+      /** The first ERROR_BODY_KEEP_BYTES of a non-2xx answer's body, as received. */
+      readonly errorBody?: string;
+    }
   | { readonly kind: 'error'; readonly message: string; readonly durationMs: number };
 
 export interface HttpClient {
@@ -35,11 +58,13 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
   const pools = new Map<string, Pool>();
   let closed = false;
 
-  function poolFor(origin: string, timeoutMs: number): Pool {
-    const key = `${timeoutMs} ${origin}`;
+  function poolFor(origin: string, timeoutMs: number, tls: CompiledTls | undefined): Pool {
+    const key = `${timeoutMs} ${origin} ${tlsIdentity(tls)}`;
     let pool = pools.get(key);
     if (!pool) {
-      pool = new Pool(origin, { connect: { timeout: timeoutMs }, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+      const { cert, key: privateKey, ca } = tls ?? {};
+      const connect = { timeout: timeoutMs, ...(cert !== undefined && { cert }), ...(privateKey !== undefined && { key: privateKey }), ...(ca !== undefined && { ca }) };
+      pool = new Pool(origin, { connect, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
       pools.set(key, pool);
     }
     return pool;
@@ -52,7 +77,7 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
       if (closed) return { kind: 'error', message: 'HTTP client closed', durationMs: 0 };
       try {
         const url = new URL(request.url);
-        const response = await poolFor(url.origin, request.timeoutMs).request({
+        const response = await poolFor(url.origin, request.timeoutMs, request.tls).request({
           method: request.method as 'POST',
           path: `${url.pathname}${url.search}`,
           headers: request.headers,
@@ -61,9 +86,20 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
           bodyTimeout: request.timeoutMs,
         });
         const ok = response.statusCode >= 200 && response.statusCode < 300;
-        const bodySnippet = ok ? '' : await readSnippet(response.body);
-        if (ok) await response.body.dump();
-        return { kind: 'response', status: response.statusCode, bodySnippet, durationMs: elapsed() };
+        const retryAfter = headerText(response.headers['retry-after']);
+        const errorBody = ok ? undefined : await readErrorBody(response.body);
+        const bodySnippet = errorBody === undefined ? '' : snippetOf(errorBody);
+        const body = ok && request.readBody === true ? await readWhole(response.body) : undefined;
+        if (ok && body === undefined) await response.body.dump();
+        return {
+          kind: 'response',
+          status: response.statusCode,
+          bodySnippet,
+          durationMs: elapsed(),
+          ...(retryAfter !== undefined && { retryAfter }),
+          ...(body !== undefined && { body }),
+          ...(errorBody !== undefined && { errorBody }),
+        };
       } catch (error) {
         return { kind: 'error', message: describeNetworkError(error), durationMs: elapsed() };
       }
@@ -77,16 +113,43 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
   };
 }
 
-/** Reads the whole body (so the connection can be reused) and keeps its first bytes. */
-async function readSnippet(body: AsyncIterable<Buffer>): Promise<string> {
+/** '' without TLS material; otherwise a hash of it (the PEM text itself stays out of map keys). */
+function tlsIdentity(tls: CompiledTls | undefined): string {
+  if (tls === undefined || (tls.cert === undefined && tls.key === undefined && tls.ca === undefined)) return '';
+  return createHash('sha256').update(JSON.stringify([tls.cert ?? null, tls.key ?? null, tls.ca ?? null])).digest('hex');
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The whole body as text; throws past READ_BODY_LIMIT_BYTES (the caller reports an error). */
+async function readWhole(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    if (size >= ERROR_BODY_SNIPPET_BYTES) continue;
+    size += chunk.length;
+    if (size > READ_BODY_LIMIT_BYTES) throw new Error(`response body over ${READ_BODY_LIMIT_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads the whole body (so the connection can be reused) and keeps its first ERROR_BODY_KEEP_BYTES. */
+async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size >= ERROR_BODY_KEEP_BYTES) continue;
     chunks.push(chunk);
     size += chunk.length;
   }
-  return Buffer.concat(chunks).subarray(0, ERROR_BODY_SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_KEEP_BYTES).toString('utf8');
+}
+
+/** The first ERROR_BODY_SNIPPET_BYTES of an error body on one line, for lastError. */
+function snippetOf(errorBody: string): string {
+  return Buffer.from(errorBody, 'utf8').subarray(0, ERROR_BODY_SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
 }
 
 function describeNetworkError(error: unknown): string {

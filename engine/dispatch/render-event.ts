@@ -2,14 +2,18 @@
  * Every request the given connectors would send for one event, rendered exactly as the dispatcher
  * renders them but with no network: the basis of `preview`, `test` and `diff`. Secrets are masked
  * unless the caller asks otherwise; the Idempotency-Key is a fixed placeholder so output is stable.
+ * Auth headers are shown masked (an OAuth2 token as a placeholder, never fetched) and signing
+ * headers with placeholders for the timestamp and signatures; TLS material is never included.
  */
 import type { CompiledConnector } from '../config/compiled.js';
 import { createRegistry } from '../config/registry.js';
 import { describeFailure, matchRoutes } from '../bus/match-routes.js';
 import type { SyncEvent } from '../model.js';
+import { previewAuthHeaders } from './auth/apply-auth.js';
 import type { HttpRequest } from './http-client.js';
 import { redactSecrets } from './redact.js';
-import { renderRequest } from './render-request.js';
+import { mergeHeaders, renderRequest } from './render-request.js';
+import { previewSignatureHeaders } from './sign-request.js';
 
 export const PREVIEW_DELIVERY_ID = '<delivery-id>';
 
@@ -37,7 +41,11 @@ export async function renderEvent(connectors: readonly CompiledConnector[], even
       continue;
     }
     try {
-      const request = await renderRequest(connector, route, event, { deliveryId: PREVIEW_DELIVERY_ID, userAgent: options.userAgent });
+      const request = withPreviewCredentials(
+        connector,
+        await renderRequest(connector, route, event, { deliveryId: PREVIEW_DELIVERY_ID, userAgent: options.userAgent }),
+        options.maskSecrets !== false,
+      );
       rendered.push({ ...base, request: options.maskSecrets === false ? request : maskRequest(request, connector.secrets) });
     } catch (failure) {
       rendered.push({ ...base, error: mask(describeFailure(failure), connector, options) });
@@ -46,10 +54,19 @@ export async function renderEvent(connectors: readonly CompiledConnector[], even
   return rendered;
 }
 
+/** The headers `Authenticator.send` would add, as previews show them. */
+export function withPreviewCredentials(connector: CompiledConnector, request: HttpRequest, mask: boolean): HttpRequest {
+  const auth = connector.auth === undefined ? {} : previewAuthHeaders(connector.auth, mask);
+  const signing = connector.signing === undefined ? {} : previewSignatureHeaders(connector.signing.secrets, PREVIEW_DELIVERY_ID);
+  return { ...request, headers: mergeHeaders(request.headers, auth, signing) };
+}
+
+/** Secrets in the URL, headers and body become [REDACTED]; TLS material is left out. */
 export function maskRequest(request: HttpRequest, secrets: readonly string[]): HttpRequest {
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
+  const { tls: _tls, ...rest } = request;
   return {
-    ...request,
+    ...rest,
     url: redactSecrets(request.url, secrets),
     headers,
     ...(request.body === undefined ? {} : { body: redactSecrets(request.body, secrets) }),

@@ -1,10 +1,16 @@
 /**
  * Turns one event into the HTTP request a connector route sends for it. Pure apart from JSONata
- * evaluation; used by the dispatcher and (later) by preview, test and diff, so what a reviewer
- * sees is exactly what is sent.
+ * evaluation and with no network: used by the dispatcher and by preview, test and diff, so what a
+ * reviewer sees is exactly what is sent. Credentials, signatures and TLS are added per attempt by
+ * the authenticator (auth/authenticator.ts), never here.
+ *
+ * Headers, later layers winning, names compared case-insensitively: target headers, then the
+ * engine's (User-Agent, Idempotency-Key, Content-Type), then the route's `headers:`, then (when
+ * sending) auth and signing headers.
  */
-import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
+import type { CompiledConnector, CompiledRoute, PathPart } from '../config/compiled.js';
 import { HmsError } from '../errors.js';
+import { describeValue, encodeBatchBody, encodeBody, formFields, queryString, type EncodedBody } from './encode-body.js';
 import type { HttpRequest } from './http-client.js';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
@@ -22,38 +28,29 @@ export async function renderRequest(
   event: unknown,
   context: RenderContext,
 ): Promise<HttpRequest> {
-  const path = await renderPath(route, event);
-  const body = await renderBody(route, event);
-  const headers: Record<string, string> = {
-    ...connector.target.headers,
-    'user-agent': context.userAgent,
-    'idempotency-key': context.deliveryId,
-  };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return { method: route.method, url: connector.target.url + path, headers, body, timeoutMs: connector.target.timeoutMs };
+  const body = route.map || METHODS_WITH_BODY.has(route.method) ? encodeBody(route, await renderItem(route, event), `routes[${route.index}].map`) : undefined;
+  return assemble(connector, route, event, context, body);
 }
 
-async function renderPath(route: CompiledRoute, event: unknown): Promise<string> {
-  let path = '';
-  for (const part of route.path) {
-    if ('literal' in part) {
-      path += part.literal;
-      continue;
-    }
-    const value = await part.expression.evaluate(event);
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new HmsError(
-        'MAPPING_FAILED',
-        `routes[${route.index}].path: {${part.expression.source}} gave ${describe(value)}; it must give a string or number for this event`,
-      );
-    }
-    path += encodeURIComponent(String(value));
-  }
-  return path;
+/**
+ * One batch of deliveries as one request: the body holds every event's item (see `renderItem`)
+ * encoded by `encodeBatchBody`; the path, query and route headers are rendered from the first
+ * event, so a batched route's templates should not depend on the event.
+ */
+export async function renderBatchRequest(
+  connector: CompiledConnector,
+  route: CompiledRoute,
+  events: readonly [unknown, ...unknown[]],
+  context: RenderContext,
+): Promise<HttpRequest> {
+  const items: unknown[] = [];
+  for (const event of events) items.push(await renderItem(route, event));
+  return assemble(connector, route, events[0], context, encodeBatchBody(items, route.format));
 }
 
-async function renderBody(route: CompiledRoute, event: unknown): Promise<string | undefined> {
-  if (!route.map) return METHODS_WITH_BODY.has(route.method) ? JSON.stringify(event) : undefined;
+/** What one event contributes to a body: the map's result, or the event itself without a map. */
+export async function renderItem(route: CompiledRoute, event: unknown): Promise<unknown> {
+  if (!route.map) return event;
   const value = await route.map.evaluate(event);
   if (value === undefined) {
     throw new HmsError(
@@ -61,11 +58,77 @@ async function renderBody(route: CompiledRoute, event: unknown): Promise<string 
       `routes[${route.index}].map gave no value for this event; use "when" to skip events the map cannot handle`,
     );
   }
-  return JSON.stringify(value);
+  return value;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+/** `base` with each of `layers` applied in turn: a name (any case) in a later layer replaces it. */
+export function mergeHeaders(base: Readonly<Record<string, string>>, ...layers: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const merged: Record<string, string> = { ...base };
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer)) {
+      const lower = name.toLowerCase();
+      for (const existing of Object.keys(merged)) if (existing.toLowerCase() === lower) delete merged[existing];
+      merged[name] = value;
+    }
+  }
+  return merged;
+}
+
+async function assemble(
+  connector: CompiledConnector,
+  route: CompiledRoute,
+  event: unknown,
+  context: RenderContext,
+  body: EncodedBody | undefined,
+): Promise<HttpRequest> {
+  const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent);
+  const query = await renderQuery(route, event);
+  const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
+  if (body !== undefined) engineHeaders['content-type'] = body.contentType;
+  const headers = mergeHeaders(connector.target.headers, engineHeaders, await renderRouteHeaders(route, event));
+  return {
+    method: route.method,
+    url: connector.target.url + path + queryString(query, path.includes('?')),
+    headers,
+    ...(body !== undefined && { body: body.body }),
+    timeoutMs: connector.target.timeoutMs,
+  };
+}
+
+async function renderQuery(route: CompiledRoute, event: unknown): Promise<[string, string][]> {
+  if (!route.query) return [];
+  const value = await route.query.evaluate(event);
+  return value === undefined ? [] : formFields(value, `routes[${route.index}].query`);
+}
+
+async function renderRouteHeaders(route: CompiledRoute, event: unknown): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  for (const header of route.headers) {
+    const where = `routes[${route.index}].headers.${header.name}`;
+    const value = await renderTemplate(header.value, event, where, (text) => text);
+    // undici refuses such a value at send time, which would look like a retryable network error.
+    if (/[\r\n\0]/.test(value)) throw new HmsError('MAPPING_FAILED', `${where} gave a value with a line break or NUL character, which a header cannot carry`);
+    headers[header.name] = value;
+  }
+  return headers;
+}
+
+/** Literal text plus each placeholder's value passed through `encode`. */
+async function renderTemplate(parts: readonly PathPart[], event: unknown, where: string, encode: (text: string) => string): Promise<string> {
+  let text = '';
+  for (const part of parts) {
+    if ('literal' in part) {
+      text += part.literal;
+      continue;
+    }
+    const value = await part.expression.evaluate(event);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new HmsError(
+        'MAPPING_FAILED',
+        `${where}: {${part.expression.source}} gave ${describeValue(value)}; it must give a string or number for this event`,
+      );
+    }
+    text += encode(String(value));
+  }
+  return text;
 }

@@ -14,11 +14,17 @@
  * - A delivery's retry schedule is counted from `scheduleOffset`: the attempts made before its
  *   current schedule started. It is 0 until `redrive` restarts the schedule of a dead delivery;
  *   parking and resuming keep it, with the attempts and history.
+ * - Ordering: a delivery with an `orderingKey` is not claimed while an older delivery (in
+ *   acceptance order) of the same connector and key is unfinished (pending, inflight, retrying),
+ *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
+ *   without a key are claimed independently.
+ * - `requeue` gives back deliveries a dispatcher held but did not send: no attempt is recorded.
  *
  * Glossary:
  * - error code: the catalogue code (engine/errors.ts) that starts a failure's error text, stored
  *   apart so dead deliveries can be selected by cause.
  * - revision: the engine's config revision label when an attempt was made, e.g. "3f2a9c1b7d4e@abc1234".
+ * - ordering key: the value of the connector's `orderingKey` expression for the delivery's event.
  */
 import type { DeliveryState, EventId } from '../model.js';
 
@@ -36,6 +42,8 @@ export interface NewDelivery {
   readonly lastError?: string;
   /** The error code of a dead delivery; when omitted for one, `MAPPING_FAILED` (its `when` failed). */
   readonly lastErrorCode?: string;
+  /** Deliveries with the same connector and key are claimed one at a time, in order. */
+  readonly orderingKey?: string | null;
 }
 
 export interface NewEvent {
@@ -73,14 +81,18 @@ export interface AttemptRecord {
   readonly nextState: 'delivered' | 'retrying' | 'dead' | 'parked';
   /** When `retrying`: when it is due again. */
   readonly nextAttemptAt: number | null;
+  /** The start of the response body of a failed attempt (at most 4 KiB), secrets removed. */
+  readonly responseBody?: string | null;
 }
 
 /** A delivery claimed for dispatch, with its event. */
 export interface ClaimedDelivery {
   readonly id: string;
   readonly eventId: EventId;
+  readonly eventType: string;
   readonly connector: string;
   readonly route: string;
+  readonly orderingKey: string | null;
   /** Attempts made so far. */
   readonly attempts: number;
   /** Attempts made before the current retry schedule started (see the contract above). */
@@ -110,6 +122,8 @@ export interface AttemptView {
   readonly errorCode: string | null;
   /** Null for attempts recorded before schema migration 2. */
   readonly revision: string | null;
+  /** The start of the response body of a failed attempt; null otherwise and before migration 3. */
+  readonly responseBody: string | null;
 }
 
 export interface DeliveryView {
@@ -122,6 +136,14 @@ export interface DeliveryView {
   readonly lastError: string | null;
   readonly nextAttemptAt: number | null;
   readonly history: readonly AttemptView[];
+}
+
+/** A connector whose target answered 410 Gone, disabled while it keeps this revision. */
+export interface DisabledConnector {
+  readonly connector: string;
+  readonly revision: string;
+  readonly since: number;
+  readonly reason: string;
 }
 
 export interface EventView {
@@ -137,6 +159,10 @@ export interface Store {
   /** The dispatcher started a request for these deliveries; the lease runs until `leaseUntil`. */
   markInflight(deliveryIds: readonly string[], leaseUntil: number): Promise<void>;
   recordAttempt(record: AttemptRecord): Promise<void>;
+  /** Deliveries a dispatcher held but did not send (their connector cannot send now) wait again,
+   * due at `dueAt`: `pending` if never attempted, else `retrying`; attempts and history unchanged.
+   * Finished and parked deliveries are left alone. */
+  requeue(deliveryIds: readonly string[], dueAt: number): Promise<void>;
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /** Moves unfinished deliveries of connectors not in `connectors` to `parked`, and parked ones of
    * connectors in it back to `retrying`, due now. Returns how many moved each way. */
@@ -145,6 +171,11 @@ export interface Store {
    * go: they become `retrying`, due at `now`, with a fresh retry schedule (scheduleOffset = attempts).
    * Deliveries that died of RETRIES_EXHAUSTED or TARGET_UNAVAILABLE stay dead. Returns how many moved. */
   redrive(connector: string, now: number): Promise<number>;
+  /** Records that `connector` is disabled at `revision` (replacing an earlier record), or with
+   * null that it is enabled again. */
+  setDisabled(connector: string, disabled: Omit<DisabledConnector, 'connector'> | null): Promise<void>;
+  /** Every disabled connector, by name. */
+  disabledConnectors(): Promise<DisabledConnector[]>;
   getEvent(id: EventId): Promise<EventView | undefined>;
   /** Counts of deliveries per state, for status and benchmarks. */
   countByState(): Promise<Record<DeliveryState, number>>;

@@ -2,7 +2,8 @@
  * The retry sweep. On a cron schedule (node-cron, never overlapping) it claims due work from the
  * store, oldest first, in bounded batches, and hands it to the dispatcher: `retrying` deliveries
  * whose time has come, overflow `pending` ones, and `inflight` ones whose lease expired (crash
- * recovery). It claims no more than the dispatcher has room for.
+ * recovery). It claims no more than the dispatcher has room for, nothing of a connector that is
+ * not sending now, and (the store's rule) only the first unfinished delivery of an ordering key.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
@@ -49,6 +50,15 @@ export function createSweep(options: SweepOptions): Sweep {
   let closed = false;
   let task: ScheduledTask | undefined;
 
+  /** Deliveries of a connector that is not sending now (disabled, paused, breaker open) stay in
+   * the store, due, until it is. */
+  function sendingConnectors(): ReadonlySet<string> {
+    const names = registry.names();
+    const sending = new Set<string>();
+    for (const name of names) if (dispatcher.accepting(name)) sending.add(name);
+    return sending.size === names.size ? names : sending;
+  }
+
   async function run(): Promise<number> {
     let claimedTotal = 0;
     for (;;) {
@@ -59,14 +69,16 @@ export function createSweep(options: SweepOptions): Sweep {
         limit,
         leaseMs: options.leaseMs,
         skip: dispatcher.held,
-        connectors: registry.names(),
+        connectors: sendingConnectors(),
       });
       for (const delivery of claimed) {
         dispatcher.submit({
           deliveryId: delivery.id,
           eventId: delivery.eventId,
+          eventType: delivery.eventType,
           connector: delivery.connector,
           route: delivery.route,
+          orderingKey: delivery.orderingKey,
           attemptsMade: delivery.attempts,
           scheduleOffset: delivery.scheduleOffset,
           event: JSON.parse(delivery.eventBody) as unknown,

@@ -11,6 +11,14 @@ test('loads the three example connectors with zero problems', async () => {
   const result = await loadConnectors(repoPath('connectors.d'), { env: {} });
   assert.deepEqual(result.problems.map(formatProblem), []);
   assert.deepEqual(result.connectors.map((c) => c.name), ['permit-registry', 'scheduling', 'warehouse']);
+  // They use none of the delivery options, so each compiles to its default.
+  for (const c of result.connectors) {
+    assert.deepEqual([c.auth, c.tls, c.signing, c.rateLimit, c.breaker, c.orderingKey, c.retry.retryOn], Array(7).fill(undefined), c.name);
+    assert.equal(c.retry.maxRetryAfterMs, 3_600_000);
+    for (const route of c.routes) {
+      assert.deepEqual([route.format, route.headers, route.contentType, route.query, route.batch], ['json', [], undefined, undefined, undefined], `${c.name} ${route.key}`);
+    }
+  }
 });
 
 test('the example connectors produce the documented requests for the demo events', async () => {

@@ -30,3 +30,14 @@ test('a list matches when any pattern does; "*" matches everything', () => {
   const all = compileTypeMatcher(['x', '*']);
   assert.ok(all('anything') && all(''));
 });
+
+test('outcome events (sync.*) are taken only by patterns that name them', () => {
+  assert.equal(compileTypeMatcher(['*'])('sync.dead'), false);
+  assert.equal(compileTypeMatcher(['s*'])('sync.delivered'), false);
+  assert.equal(compileTypeMatcher(['*'])('permitApproved'), true);
+  assert.equal(compileTypeMatcher(['sync.dead'])('sync.dead'), true);
+  assert.equal(compileTypeMatcher(['sync.dead'])('sync.delivered'), false);
+  assert.equal(compileTypeMatcher(['sync.*'])('sync.delivered'), true);
+  assert.equal(compileTypeMatcher(['sync.*', 'permit*'])('permitX'), true);
+  assert.equal(compileTypeMatcher(['sync.*'])('permitX'), false);
+});

@@ -29,4 +29,13 @@ describe('classify', () => {
     const verdict = classify({ kind: 'error', message: 'ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1', durationMs: 2 });
     assert.deepEqual(verdict, { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1' });
   });
+
+  test('retry.on decides which statuses retry, replacing the default', () => {
+    const retryOn = (status: number) => status === 409 || (status >= 500 && status < 600);
+    assert.equal(classify(response(409), retryOn).outcome, 'retry');
+    assert.equal(classify(response(503), retryOn).outcome, 'retry');
+    assert.equal(classify(response(429), retryOn).outcome, 'dead');
+    assert.equal(classify(response(200), retryOn).outcome, 'delivered');
+    assert.equal(classify({ kind: 'error', message: 'ETIMEDOUT', durationMs: 1 }, () => false).outcome, 'retry', 'network errors always retry');
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nextRetryDelayMs, RETRY_JITTER_RATIO } from '../../engine/dispatch/retry-policy.js';
+import { nextRetryDelayMs, RETRY_JITTER_RATIO, retryAfterDelayMs } from '../../engine/dispatch/retry-policy.js';
 
 const schedule = [5_000, 30_000, 120_000];
 
@@ -24,5 +24,32 @@ describe('nextRetryDelayMs', () => {
   test('is null once the schedule is exhausted', () => {
     assert.equal(nextRetryDelayMs(4, schedule, () => 0.5), null);
     assert.equal(nextRetryDelayMs(1, [], () => 0.5), null);
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.UTC(2026, 10, 27, 8, 0, 0);
+  const hour = 3_600_000;
+
+  test('replaces the scheduled delay for that attempt, without jitter', () => {
+    assert.equal(nextRetryDelayMs(1, schedule, () => 0, 12_000), 12_000);
+    assert.equal(nextRetryDelayMs(3, schedule, () => 0.9, 0), 0);
+  });
+
+  test('never revives an exhausted schedule', () => {
+    assert.equal(nextRetryDelayMs(4, schedule, () => 0.5, 1_000), null);
+  });
+
+  test('reads delay-seconds and HTTP dates, bounded by the maximum and never negative', () => {
+    assert.equal(retryAfterDelayMs('120', now, hour), 120_000);
+    assert.equal(retryAfterDelayMs(' 0 ', now, hour), 0);
+    assert.equal(retryAfterDelayMs(new Date(now + 90_000).toUTCString(), now, hour), 90_000);
+    assert.equal(retryAfterDelayMs(new Date(now - 90_000).toUTCString(), now, hour), 0);
+    assert.equal(retryAfterDelayMs('86400', now, hour), hour);
+    assert.equal(retryAfterDelayMs(new Date(now + 2 * hour).toUTCString(), now, hour), hour);
+  });
+
+  test('ignores a missing or unreadable header', () => {
+    for (const header of [undefined, '', 'soon', '-5', '1.5']) assert.equal(retryAfterDelayMs(header, now, hour), undefined, String(header));
   });
 });

@@ -13,7 +13,10 @@ export interface ReceivedRequest {
   readonly at: number;
 }
 
-export type Responder = (request: ReceivedRequest, index: number) => { status: number; body?: string; delayMs?: number } | number;
+export type Responder = (
+  request: ReceivedRequest,
+  index: number,
+) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } | number;
 
 export interface Receiver {
   readonly url: string;
@@ -56,8 +59,8 @@ export async function startReceiver(respond: Responder = () => 200): Promise<Rec
         waiter.resolve();
       }
       const answer = receiver.respond(request, index);
-      const { status, body, delayMs } = typeof answer === 'number' ? { status: answer, body: undefined, delayMs: 0 } : answer;
-      const send = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(body ?? '');
+      const { status, body, delayMs, headers } = typeof answer === 'number' ? { status: answer, body: undefined, delayMs: 0, headers: {} } : answer;
+      const send = () => res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(body ?? '');
       if (delayMs) setTimeout(send, delayMs);
       else send();
     });

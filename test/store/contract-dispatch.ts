@@ -30,8 +30,10 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.deepEqual(first[0], {
         id: 'd10',
         eventId: 'e1',
+        eventType: 'order.created',
         connector: 'crm',
         route: 'main',
+        orderingKey: null,
         attempts: 0,
         scheduleOffset: 0,
         eventBody: event('e1', []).body,
@@ -94,7 +96,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         lastError: unavailable,
         nextAttemptAt: T0 + 5_000,
         history: [
-          { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable, errorCode: 'TARGET_UNAVAILABLE', revision: REVISION },
+          { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable, errorCode: 'TARGET_UNAVAILABLE', revision: REVISION, responseBody: null },
         ],
       });
       assert.deepEqual(await claim(store, T0 + 4_999), []);

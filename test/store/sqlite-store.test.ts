@@ -183,6 +183,18 @@ describe('sqlite store', () => {
     assert.doesNotMatch(plan, /TEMP B-TREE/);
   });
 
+  it('checks what is ahead of an ordered delivery through the deliveries_ordering partial index', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) db.exec(m.sql);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SQL.selectDue}`)
+      .all(T0, '["crm"]')
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+    db.close();
+    assert.match(plan, /SEARCH o USING (COVERING )?INDEX deliveries_ordering \(connector=\? AND ordering_key=\? AND seq<\?\)/);
+  });
+
   it('finds the dead deliveries to re-drive through the deliveries_dead_cause partial index', () => {
     const db = new Database(':memory:');
     for (const m of MIGRATIONS) db.exec(m.sql);

@@ -98,3 +98,39 @@ describe('sqlite store upgrade from schema version 1', () => {
     }
   });
 });
+
+describe('sqlite store upgrade from schema version 2', () => {
+  it('applies migration 3: old attempts have no response body, old deliveries no ordering key', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hms-store-v2-'));
+    tempDirs.push(dataDir);
+    const db = new Database(join(dataDir, DB_FILE_NAME));
+    try {
+      db.exec(SQL.createMigrationsTable);
+      for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+        db.exec(m.sql);
+        db.prepare(SQL.insertMigration).run(m.version, m.name, T0 - 1_000);
+      }
+      // The INSERTs of the version 2 code, spelled out: they must not change with sql.ts.
+      db.prepare('INSERT INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)').run('e1', 't', '{"type":"t"}', T0);
+      const insertDelivery = db.prepare(`INSERT INTO deliveries
+        (id, event_id, connector, route, state, attempts, last_error, last_error_code, next_attempt_at, created_at, updated_at)
+        VALUES (?, 'e1', 'crm', 'main', ?, ?, ?, ?, ?, ?, ?)`);
+      insertDelivery.run('a', 'retrying', 1, 'TARGET_UNAVAILABLE: HTTP 503', 'TARGET_UNAVAILABLE', T0 + 100, T0, T0);
+      insertDelivery.run('b', 'pending', 0, null, null, T0, T0, T0);
+      db.prepare(`INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision)
+        VALUES ('a', 1, ?, 5, 503, 'TARGET_UNAVAILABLE: HTTP 503', 'TARGET_UNAVAILABLE', 'old@1234567')`).run(T0);
+    } finally {
+      db.close();
+    }
+
+    const store = await openSqliteStore({ dataDir, clock: manualClock(T0) });
+    try {
+      const view = (await store.getEvent('e1'))!;
+      assert.deepEqual(view.deliveries.map((d) => d.history.map((a) => [a.attempt, a.revision, a.responseBody])), [[[1, 'old@1234567', null]], []]);
+      const claimed = await claim(store, T0 + 200);
+      assert.deepEqual(claimed.map((d) => [d.id, d.orderingKey, d.eventType]), [['b', null, 't'], ['a', null, 't']]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@
 import { describe } from 'node:test';
 import { ingestContract } from './contract-ingest.js';
 import { dispatchContract } from './contract-dispatch.js';
+import { orderingContract } from './contract-ordering.js';
 import { redriveContract } from './contract-redrive.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
@@ -16,5 +17,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe('ingest, reads and lifecycle', () => ingestContract(openFresh));
     describe('claiming and delivery states', () => dispatchContract(openFresh));
     describe('attempt revisions, error codes and redrive', () => redriveContract(openFresh));
+    describe('ordering keys, requeue and response bodies', () => orderingContract(openFresh));
   });
 }

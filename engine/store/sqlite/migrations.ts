@@ -95,6 +95,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_dead_cause ON deliveries (connector, last_error_code) WHERE state = 'dead';
     `,
   },
+  {
+    version: 3,
+    name: 'attempt response bodies, ordering keys, disabled connectors',
+    sql: `
+      -- The first 4 KiB of a failed attempt's response body, secrets removed; NULL for attempts
+      -- that succeeded, got no response, or were recorded before this migration.
+      ALTER TABLE attempts ADD COLUMN response_body TEXT;
+
+      -- The connector's orderingKey for this delivery's event, computed at ingest; NULL when the
+      -- connector has none (and for every delivery stored before this migration): no ordering.
+      ALTER TABLE deliveries ADD COLUMN ordering_key TEXT;
+
+      -- Claiming in order: is there an older unfinished delivery of the same connector and key?
+      -- The WHERE must stay textually identical to the one in SQL.selectDue's subquery.
+      CREATE INDEX deliveries_ordering ON deliveries (connector, ordering_key, seq)
+        WHERE ordering_key IS NOT NULL AND state IN ('pending', 'inflight', 'retrying');
+
+      -- Connectors whose target answered 410 Gone: they send nothing until their revision (the
+      -- content hash of their file) is no longer this one. Kept across restarts.
+      CREATE TABLE disabled_connectors (
+        connector TEXT PRIMARY KEY,
+        revision TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        reason TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

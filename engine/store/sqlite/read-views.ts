@@ -17,6 +17,7 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
       error: a.error,
       errorCode: a.error_code,
       revision: a.revision,
+      responseBody: a.response_body,
     };
     const list = history.get(a.delivery_id);
     if (list === undefined) history.set(a.delivery_id, [view]);

@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
+import type { DisabledConnector } from '../store.js';
 
 type Db = Database.Database;
 
@@ -68,22 +69,38 @@ export const SQL = {
   // Ingest
   insertEvent: 'INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)',
   insertDelivery: `INSERT INTO deliveries
-    (id, event_id, connector, route, state, attempts, last_error, last_error_code, next_attempt_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+    (id, event_id, connector, route, state, attempts, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
+    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
 
-  // Dispatch
-  selectDue: `SELECT d.id, d.event_id, d.connector, d.route, d.attempts, d.schedule_offset, e.body
+  // Dispatch. A delivery with an ordering key is due only when no older delivery of its connector
+  // and key is unfinished, so one key is sent one at a time in acceptance (seq) order. The
+  // subquery's WHERE must stay textually identical to the deliveries_ordering index's.
+  selectDue: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
+      d.ordering_key, e.body
     FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
       AND d.connector IN (SELECT value FROM json_each(?))
+      AND (d.ordering_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM deliveries o
+        WHERE o.connector = d.connector AND o.ordering_key = d.ordering_key AND o.seq < d.seq
+          AND o.ordering_key IS NOT NULL AND o.state IN ('pending', 'inflight', 'retrying')))
     ORDER BY d.next_attempt_at, d.seq`,
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ? WHERE id = ?`,
   markInflight: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
     WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
-  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
     state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+  // Held but not sent: back to waiting, attempts untouched. Never attempted means pending.
+  requeue: `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
+    next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
+
+  // Connectors disabled by a 410
+  upsertDisabled: `INSERT INTO disabled_connectors (connector, revision, since, reason) VALUES (?, ?, ?, ?)
+    ON CONFLICT (connector) DO UPDATE SET revision = excluded.revision, since = excluded.since, reason = excluded.reason`,
+  deleteDisabled: 'DELETE FROM disabled_connectors WHERE connector = ?',
+  selectDisabled: 'SELECT connector, revision, since, reason FROM disabled_connectors ORDER BY connector',
 
   // Connector reconciliation
   parkUnconfigured: `UPDATE deliveries SET state = 'parked', next_attempt_at = NULL, updated_at = ?
@@ -101,7 +118,7 @@ export const SQL = {
   selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
     FROM deliveries WHERE event_id = ? ORDER BY seq`,
   selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error,
-      a.error_code, a.revision
+      a.error_code, a.revision, a.response_body
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   countByState: 'SELECT state, count(*) AS n FROM deliveries GROUP BY state',
@@ -134,15 +151,18 @@ export interface AttemptRow {
   error: string | null;
   error_code: string | null;
   revision: string | null;
+  response_body: string | null;
 }
 
 export interface DueRow {
   id: string;
   event_id: string;
+  event_type: string;
   connector: string;
   route: string;
   attempts: number;
   schedule_offset: number;
+  ordering_key: string | null;
   body: string;
 }
 
@@ -177,6 +197,7 @@ export function prepareStatements(db: Db) {
         nextAttemptAt: number | null,
         createdAt: number,
         updatedAt: number,
+        orderingKey: string | null,
       ]
     >(SQL.insertDelivery),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
@@ -192,6 +213,7 @@ export function prepareStatements(db: Db) {
         error: string | null,
         errorCode: string | null,
         revision: string,
+        responseBody: string | null,
       ]
     >(SQL.insertAttempt),
     updateAfterAttempt: prepare<
@@ -206,6 +228,10 @@ export function prepareStatements(db: Db) {
         id: string,
       ]
     >(SQL.updateAfterAttempt),
+    requeue: prepare<[dueAt: number, now: number, id: string]>(SQL.requeue),
+    upsertDisabled: prepare<[connector: string, revision: string, since: number, reason: string]>(SQL.upsertDisabled),
+    deleteDisabled: prepare<[connector: string]>(SQL.deleteDisabled),
+    selectDisabled: prepare<[], DisabledConnector>(SQL.selectDisabled),
     parkUnconfigured: prepare<[now: number, connectors: string]>(SQL.parkUnconfigured),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
     redrive: prepare<[dueAt: number, now: number, connector: string, codes: string]>(SQL.redrive),

@@ -2,8 +2,8 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, markInflight, recordAttempt, claimDue, reconcileConnectors, redrive) go through
- * the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
+ * Writes (acceptEvents, markInflight, recordAttempt, requeue, claimDue, reconcileConnectors, redrive,
+ * setDisabled) go through the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so
  * they see every write made before them.
  */
@@ -66,9 +66,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
     markInflight: (ids, leaseUntil) => write(() => ops.markInflight(sql, ids, leaseUntil, clock.now())),
     recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now())),
+    requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     claimDue: (options) => write(() => ops.claimDue(sql, options)),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
     redrive: (connector, now) => write(() => ops.redrive(sql, connector, now)),
+    setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),
+    disabledConnectors: () => read(() => sql.selectDisabled.all()),
     getEvent: (id) => read(() => getEvent(sql, id)),
     countByState: () => read(() => countByState(sql)),
     close() {

@@ -9,6 +9,7 @@ import {
   type AttemptRecord,
   type ClaimedDelivery,
   type ClaimOptions,
+  type DisabledConnector,
   type NewEvent,
 } from '../store.js';
 import { nameList, type Statements } from './sql.js';
@@ -29,14 +30,16 @@ export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: 
     for (const d of event.deliveries) {
       const nextAttemptAt = d.state === 'pending' ? (d.nextAttemptAt ?? event.receivedAt) : null;
       const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
-      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now);
+      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now, d.orderingKey ?? null);
     }
     return { id: event.id, duplicate: false, deliveries: event.deliveries.length };
   });
 }
 
 /**
- * Takes up to `limit` due deliveries, oldest first, passing over `skip` ids, and leases them.
+ * Takes up to `limit` due deliveries, oldest first, passing over `skip` ids, and leases them. A
+ * delivery behind an unfinished older one of its ordering key is not due (see SQL.selectDue).
+ * A skipped id still blocks the later deliveries of its key: it is unfinished.
  * Rows are read lazily, so a large `skip` set costs only the rows passed over. The iterator must
  * finish before the updates run: a connection cannot write while a statement is stepping.
  */
@@ -49,8 +52,10 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
     claimed.push({
       id: row.id,
       eventId: row.event_id,
+      eventType: row.event_type,
       connector: row.connector,
       route: row.route,
+      orderingKey: row.ordering_key,
       attempts: row.attempts,
       scheduleOffset: row.schedule_offset,
       eventBody: row.body,
@@ -70,7 +75,7 @@ export function markInflight(sql: Statements, ids: readonly string[], leaseUntil
 /** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
  * without nextAttemptAt is due now. Rejects for an unknown delivery or a repeated attempt number. */
 export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
-  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision);
+  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null);
   const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
   const changed = sql.updateAfterAttempt.run(
     r.attempt,
@@ -83,6 +88,17 @@ export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): v
     r.deliveryId,
   );
   if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId}`);
+}
+
+/** See Store.requeue. */
+export function requeue(sql: Statements, ids: readonly string[], dueAt: number, now: number): void {
+  for (const id of ids) sql.requeue.run(dueAt, now, id);
+}
+
+/** See Store.setDisabled. */
+export function setDisabled(sql: Statements, connector: string, disabled: Omit<DisabledConnector, 'connector'> | null): void {
+  if (disabled === null) sql.deleteDisabled.run(connector);
+  else sql.upsertDisabled.run(connector, disabled.revision, disabled.since, disabled.reason);
 }
 
 export function reconcileConnectors(

@@ -1,0 +1,87 @@
+/**
+ * One attempt of one unit of work (a delivery, or a batch of them), as a chain of named steps:
+ * prepare the request (JSONata), send it (with the connector's auth and signing), and judge the
+ * result, giving one outcome per delivery. Recording and the connector-wide effects (410, 429,
+ * breaker) are the dispatcher's.
+ *
+ * A batch is judged once: every item gets the same verdict (delivered, retry, dead) and the same
+ * Retry-After; each item's own retry schedule sets its due time and says when it has run out, and
+ * each gets its own attempt row.
+ */
+import { createHash } from 'node:crypto';
+import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
+import { describeFailure } from '../bus/match-routes.js';
+import { HmsError, type ErrorCode } from '../errors.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { HttpRequest } from './http-client.js';
+import { judgeResult, outcomeFor, type Judgement, type Outcome } from './judge-outcome.js';
+import { redactSecrets } from './redact.js';
+import { renderBatchRequest, renderRequest } from './render-request.js';
+
+export interface UnitJob {
+  readonly deliveryId: string;
+  readonly event: unknown;
+  readonly attemptsMade: number;
+  readonly scheduleOffset: number;
+}
+
+export interface SendSteps {
+  readonly authenticator: Authenticator;
+  readonly userAgent: string;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** Called once the request is rendered, just before it is sent. */
+  readonly beforeSend: () => void;
+}
+
+export interface UnitResult {
+  /** Absent when nothing was sent (the request could not be rendered). */
+  readonly judgement?: Judgement;
+  /** One per job, in the unit's order. */
+  readonly outcomes: readonly Outcome[];
+}
+
+/**
+ * The Idempotency-Key (and webhook-id) of a batch: `batch_` and 32 hex digits of the SHA-256 of
+ * its delivery ids, sorted. A batch retried with the same deliveries sends the same key; a batch
+ * of other deliveries is another message.
+ */
+export function batchIdempotencyKey(deliveryIds: readonly string[]): string {
+  return `batch_${createHash('sha256').update([...deliveryIds].sort().join('\n')).digest('hex').slice(0, 32)}`;
+}
+
+export async function sendUnit(steps: SendSteps, connector: CompiledConnector, route: CompiledRoute | undefined, routeKey: string, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<UnitResult> {
+  const startedAt = steps.now();
+  let request: HttpRequest;
+  let messageId: string;
+  try {
+    if (route === undefined) throw new HmsError('MAPPING_FAILED', `route "${routeKey}" no longer exists in connector "${connector.name}" (${connector.file})`);
+    ({ request, messageId } = await prepare(steps, connector, route, jobs, batch));
+  } catch (error) {
+    const outcome = notSent(error, connector, steps.now() - startedAt);
+    return { outcomes: jobs.map(() => outcome) };
+  }
+  steps.beforeSend();
+  const result = await steps.authenticator.send(connector, request, messageId);
+  const now = steps.now();
+  const judgement = judgeResult(result, connector, now);
+  // One draw per attempt: the items of a batch retried together stay together.
+  const draw = steps.random();
+  return { judgement, outcomes: jobs.map((job) => outcomeFor(judgement, connector, job.attemptsMade + 1, job.scheduleOffset, () => draw, now)) };
+}
+
+async function prepare(steps: SendSteps, connector: CompiledConnector, route: CompiledRoute, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<{ request: HttpRequest; messageId: string }> {
+  if (!batch) {
+    const messageId = jobs[0].deliveryId;
+    return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
+  }
+  const messageId = batchIdempotencyKey(jobs.map((job) => job.deliveryId));
+  const [first, ...rest] = jobs.map((job) => job.event);
+  return { request: await renderBatchRequest(connector, route, [first, ...rest], { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
+}
+
+/** The outcome when the request could not be rendered: dead, with the mapping error. */
+export function notSent(error: unknown, connector: CompiledConnector, durationMs: number): Outcome {
+  const errorCode: ErrorCode = error instanceof HmsError ? error.code : 'MAPPING_FAILED';
+  return { state: 'dead', status: null, errorCode, error: redactSecrets(describeFailure(error), connector.secrets), responseBody: null, durationMs, nextAttemptAt: null };
+}
