@@ -31,7 +31,7 @@ import { packageVersion } from './version.js';
 /** How long a claimed delivery stays ours before another claimer may take it. */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Most deliveries the dispatcher holds in memory; the rest wait, due, in the store. */
-export const DEFAULT_MAX_HELD = 20_000;
+export const DEFAULT_MAX_HELD = 5_000;
 /** How long close() waits for requests in flight. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 

@@ -19,6 +19,8 @@ export async function runCommand(args: readonly string[], env: Record<string, st
   const apiToken = env.HMS_SYNC_API_TOKEN || undefined;
   assertSafeBinding(options.host, apiToken);
   const logger = createLogger({ level: options.logLevel });
+  // Start and stop lines are logged whatever the level: operators and supervisors wait for them.
+  const lifecycle = logger.child({}, { level: 'info' });
   const engine = await createEngine({
     watch: true,
     connectorsDir: options.connectors,
@@ -30,14 +32,14 @@ export async function runCommand(args: readonly string[], env: Record<string, st
   const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
-    logger.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);
+    lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);
   } catch (error) {
     await engine.close();
     throw error;
   }
 
   const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-  logger.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
+  lifecycle.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
   process.once('SIGTERM', () => process.exit(1));
   process.once('SIGINT', () => process.exit(1));
   await server.close();

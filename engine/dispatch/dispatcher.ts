@@ -247,8 +247,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       })
       .catch(logStoreError);
     const fields = { eventId: job.eventId, deliveryId: job.deliveryId, connector: connector.name, route: job.route, attempt, status: outcome.status, durationMs: outcome.durationMs, state: outcome.state };
+    // One line per outcome. A retry is routine (an outage makes thousands), so it is info like a
+    // delivery; a dead delivery needs someone, so it is a warning.
     if (outcome.state === 'delivered') logger.info(fields, 'delivered');
-    else logger.warn({ ...fields, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt }, outcome.state === 'dead' ? 'dead' : 'retry scheduled');
+    else if (outcome.state === 'dead') logger.warn({ ...fields, error: outcome.error }, 'dead');
+    else logger.info({ ...fields, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt }, 'retry scheduled');
     const final = outcome.state !== 'retrying';
     if (final) report(job, attempt, outcome);
     release(lane, job, final);

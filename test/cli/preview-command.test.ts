@@ -8,7 +8,7 @@ import { packageVersion } from '../../engine/version.js';
 import { connectorDir, lines, minimalConnector, repoPath } from '../config/connector-dir.js';
 import { CLI_PATH, runCli, type CliResult } from '../helpers/engine-process.js';
 
-const APPROVED = { type: 'permitApproved', id: 123, approvedDate: '2024-06-01', inspectorName: 'Lee', inspectionRequired: true };
+const APPROVED = { type: 'permitApproved', id: 'evt-1001', permitId: 123, approvedDate: '2024-06-01', inspectorName: 'Lee', inspectionRequired: true };
 
 /** Like runCli, with `input` on standard input. */
 function runCliWithInput(args: readonly string[], input: string, env: Record<string, string> = {}): Promise<CliResult> {
@@ -67,14 +67,14 @@ describe('hms-sync preview (child process)', () => {
   });
 
   test('reads the event from standard input with --event -, and prints JSON with --format json', async () => {
-    const result = await runCliWithInput(['preview', '--event', '-', '--format', 'json', repoPath('connectors.d')], JSON.stringify({ type: 'permitCancelled', id: '2024/17' }));
+    const result = await runCliWithInput(['preview', '--event', '-', '--format', 'json', repoPath('connectors.d')], JSON.stringify({ type: 'permitCancelled', id: 'evt-1002', permitId: '2024/17' }));
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { deliveries: { connector: string; route: string; request: { method: string; url: string; headers: Record<string, string>; body: unknown } }[]; problems: unknown[] };
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.deliveries.map((d) => [d.connector, d.route, d.request.method, d.request.url, d.request.body]), [
       ['permit-registry', 'delete', 'DELETE', 'http://127.0.0.1:9003/api/Permits/2024%2F17', null],
       ['scheduling', 'free-slot', 'DELETE', 'http://127.0.0.1:9001/api/slots/2024%2F17', null],
-      ['warehouse', 'ingest', 'POST', 'http://127.0.0.1:9002/ingest/permits', { eventType: 'permitCancelled', permitId: '2024/17' }],
+      ['warehouse', 'ingest', 'POST', 'http://127.0.0.1:9002/ingest/permits', { eventType: 'permitCancelled', eventId: 'evt-1002', permitId: '2024/17' }],
     ]);
     assert.equal(report.deliveries[1]?.request.headers.Authorization, '[REDACTED]');
   });

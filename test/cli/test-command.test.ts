@@ -29,11 +29,11 @@ const SCHEDULING = lines(
   '    on: permitApproved',
   '    path: /api/slots',
   '    map: |',
-  '      { "permitId": id, "date": approvedDate, "who": inspectorName }',
+  '      { "permitId": permitId, "date": approvedDate, "who": inspectorName }',
   '  - name: free',
   '    on: permitCancelled',
   '    method: DELETE',
-  '    path: /api/slots/{id}',
+  '    path: /api/slots/{permitId}',
   '  - name: broken',
   '    on: boom',
   '    map: $nope(1)',
@@ -41,7 +41,7 @@ const SCHEDULING = lines(
 
 const BOOKS = lines(
   '  - name: books a slot',
-  '    event: { type: permitApproved, id: 7, approvedDate: "2024-06-01", inspectorName: Lee }',
+  '    event: { type: permitApproved, id: evt-7, permitId: 7, approvedDate: "2024-06-01", inspectorName: Lee }',
   '    expect:',
   '      - route: book',
   '        method: POST',
@@ -120,7 +120,7 @@ describe('hms-sync test (child process)', () => {
     const failing = lines(
       'tests:',
       '  - name: books the wrong slot',
-      '    event: { type: permitApproved, id: 7, approvedDate: "2024-06-01", inspectorName: Lee }',
+      '    event: { type: permitApproved, id: evt-7, permitId: 7, approvedDate: "2024-06-01", inspectorName: Lee }',
       '    expect:',
       '      - route: book',
       '        path: /api/slot',
@@ -161,7 +161,7 @@ describe('hms-sync test (child process)', () => {
         '    event: { type: inspectionScheduled }',
         '    expect: []',
         '  - name: nothing for a cancellation',
-        '    event: { type: permitCancelled, id: 9 }',
+        '    event: { type: permitCancelled, id: evt-9, permitId: 9 }',
         '    expect: []',
       ),
     });

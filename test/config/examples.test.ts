@@ -89,7 +89,7 @@ test('with the secrets mounted, every file reference of the examples resolves an
 test('the example mappings produce the bodies their comments describe', async () => {
   const { connectors } = await loadConnectors(EXAMPLES, { env: {}, envOptional: true });
   const byName = new Map(connectors.map((c) => [c.name, c]));
-  const approved = { type: 'permitApproved', id: 'P<17>', approvedDate: '2024-06-01', address: '1 Main St & Co', fee: 120.5, inspectionRequired: true };
+  const approved = { type: 'permitApproved', id: 'evt-1001', permitId: 'P<17>', approvedDate: '2024-06-01', address: '1 Main St & Co', fee: 120.5, inspectionRequired: true };
   const xml = await byName.get('permit-registry-soap')?.routes[0]?.map?.evaluate(approved);
   assert.equal(typeof xml, 'string');
   assert.match(String(xml), /<PermitNumber>P&lt;17&gt;<\/PermitNumber>.*<Address>1 Main St &amp; Co<\/Address>/);
@@ -103,6 +103,11 @@ test('the example mappings produce the bodies their comments describe', async ()
   assert.match(unreachable.text, /after 11 attempts; last status none\./);
   const key = byName.get('scheduling-saas')?.orderingKey;
   assert.equal(await key?.evaluate(approved), 'P<17>');
+  // The cancellation of the same permit is another event (its own id) with the same ordering key.
+  const cancelled = { type: 'permitCancelled', id: 'evt-1002', permitId: 'P<17>', cancelledDate: '2024-06-02' };
+  assert.equal(await key?.evaluate(cancelled), 'P<17>');
+  const row = json(await byName.get('warehouse-ndjson')?.routes[0]?.map?.evaluate(cancelled));
+  assert.deepEqual(row, { eventType: 'permitCancelled', eventId: 'evt-1002', permitId: 'P<17>', occurredAt: '2024-06-02', attributes: { cancelledDate: '2024-06-02' } });
 });
 
 /** JSONata builds objects without a prototype; compare their JSON. */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { describe, test } from 'node:test';
 import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -12,34 +12,20 @@ const connector = (name: string, path: string, extra = '') =>
   `name: ${name}\ntarget:\n  url: \${env:RECEIVER_URL}\nroutes:\n  - name: main\n    on: tick\n    path: ${path}\n${extra}`;
 
 describe('hot reload', () => {
-  let receiver: Receiver;
-  let harness: TestEngine | undefined;
-
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => {
-    await receiver.close();
-  });
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-    receiver.requests.length = 0;
-    receiver.respond = () => 200;
-  });
+  const fixture = useEngineFixture();
 
   const start = async (files: Record<string, string>, watch = false) => {
-    harness = await startTestEngine(files, { RECEIVER_URL: receiver.url }, { watch });
-    return harness;
+    fixture.harness = await startTestEngine(files, { RECEIVER_URL: fixture.receiver.url }, { watch });
+    return fixture.harness;
   };
-  const dir = () => join(harness!.dataDir, '..', 'connectors.d');
+  const dir = () => join(fixture.harness!.dataDir, '..', 'connectors.d');
   const pathsFor = async (id: string) => {
-    await harness!.settled(id);
-    return receiver.requests.filter((r) => r.body.includes(`"${id}"`)).map((r) => r.url);
+    await fixture.harness!.settled(id);
+    return fixture.receiver.requests.filter((r) => r.body.includes(`"${id}"`)).map((r) => r.url);
   };
   const reloadedTo = (predicate: (status: Awaited<ReturnType<TestEngine['engine']['status']>>) => boolean) =>
     waitUntil(async () => {
-      const status = await harness!.engine.status();
+      const status = await fixture.harness!.engine.status();
       return predicate(status) ? status : undefined;
     }, 'the watcher to reload', 10_000, 25);
 
@@ -88,21 +74,21 @@ describe('hot reload', () => {
 
   test('deliveries of a removed connector are parked, then resume when it comes back', async () => {
     const { engine, clock } = await start({ 'a.yaml': connector('alpha', '/a') });
-    receiver.respond = () => 503;
+    fixture.receiver.respond = () => 503;
     const id = await engine.emit({ type: 'tick', id: 'p1' });
-    await harness!.settled(id);
+    await fixture.harness!.settled(id);
     await unlink(join(dir(), 'a.yaml'));
     await engine.reload();
-    let event = await harness!.settled(id, (d) => d.state === 'parked');
+    let event = await fixture.harness!.settled(id, (d) => d.state === 'parked');
     assert.equal(event.deliveries[0]!.attempts, 1);
     clock.advance(3_600_000);
     assert.equal(await engine.sweep(), 0, 'parked deliveries are not claimed');
-    receiver.respond = () => 200;
+    fixture.receiver.respond = () => 200;
     await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/back'));
     await engine.reload();
-    event = await harness!.settled(id, (d) => d.state === 'delivered');
+    event = await fixture.harness!.settled(id, (d) => d.state === 'delivered');
     assert.equal(event.deliveries[0]!.attempts, 2);
-    assert.equal(receiver.requests.at(-1)!.url, '/back');
+    assert.equal(fixture.receiver.requests.at(-1)!.url, '/back');
   });
 
   test('a mapping fix re-drives deliveries that died on it, and history shows each revision', async () => {
@@ -110,29 +96,29 @@ describe('hot reload', () => {
     const { engine } = await start({ 'a.yaml': broken });
     const first = (await engine.status()).revision.label;
     const id = await engine.emit({ type: 'tick', id: 'm1', count: 'not a number' });
-    let event = await harness!.settled(id);
+    let event = await fixture.harness!.settled(id);
     assert.equal(event.deliveries[0]!.state, 'dead');
     assert.match(event.deliveries[0]!.lastError!, /^MAPPING_FAILED/);
     await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/m', '    map: \'{ "n": count }\'\n'));
     const report = await engine.reload();
-    event = await harness!.settled(id, (d) => d.state === 'delivered');
+    event = await fixture.harness!.settled(id, (d) => d.state === 'delivered');
     assert.deepEqual(event.deliveries[0]!.history.map((a) => [a.attempt, a.revision]), [[1, first], [2, report.revision]]);
     assert.notEqual(first, report.revision);
-    assert.deepEqual(JSON.parse(receiver.requests.at(-1)!.body), { n: 'not a number' });
+    assert.deepEqual(JSON.parse(fixture.receiver.requests.at(-1)!.body), { n: 'not a number' });
   });
 
   test('redrive: never leaves dead deliveries dead after a change', async () => {
     const { engine } = await start({ 'a.yaml': connector('alpha', '/r', 'redrive: never\n') });
-    receiver.respond = () => 400;
+    fixture.receiver.respond = () => 400;
     const id = await engine.emit({ type: 'tick', id: 'r1' });
-    await harness!.settled(id);
-    receiver.respond = () => 200;
+    await fixture.harness!.settled(id);
+    fixture.receiver.respond = () => 200;
     await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/r2', 'redrive: never\n'));
     await engine.reload();
     await engine.sweep();
-    const event = await harness!.settled(id);
+    const event = await fixture.harness!.settled(id);
     assert.equal(event.deliveries[0]!.state, 'dead');
-    assert.equal(receiver.requests.length, 1);
+    assert.equal(fixture.receiver.requests.length, 1);
   });
 
   test('an editor that saves by writing a temp file and renaming it is picked up', async () => {
@@ -158,16 +144,16 @@ describe('hot reload', () => {
     try {
       await writeGeneration('..2026_11_27_08_00_00.000000001', { 'a.yaml': connector('alpha', '/gen1') });
       await symlink('..data/a.yaml', join(root, 'a.yaml'));
-      harness = await startTestEngine({}, { RECEIVER_URL: receiver.url }, { watch: true, connectorsDir: root });
-      const before = await harness.engine.status();
+      fixture.harness = await startTestEngine({}, { RECEIVER_URL: fixture.receiver.url }, { watch: true, connectorsDir: root });
+      const before = await fixture.harness.engine.status();
       assert.deepEqual(before.connectors.map((c) => c.name), ['alpha']);
       await writeGeneration('..2026_11_27_08_05_00.000000002', { 'a.yaml': connector('alpha', '/gen2') });
       await rm(join(root, '..2026_11_27_08_00_00.000000001'), { recursive: true });
       await reloadedTo((s) => s.revision.label !== before.revision.label);
-      assert.deepEqual(await pathsFor(await harness.engine.emit({ type: 'tick', id: 'k1' })), ['/gen2']);
+      assert.deepEqual(await pathsFor(await fixture.harness.engine.emit({ type: 'tick', id: 'k1' })), ['/gen2']);
     } finally {
-      await harness?.close();
-      harness = undefined;
+      await fixture.harness?.close();
+      fixture.harness = undefined;
       await volume.cleanup();
     }
   });

@@ -23,7 +23,7 @@ test('loads the three example connectors with zero problems', async () => {
 
 test('the example connectors produce the documented requests for the demo events', async () => {
   const { connectors } = await loadConnectors(repoPath('connectors.d'), { env: { SCHEDULING_URL: 'http://sched.test/' } });
-  const event = { type: 'permitApproved', id: 123, approvedDate: '2024-06-01', inspectorName: 'Lee', inspectionRequired: true, address: '1 Main St', fee: 120.5 };
+  const event = { type: 'permitApproved', id: 'evt-1001', permitId: 123, approvedDate: '2024-06-01', inspectorName: 'Lee', inspectionRequired: true, address: '1 Main St', fee: 120.5 };
   const scheduling = connectors.find((c) => c.name === 'scheduling');
   assert.ok(scheduling);
   assert.equal(scheduling.target.url, 'http://sched.test');
@@ -35,6 +35,15 @@ test('the example connectors produce the documented requests for the demo events
   assert.ok(free.matchesType('permitCancelled') && !free.matchesType('permitApproved'));
   const warehouse = connectors.find((c) => c.name === 'warehouse');
   assert.ok(warehouse?.routes[0]?.matchesType('permitApproved') && warehouse.routes[0].matchesType('permitCancelled'));
+  // The event id is the event's identity; the permit is permitId, shared by the cancellation (another event).
+  const cancelled = { type: 'permitCancelled', id: 'evt-1002', permitId: 123, cancelledDate: '2024-06-02' };
+  assert.deepEqual(json(await warehouse?.routes[0]?.map?.evaluate(cancelled)), {
+    eventType: 'permitCancelled',
+    eventId: 'evt-1002',
+    permitId: '123',
+    occurredAt: '2024-06-02',
+    attributes: { cancelledDate: '2024-06-02' },
+  });
   const registry = connectors.find((c) => c.name === 'permit-registry');
   const created = (await registry?.routes[0]?.map?.evaluate(event)) as Record<string, unknown>;
   assert.equal(created.PermitNumber, '123');

@@ -3,38 +3,24 @@
  * (measured from arrival times, on the real clock) and the circuit breaker (on a manual clock).
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { toStatusResponse } from '../../engine/api/status-response.js';
 import { systemClock } from '../../engine/clock.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { startTestEngine } from '../helpers/test-engine.js';
+import { useEngineFixture } from '../helpers/engine-fixture.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('connector flow control', () => {
-  let receiver: Receiver;
-  let harness: TestEngine | undefined;
-
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => {
-    await receiver.close();
-  });
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-    receiver.requests.length = 0;
-    receiver.respond = () => 200;
-  });
+  const fixture = useEngineFixture();
 
   test('rateLimit 20/s spaces requests at 20 per second, beside concurrency', async () => {
     const yaml = `name: paced\ntarget: { url: "\${env:RECEIVER_URL}" }\nroutes:\n  - on: tick\nconcurrency: 16\nrateLimit: 20/s\n`;
-    harness = await startTestEngine({ 'paced.yaml': yaml }, { RECEIVER_URL: receiver.url }, { clock: systemClock });
+    fixture.harness = await startTestEngine({ 'paced.yaml': yaml }, { RECEIVER_URL: fixture.receiver.url }, { clock: systemClock });
     const count = 30;
-    const results = await harness.engine.ingest(Array.from({ length: count }, (_, i) => ({ type: 'tick', id: `r${i}` })));
-    await receiver.waitFor(count, 10_000);
-    for (const { id } of results) assert.equal((await harness.settled(id)).deliveries[0]!.state, 'delivered');
-    const arrivals = receiver.requests.map((r) => r.at).sort((a, b) => a - b);
+    const results = await fixture.harness.engine.ingest(Array.from({ length: count }, (_, i) => ({ type: 'tick', id: `r${i}` })));
+    await fixture.receiver.waitFor(count, 10_000);
+    for (const { id } of results) assert.equal((await fixture.harness.settled(id)).deliveries[0]!.state, 'delivered');
+    const arrivals = fixture.receiver.requests.map((r) => r.at).sort((a, b) => a - b);
     // A burst of 2 (a tenth of a second's share), then one every 50 ms: about 1.4 s for 30.
     const spanMs = arrivals.at(-1)! - arrivals[0]!;
     assert.ok(spanMs >= 1_100 && spanMs <= 3_000, `30 requests took ${spanMs} ms`);
@@ -47,9 +33,9 @@ describe('connector flow control', () => {
 
   test('the breaker opens after N failures, probes once after the cooldown, and closes; no attempt is burned', async () => {
     const yaml = `name: flaky\ntarget: { url: "\${env:RECEIVER_URL}" }\nroutes:\n  - on: tick\nconcurrency: 1\nbreaker: { failures: 3, cooldown: 10s }\nretry: { schedule: [1s, 1s, 1s, 1s, 1s] }\n`;
-    harness = await startTestEngine({ 'flaky.yaml': yaml }, { RECEIVER_URL: receiver.url });
-    const { engine, clock } = harness;
-    receiver.respond = () => 503;
+    fixture.harness = await startTestEngine({ 'flaky.yaml': yaml }, { RECEIVER_URL: fixture.receiver.url });
+    const { engine, clock } = fixture.harness;
+    fixture.receiver.respond = () => 503;
     const ids = (await engine.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => ({ type: 'tick', id })))).map((r) => r.id);
     /** Waits (briefly) for the deliveries to reach `expected` states and attempts, then compares. */
     const expectStates = async (expected: string[], message?: string) => {
@@ -64,7 +50,7 @@ describe('connector flow control', () => {
     const breaker = async () => toStatusResponse(await engine.status()).connectors[0]!;
 
     await expectStates(['retrying:1', 'retrying:1', 'retrying:1', 'pending:0', 'pending:0']);
-    assert.equal(receiver.requests.length, 3, 'three failures, then nothing');
+    assert.equal(fixture.receiver.requests.length, 3, 'three failures, then nothing');
     let status = await breaker();
     assert.equal(status.state, 'breaker-open');
     assert.deepEqual(status.breaker, { state: 'open', consecutiveFailures: 3, openUntil: new Date(clock.now() + 10_000).toISOString() });
@@ -76,16 +62,16 @@ describe('connector flow control', () => {
     assert.equal((await breaker()).breaker?.state, 'half-open');
     assert.equal(await engine.sweep(), 5);
     await expectStates(['retrying:2', 'retrying:1', 'retrying:1', 'pending:0', 'pending:0'], 'one probe, which failed');
-    assert.equal(receiver.requests.length, 4);
+    assert.equal(fixture.receiver.requests.length, 4);
     status = await breaker();
     assert.equal(status.breaker?.state, 'open');
     assert.equal(status.breaker?.openUntil, new Date(clock.now() + 10_000).toISOString());
 
-    receiver.respond = () => 200;
+    fixture.receiver.respond = () => 200;
     clock.advance(10_000);
     assert.equal(await engine.sweep(), 5);
     await expectStates(['delivered:3', 'delivered:2', 'delivered:2', 'delivered:1', 'delivered:1']);
-    assert.equal(receiver.requests.length, 9);
+    assert.equal(fixture.receiver.requests.length, 9);
     assert.deepEqual((await breaker()).breaker, { state: 'closed', consecutiveFailures: 0, openUntil: null });
   });
 });

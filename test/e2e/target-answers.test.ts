@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { toEventResponse } from '../../engine/api/event-response.js';
 import { toStatusResponse } from '../../engine/api/status-response.js';
 import { createEngine } from '../../engine/engine.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { useEngineFixture } from '../helpers/engine-fixture.js';
 
 const TOKEN = 'tok-5e1f0a9b8c7d';
 
@@ -31,38 +31,24 @@ retry:
 ${extra}`;
 
 describe('target answers', () => {
-  let receiver: Receiver;
-  let harness: TestEngine | undefined;
-
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => {
-    await receiver.close();
-  });
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-    receiver.requests.length = 0;
-    receiver.respond = () => 200;
-  });
+  const fixture = useEngineFixture();
 
   const start = async (yaml = crm()) => {
-    harness = await startTestEngine({ 'crm.yaml': yaml }, { RECEIVER_URL: receiver.url, CRM_TOKEN: TOKEN });
-    return harness;
+    fixture.harness = await startTestEngine({ 'crm.yaml': yaml }, { RECEIVER_URL: fixture.receiver.url, CRM_TOKEN: TOKEN });
+    return fixture.harness;
   };
-  const only = async (id: string, done?: Parameters<TestEngine['settled']>[1]) => (await harness!.settled(id, done)).deliveries[0]!;
+  const only = async (id: string, done?: Parameters<TestEngine['settled']>[1]) => (await fixture.harness!.settled(id, done)).deliveries[0]!;
 
   test('honours Retry-After in seconds instead of the schedule, capped by retry.maxRetryAfter', async () => {
     const { engine, clock } = await start();
-    receiver.respond = (request) => (request.body.includes('"r1"') ? { status: 503, headers: { 'retry-after': '20' } } : { status: 503, headers: { 'retry-after': '7200' } });
+    fixture.receiver.respond = (request) => (request.body.includes('"r1"') ? { status: 503, headers: { 'retry-after': '20' } } : { status: 503, headers: { 'retry-after': '7200' } });
     const r1 = await only(await engine.emit({ type: 'tick', id: 'r1' }));
     assert.equal(r1.state, 'retrying');
     assert.equal(r1.nextAttemptAt, clock.now() + 20_000, 'no jitter: the target said when');
     const r2 = await only(await engine.emit({ type: 'tick', id: 'r2' }));
     assert.equal(r2.nextAttemptAt, clock.now() + 60_000, 'two hours cut to maxRetryAfter (1m)');
 
-    receiver.respond = () => 200;
+    fixture.receiver.respond = () => 200;
     clock.advance(19_999);
     assert.equal(await engine.sweep(), 0);
     clock.advance(1);
@@ -72,7 +58,7 @@ describe('target answers', () => {
 
   test('honours Retry-After as an HTTP date; the schedule still decides when the delivery is dead', async () => {
     const { engine, clock } = await start(crm().replace('schedule: [5s, 5s, 5s]', 'schedule: [5s]'));
-    receiver.respond = () => ({ status: 503, headers: { 'retry-after': new Date(clock.now() + 45_000).toUTCString() } });
+    fixture.receiver.respond = () => ({ status: 503, headers: { 'retry-after': new Date(clock.now() + 45_000).toUTCString() } });
     const first = await only(await engine.emit({ type: 'tick', id: 'd1' }));
     assert.equal(first.nextAttemptAt, clock.now() + 45_000);
     clock.advance(45_000);
@@ -84,7 +70,7 @@ describe('target answers', () => {
 
   test('a 410 kills the delivery and disables the connector, logged once, until its configuration changes', async () => {
     const { engine, clock, logs, dataDir } = await start(crm().replace('concurrency: 1', 'concurrency: 2'));
-    receiver.respond = () => ({ status: 410, body: 'this endpoint was retired', delayMs: 30 });
+    fixture.receiver.respond = () => ({ status: 410, body: 'this endpoint was retired', delayMs: 30 });
     const [a, b] = await engine.ingest([{ type: 'tick', id: 'g1' }, { type: 'tick', id: 'g2' }]);
     for (const { id } of [a!, b!]) {
       const gone = await only(id);
@@ -94,13 +80,13 @@ describe('target answers', () => {
     const disabledLines = () => logs.lines().filter((line) => String(line.msg).startsWith('connector disabled'));
     assert.equal(disabledLines().length, 1, 'one log line for the connector, not one per delivery');
 
-    receiver.respond = () => 200;
+    fixture.receiver.respond = () => 200;
     const waiting = await engine.emit({ type: 'tick', id: 'g3' });
     const held = await only(waiting, (d) => d.state === 'pending');
     assert.equal(held.attempts, 0, 'nothing sent, nothing burned');
     clock.advance(3_600_000);
     assert.equal(await engine.sweep(), 0, 'a disabled connector is not claimed');
-    assert.equal(receiver.requests.length, 2);
+    assert.equal(fixture.receiver.requests.length, 2);
     const status = toStatusResponse(await engine.status()).connectors[0]!;
     assert.equal(status.state, 'disabled');
     assert.equal(status.disabled?.reason, 'the target answered 410 Gone');
@@ -116,17 +102,17 @@ describe('target answers', () => {
 
   test('a connector disabled by a 410 stays disabled across a restart', async () => {
     const { engine, clock, dataDir, logs } = await start();
-    receiver.respond = () => 410;
+    fixture.receiver.respond = () => 410;
     await only(await engine.emit({ type: 'tick', id: 'x1' }));
     await engine.close();
-    const again = await createEngine({ connectorsDir: join(dataDir, '..', 'connectors.d'), dataDir, env: { RECEIVER_URL: receiver.url, CRM_TOKEN: TOKEN }, clock, logger: logs.logger, sweepSchedule: null });
+    const again = await createEngine({ connectorsDir: join(dataDir, '..', 'connectors.d'), dataDir, env: { RECEIVER_URL: fixture.receiver.url, CRM_TOKEN: TOKEN }, clock, logger: logs.logger, sweepSchedule: null });
     try {
-      receiver.respond = () => 200;
+      fixture.receiver.respond = () => 200;
       await again.emit({ type: 'tick', id: 'x2' });
       assert.equal(toStatusResponse(await again.status()).connectors[0]!.state, 'disabled');
       assert.equal(await again.sweep(), 0);
       assert.deepEqual((await again.getEvent('x2'))!.deliveries.map((d) => [d.state, d.attempts]), [['pending', 0]]);
-      assert.equal(receiver.requests.length, 1);
+      assert.equal(fixture.receiver.requests.length, 1);
     } finally {
       await again.close();
     }
@@ -134,7 +120,7 @@ describe('target answers', () => {
 
   test('a 429 pauses the whole connector until its Retry-After, burning no attempt of the others', async () => {
     const { engine, clock } = await start();
-    receiver.respond = (_request, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : 200);
+    fixture.receiver.respond = (_request, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : 200);
     const ids = (await engine.ingest(['a', 'b', 'c'].map((id) => ({ type: 'tick', id: `p-${id}` })))).map((r) => r.id);
     const throttled = await only(ids[0]!);
     assert.equal(throttled.state, 'retrying');
@@ -143,7 +129,7 @@ describe('target answers', () => {
       const waiting = await only(id, (d) => d.state === 'pending');
       assert.deepEqual([waiting.attempts, waiting.nextAttemptAt], [0, clock.now() + 2_000]);
     }
-    assert.equal(receiver.requests.length, 1);
+    assert.equal(fixture.receiver.requests.length, 1);
     const status = toStatusResponse(await engine.status()).connectors[0]!;
     assert.equal(status.state, 'paused');
     assert.equal(status.pausedUntil, new Date(clock.now() + 2_000).toISOString());
@@ -155,12 +141,12 @@ describe('target answers', () => {
     const attempts: number[] = [];
     for (const id of ids) attempts.push((await only(id, (d) => d.state === 'delivered')).attempts);
     assert.deepEqual(attempts, [2, 1, 1]);
-    assert.equal(receiver.requests.length, 4);
+    assert.equal(fixture.receiver.requests.length, 4);
   });
 
   test('a 429 without Retry-After pauses the connector for the default pause', async () => {
     const { engine, clock } = await start();
-    receiver.respond = (_request, index) => (index === 0 ? 429 : 200);
+    fixture.receiver.respond = (_request, index) => (index === 0 ? 429 : 200);
     const [first, second] = (await engine.ingest([{ type: 'tick', id: 'q1' }, { type: 'tick', id: 'q2' }])).map((r) => r.id);
     await only(first!);
     assert.equal((await only(second!, (d) => d.state === 'pending')).nextAttemptAt, clock.now() + 5_000);
@@ -171,7 +157,7 @@ describe('target answers', () => {
 
   test('retry.on decides which statuses are retried', async () => {
     const { engine } = await start(crm().replace('maxRetryAfter: 1m', 'maxRetryAfter: 1m\n  on: [409, 5xx]'));
-    receiver.respond = (request) => (request.body.includes('conflict') ? 409 : request.body.includes('busy') ? 503 : 429);
+    fixture.receiver.respond = (request) => (request.body.includes('conflict') ? 409 : request.body.includes('busy') ? 503 : 429);
     assert.equal((await only(await engine.emit({ type: 'tick', id: 'conflict' }))).state, 'retrying');
     assert.equal((await only(await engine.emit({ type: 'tick', id: 'busy' }))).state, 'retrying');
     const throttled = await only(await engine.emit({ type: 'tick', id: 'slow-down' }));
@@ -182,12 +168,12 @@ describe('target answers', () => {
   test('keeps the first 4 KiB of a failed answer with its attempt, secrets removed', async () => {
     const { engine, clock } = await start();
     const body = `{"error":"bad token ${TOKEN}","trace":"${'x'.repeat(10_000)}"}`;
-    receiver.respond = (_request, index) => (index === 0 ? { status: 500, body } : 200);
+    fixture.receiver.respond = (_request, index) => (index === 0 ? { status: 500, body } : 200);
     const id = await engine.emit({ type: 'tick', id: 'b1' });
     await only(id);
     clock.advance(5_000);
     await engine.sweep();
-    const view = (await harness!.settled(id, (d) => d.state === 'delivered'))!;
+    const view = (await fixture.harness!.settled(id, (d) => d.state === 'delivered'))!;
     const [failed, delivered] = view.deliveries[0]!.history;
     const kept = failed!.responseBody!;
     assert.ok(kept.startsWith('{"error":"bad token [REDACTED]","trace":"xxx'), kept.slice(0, 60));

@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { createWriteQueue } from '../../engine/store/sqlite/write-queue.js';
 
-/** An in-memory database with a table `t(x UNIQUE)` and the queue's transaction statements. */
+const dirs: string[] = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh database with a table `t(x UNIQUE)` and the queue's transaction statements. */
 function setup() {
-  const db = new Database(':memory:');
+  // A file, not :memory:, so PRAGMA synchronous means something.
+  const dir = mkdtempSync(join(tmpdir(), 'hms-sync-wq-'));
+  dirs.push(dir);
+  const db = new Database(join(dir, 'q.db'));
   db.exec('CREATE TABLE t (x INTEGER UNIQUE)');
   const control = {
     begin: db.prepare<[]>(SQL.begin),
@@ -15,6 +24,8 @@ function setup() {
     savepoint: db.prepare<[]>(SQL.savepoint),
     release: db.prepare<[]>(SQL.release),
     rollbackToSavepoint: db.prepare<[]>(SQL.rollbackToSavepoint),
+    syncFull: { run: () => db.exec(SQL.syncFull) },
+    syncNormal: { run: () => db.exec(SQL.syncNormal) },
   };
   let commits = 0;
   const countingCommit = { run: () => (commits++, control.commit.run()) };
@@ -93,6 +104,20 @@ describe('write queue (group commit)', () => {
     queue.flushNow();
     assert.deepEqual(rows(), [7]);
     await done;
+    db.close();
+  });
+
+  it('commits with synchronous=FULL when any operation of the flush is durable, NORMAL otherwise', async () => {
+    const { db, control, insert } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const level = () => db.pragma('synchronous', { simple: true }) as number;
+    const FULL = 2;
+    const NORMAL = 1;
+    assert.equal(await queue.enqueue(() => (insert.run(1), level()), 'relaxed'), NORMAL);
+    const [relaxed, durable] = await Promise.all([queue.enqueue(() => level(), 'relaxed'), queue.enqueue(() => (insert.run(2), level()))]);
+    assert.equal(relaxed, FULL, 'a relaxed operation flushed with a durable one gets its fsync too');
+    assert.equal(durable, FULL);
+    assert.equal(await queue.enqueue(() => level(), 'relaxed'), NORMAL);
     db.close();
   });
 });

@@ -15,7 +15,7 @@ import { openDatabase } from './open-database.js';
 import { getEvent, countByState } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import * as ops from './write-ops.js';
-import { createWriteQueue } from './write-queue.js';
+import { createWriteQueue, type Durability } from './write-queue.js';
 
 export interface SqliteStoreOptions {
   /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
@@ -39,8 +39,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
 
-  function write<T>(run: () => T): Promise<T> {
-    return closed === undefined ? queue.enqueue(run) : Promise.reject(closedError());
+  function write<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
+    return closed === undefined ? queue.enqueue(run, durability) : Promise.reject(closedError());
   }
 
   function read<T>(run: () => T): Promise<T> {
@@ -64,10 +64,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    markInflight: (ids, leaseUntil) => write(() => ops.markInflight(sql, ids, leaseUntil, clock.now())),
-    recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now())),
+    // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
+    markInflight: (ids, leaseUntil) => write(() => ops.markInflight(sql, ids, leaseUntil, clock.now()), 'relaxed'),
+    recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now()), 'relaxed'),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
-    claimDue: (options) => write(() => ops.claimDue(sql, options)),
+    claimDue: (options) => write(() => ops.claimDue(sql, options), 'relaxed'),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
     redrive: (connector, now) => write(() => ops.redrive(sql, connector, now)),
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),

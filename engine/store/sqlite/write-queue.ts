@@ -2,7 +2,7 @@
  * Group commit for the SQLite store.
  *
  * Writers enqueue an operation (a synchronous function of the open connection) and get a promise.
- * One flush per event-loop turn (setImmediate) runs every queued operation, in enqueue order,
+ * A flush (on the next event-loop turn, see RELAXED_FLUSH_DELAY_MS) runs every queued operation, in enqueue order,
  * inside ONE transaction, so many callers share one fsync. Contract:
  * - An operation's promise settles only after that transaction commits (resolved) or fails (rejected).
  * - Each operation runs in its own savepoint: one that throws is rolled back alone and rejects
@@ -11,9 +11,24 @@
  *   error or a full disk), every operation of the flush rejects; none of them is durable.
  * - Later operations see the effects of earlier ones of the same flush.
  * A flush is unbounded: whatever accumulated during one turn commits together.
+ *
+ * Durability is chosen per flush: a flush holding any `durable` operation (an acknowledgement
+ * depends on it) commits with synchronous=FULL, one fsync of the WAL; a flush of `relaxed`
+ * operations only (dispatch bookkeeping that a crash merely repeats: claims, in-flight marks,
+ * attempt records) commits with synchronous=NORMAL, no fsync. The WAL is sequential, so the next
+ * FULL commit makes every earlier relaxed one durable too.
  */
+export type Durability = 'durable' | 'relaxed';
+
+/**
+ * How long relaxed operations may wait for company. A durable operation flushes on the next turn
+ * (its caller is waiting for an acknowledgement); bookkeeping alone gathers for a moment, so a busy
+ * dispatcher commits a few hundred times a second instead of once per turn.
+ */
+export const RELAXED_FLUSH_DELAY_MS = 2;
+
 export interface WriteQueue {
-  enqueue<T>(run: () => T): Promise<T>;
+  enqueue<T>(run: () => T, durability?: Durability): Promise<T>;
   /** Runs the queued operations now, synchronously; readers call it to see earlier writes. */
   flushNow(): void;
 }
@@ -26,6 +41,9 @@ export interface TransactionControl {
   readonly savepoint: Runnable;
   readonly release: Runnable;
   readonly rollbackToSavepoint: Runnable;
+  /** PRAGMA synchronous = FULL and = NORMAL; run between transactions only. */
+  readonly syncFull: Runnable;
+  readonly syncNormal: Runnable;
 }
 
 interface Runnable {
@@ -34,6 +52,7 @@ interface Runnable {
 
 interface QueuedOp {
   run(): unknown;
+  readonly durable: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -42,13 +61,30 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export function createWriteQueue(sql: TransactionControl, inTransaction: () => boolean): WriteQueue {
   let queued: QueuedOp[] = [];
-  let scheduled: NodeJS.Immediate | undefined;
+  let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
+  let synchronousFull: boolean | undefined;
+
+  function schedule(soon: boolean): void {
+    if (scheduled && (scheduled.soon || !soon)) return;
+    scheduled?.cancel();
+    if (soon) {
+      const immediate = setImmediate(flushNow);
+      scheduled = { soon, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timer = setTimeout(flushNow, RELAXED_FLUSH_DELAY_MS);
+      scheduled = { soon, cancel: () => clearTimeout(timer) };
+    }
+  }
+
+  function setSynchronous(full: boolean): void {
+    if (synchronousFull === full) return;
+    (full ? sql.syncFull : sql.syncNormal).run();
+    synchronousFull = full;
+  }
 
   function flushNow(): void {
-    if (scheduled !== undefined) {
-      clearImmediate(scheduled);
-      scheduled = undefined;
-    }
+    scheduled?.cancel();
+    scheduled = undefined;
     if (queued.length === 0) return;
     const batch = queued;
     queued = [];
@@ -63,6 +99,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
   function runInOneTransaction(batch: readonly QueuedOp[]): Outcome[] {
     const outcomes: Outcome[] = [];
     try {
+      setSynchronous(batch.some((op) => op.durable));
       sql.begin.run();
       for (const op of batch) {
         sql.savepoint.run();
@@ -95,10 +132,10 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
   }
 
   return {
-    enqueue<T>(run: () => T): Promise<T> {
+    enqueue<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queued.push({ run, resolve: resolve as (value: unknown) => void, reject });
-        scheduled ??= setImmediate(flushNow);
+        queued.push({ run, durable: durability === 'durable', resolve: resolve as (value: unknown) => void, reject });
+        schedule(durability === 'durable');
       });
     },
     flushNow,

@@ -1,0 +1,117 @@
+/**
+ * The one receiver every bench scenario sends to: node:http on 127.0.0.1, port 0, answering 200
+ * as soon as a request's body has arrived. It does no other work, so it measures the senders.
+ *
+ * Measurements run in windows: `startWindow(n)` forgets earlier requests and counts from zero;
+ * `waitForWindow` resolves when n requests have arrived (or the time is up). Each request's arrival
+ * time (Date.now(), comparable across processes on one machine) is kept as first/last; a body with
+ * a numeric `"sentAt":` field (ms since the epoch) also yields that request's latency.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const SENT_AT = /"sentAt":(\d+)/;
+
+export interface WindowResult {
+  readonly expected: number;
+  readonly received: number;
+  /** Arrival of the first and last request of the window (ms since the epoch); null if none came. */
+  readonly firstAt: number | null;
+  readonly lastAt: number | null;
+  /** arrival − sentAt, ms, for each request that carried sentAt, in arrival order. */
+  readonly latenciesMs: Float64Array;
+  readonly complete: boolean;
+}
+
+export interface CountingReceiver {
+  readonly url: string;
+  startWindow(expected: number): void;
+  /** Lowers (or raises) the current window's expected count, e.g. when fewer events were acknowledged. */
+  setExpected(expected: number): void;
+  /**
+   * Resolves once the window's requests have all arrived, or with `complete: false` after
+   * `timeoutMs` or as soon as `giveUp` settles (e.g. the sender exited). One waiter at a time.
+   */
+  waitForWindow(timeoutMs: number, giveUp?: Promise<unknown>): Promise<WindowResult>;
+  /** Closes the server and every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startCountingReceiver(): Promise<CountingReceiver> {
+  let expected = 0;
+  let received = 0;
+  let firstAt: number | null = null;
+  let lastAt: number | null = null;
+  let latencies = new Float64Array(0);
+  let latencyCount = 0;
+  let onComplete: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const at = Date.now();
+      received += 1;
+      firstAt ??= at;
+      lastAt = at;
+      const sentAt = SENT_AT.exec(body);
+      if (sentAt && latencyCount < latencies.length) latencies[latencyCount++] = at - Number(sentAt[1]);
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
+      if (received === expected) onComplete?.();
+    });
+  });
+  // Senders keep their connections for a whole scenario; idle gaps between scenarios are short.
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  const snapshot = (): WindowResult => ({
+    expected,
+    received,
+    firstAt,
+    lastAt,
+    latenciesMs: latencies.subarray(0, latencyCount),
+    complete: received >= expected,
+  });
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    startWindow(count) {
+      expected = count;
+      received = 0;
+      firstAt = null;
+      lastAt = null;
+      latencies = new Float64Array(count);
+      latencyCount = 0;
+      onComplete = undefined;
+    },
+    setExpected(count) {
+      expected = count;
+      if (received >= expected) onComplete?.();
+    },
+    waitForWindow(timeoutMs, giveUp) {
+      if (received >= expected) return Promise.resolve(snapshot());
+      return new Promise((resolve) => {
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          if (onComplete === finish) onComplete = undefined;
+          resolve(snapshot());
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        onComplete = finish;
+        void giveUp?.then(finish, finish);
+      });
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return closing;
+    },
+  };
+}
