@@ -34,5 +34,6 @@ VOLUME /var/lib/hms-sync
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HMS_SYNC_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/app/dist/engine/cli/main.js"]
+# A 512 MB old-space limit keeps V8 from ballooning under bursts (see engine/cli/node-flags.ts).
+ENTRYPOINT ["node", "--max-old-space-size=512", "/app/dist/engine/cli/main.js"]
 CMD ["run"]

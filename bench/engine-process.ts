@@ -7,6 +7,7 @@
  * always drained (a full pipe would block the engine's logging); only a short tail is kept.
  */
 import { spawn } from 'node:child_process';
+import { ENGINE_NODE_FLAGS } from '../engine/cli/node-flags.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
@@ -50,7 +51,8 @@ export interface EngineChild {
 
 export async function startEngineChild(options: EngineChildOptions): Promise<EngineChild> {
   const port = await freePort();
-  const args = [CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir, '--log-level', options.logLevel ?? 'warn'];
+  // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
+  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir, '--log-level', options.logLevel ?? 'warn'];
   if (options.sweep) args.push('--sweep', options.sweep);
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=512
 /** The `hms-sync` command: dispatches to one subcommand. Exit codes: 0 ok, 1 failure, 2 usage. */
 import { HmsError } from '../errors.js';
 

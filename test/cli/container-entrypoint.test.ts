@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_NODE_FLAGS } from '../../engine/cli/node-flags.js';
 import { runCli, startEngineProcess } from '../helpers/engine-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -69,12 +70,19 @@ describe('container entrypoint', () => {
   });
 
   test('the image runs `hms-sync run` on 0.0.0.0:8080 with connectors and data at the documented paths', () => {
-    assert.deepEqual(image.entrypoint, ['node', '/app/dist/engine/cli/main.js']);
+    assert.deepEqual(image.entrypoint, ['node', ...ENGINE_NODE_FLAGS, '/app/dist/engine/cli/main.js']);
     assert.deepEqual(image.cmd, ['run']);
     assert.equal(image.env.HMS_SYNC_CONNECTORS, '/etc/hms-sync/connectors.d');
     assert.equal(image.env.HMS_SYNC_DATA, '/var/lib/hms-sync');
     assert.equal(image.env.HMS_SYNC_HOST, '0.0.0.0');
     assert.equal(image.env.HMS_SYNC_PORT, '8080');
+  });
+
+  test('npm start, the bin and the benchmark run the engine with the same Node flags as the image', async () => {
+    const start = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    assert.ok(start.includes(`node ${ENGINE_NODE_FLAGS.join(' ')} dist/engine/cli/main.js run`), start);
+    const shebang = (await readFile(join(REPO, 'engine', 'cli', 'main.ts'), 'utf8')).split('\n')[0];
+    assert.equal(shebang, `#!/usr/bin/env -S node ${ENGINE_NODE_FLAGS.join(' ')}`);
   });
 
   test('without HMS_SYNC_API_TOKEN it refuses to listen on 0.0.0.0 and says so', async () => {
