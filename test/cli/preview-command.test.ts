@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseEvent } from '../../engine/cli/read-event.js';
 import { HmsError } from '../../engine/errors.js';
 import { packageVersion } from '../../engine/version.js';
 import { connectorDir, lines, minimalConnector, repoPath } from '../config/connector-dir.js';
-import { CLI_PATH, runCli, type CliResult } from '../helpers/engine-process.js';
+import { runCli } from '../helpers/engine-process.js';
 
 const APPROVED = { type: 'permitApproved', id: 'evt-1001', permitId: 123, approvedDate: '2024-06-01', inspectorName: 'Lee', inspectionRequired: true };
-
-/** Like runCli, with `input` on standard input. */
-function runCliWithInput(args: readonly string[], input: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe('reading the event', () => {
   test('accepts one JSON object with a type and refuses anything else as a usage error', () => {
@@ -67,7 +52,7 @@ describe('hms-sync preview (child process)', () => {
   });
 
   test('reads the event from standard input with --event -, and prints JSON with --format json', async () => {
-    const result = await runCliWithInput(['preview', '--event', '-', '--format', 'json', repoPath('connectors.d')], JSON.stringify({ type: 'permitCancelled', id: 'evt-1002', permitId: '2024/17' }));
+    const result = await runCli(['preview', '--event', '-', '--format', 'json', repoPath('connectors.d')], {}, JSON.stringify({ type: 'permitCancelled', id: 'evt-1002', permitId: '2024/17' }));
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { deliveries: { connector: string; route: string; request: { method: string; url: string; headers: Record<string, string>; body: unknown } }[]; problems: unknown[] };
     assert.deepEqual(report.problems, []);
@@ -83,10 +68,10 @@ describe('hms-sync preview (child process)', () => {
     const dir = await connectorDir(t, {
       'from-env.yaml': lines('name: from-env', 'target:', '  url: ${env:HMS_TEST_PREVIEW_URL}', 'routes:', '  - on: ping', '    method: GET', '    path: /ping'),
     });
-    const unset = await runCliWithInput(['preview', '--event', '-', dir], '{"type":"ping"}');
+    const unset = await runCli(['preview', '--event', '-', dir], {}, '{"type":"ping"}');
     assert.equal(unset.code, 0, unset.stderr);
     assert.match(unset.stdout, /^GET \$\{env:HMS_TEST_PREVIEW_URL\}\/ping\n[\s\S]*\n\(no body\)\n/m);
-    const set = await runCliWithInput(['preview', '--event', '-', dir], '{"type":"ping"}', { HMS_TEST_PREVIEW_URL: 'http://internal-host:8443' });
+    const set = await runCli(['preview', '--event', '-', dir], { HMS_TEST_PREVIEW_URL: 'http://internal-host:8443' }, '{"type":"ping"}');
     assert.match(set.stdout, /^GET \[REDACTED\]\/ping$/m);
     assert.doesNotMatch(set.stdout, /internal-host/);
   });
@@ -96,7 +81,7 @@ describe('hms-sync preview (child process)', () => {
       'bad.yaml': lines('name: bad', 'target:', '  url: http://x', 'routes:', '  - on: ping', '    methd: GET'),
       'good.yaml': minimalConnector('good').replace('permitApproved', 'ping'),
     });
-    const result = await runCliWithInput(['preview', '--event', '-', dir], '{"type":"ping","id":1}');
+    const result = await runCli(['preview', '--event', '-', dir], {}, '{"type":"ping","id":1}');
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `${dir}/bad.yaml:6:5 routes[0].methd: unknown field "methd"; did you mean "method"?\n1 problem in 1 file; connectors with problems are not previewed\n`);
     assert.match(result.stdout, /^# good \/ 0\nPOST http:\/\/127\.0\.0\.1:9000\n/);
@@ -104,13 +89,13 @@ describe('hms-sync preview (child process)', () => {
 
   test('shows a failed mapping instead of a request, and exits 1', async (t) => {
     const dir = await connectorDir(t, { 'm.yaml': lines('name: m', 'target:', '  url: http://x', 'routes:', '  - name: r', '    on: ping', '    map: $nope(1)') });
-    const result = await runCliWithInput(['preview', '--event', '-', dir], '{"type":"ping"}');
+    const result = await runCli(['preview', '--event', '-', dir], {}, '{"type":"ping"}');
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^# m \/ r\nMAPPING_FAILED: routes\[0\]\.map: .+\n\n0 requests to 1 connector for ping \(1 mapping error\)\n$/);
   });
 
   test('says so when no route matches', async () => {
-    const result = await runCliWithInput(['preview', '--event', '-', repoPath('connectors.d')], '{"type":"nobodyListens"}');
+    const result = await runCli(['preview', '--event', '-', repoPath('connectors.d')], {}, '{"type":"nobodyListens"}');
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'no route matches events of type "nobodyListens"\n');
   });
@@ -119,7 +104,7 @@ describe('hms-sync preview (child process)', () => {
     const missing = await runCli(['preview', repoPath('connectors.d')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--event FILE \(or - for standard input\) is required\nusage: hms-sync preview/);
-    const notJson = await runCliWithInput(['preview', '--event', '-', repoPath('connectors.d')], 'type=permitApproved');
+    const notJson = await runCli(['preview', '--event', '-', repoPath('connectors.d')], {}, 'type=permitApproved');
     assert.equal(notJson.code, 2);
     assert.match(notJson.stderr, /^hms-sync: --event: standard input is not valid JSON/);
     const noFile = await runCli(['preview', '--event', '/nonexistent/event.json']);
