@@ -171,39 +171,33 @@ describe('sqlite store', () => {
   });
 
   it('finds due work through the deliveries_due partial index, already in order', () => {
-    const db = new Database(':memory:');
-    for (const m of MIGRATIONS) db.exec(m.sql);
-    const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${SQL.selectDue}`)
-      .all(T0, '["crm"]')
-      .map((row) => (row as { detail: string }).detail)
-      .join('\n');
-    db.close();
+    const plan = queryPlan(SQL.selectDue, T0, '["crm"]');
     assert.match(plan, /SEARCH d USING INDEX deliveries_due/);
     assert.doesNotMatch(plan, /TEMP B-TREE/);
   });
 
   it('checks what is ahead of an ordered delivery through the deliveries_ordering partial index', () => {
-    const db = new Database(':memory:');
-    for (const m of MIGRATIONS) db.exec(m.sql);
-    const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${SQL.selectDue}`)
-      .all(T0, '["crm"]')
-      .map((row) => (row as { detail: string }).detail)
-      .join('\n');
-    db.close();
+    const plan = queryPlan(SQL.selectDue, T0, '["crm"]');
     assert.match(plan, /SEARCH o USING (COVERING )?INDEX deliveries_ordering \(connector=\? AND ordering_key=\? AND seq<\?\)/);
   });
 
   it('finds the dead deliveries to re-drive through the deliveries_dead_cause partial index', () => {
-    const db = new Database(':memory:');
-    for (const m of MIGRATIONS) db.exec(m.sql);
-    const plan = db
-      .prepare(`EXPLAIN QUERY PLAN ${SQL.redrive}`)
-      .all(T0, T0, 'crm', '["MAPPING_FAILED"]')
-      .map((row) => (row as { detail: string }).detail)
-      .join('\n');
-    db.close();
+    const plan = queryPlan(SQL.redrive, T0, T0, 'crm', '["MAPPING_FAILED"]');
     assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
   });
 });
+
+/** SQLite's plan for `sql` over a fresh database with every migration applied. */
+function queryPlan(sql: string, ...params: unknown[]): string {
+  const db = new Database(':memory:');
+  try {
+    for (const m of MIGRATIONS) db.exec(m.sql);
+    return db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((row) => (row as { detail: string }).detail)
+      .join('\n');
+  } finally {
+    db.close();
+  }
+}
