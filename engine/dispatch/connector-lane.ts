@@ -61,6 +61,8 @@ export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
   disabled: Disabled | undefined;
   /** The pending rate-limit timer, if any. */
   wake: unknown;
+  /** Timer that kicks the sweep when a pause or an open breaker ends, so held work resumes then. */
+  holdWake: unknown;
   private bucket: TokenBucket | undefined;
 
   constructor(readonly name: string) {}

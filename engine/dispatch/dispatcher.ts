@@ -30,6 +30,9 @@ import { renderItem } from './render-request.js';
 import { notSent, sendUnit } from './send-unit.js';
 import { realTimers, type Timers } from './timers.js';
 
+/** Node fires longer timers at once; a hold that long is woken by the sweep's schedule instead. */
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 export interface DispatchJob {
   readonly deliveryId: string;
   readonly eventId: string;
@@ -153,6 +156,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const hold = lane.hold(connector, now);
     if (hold !== undefined) {
       giveBack(lane, takeWaiting(lane), hold.dueAt);
+      if (hold.reason !== 'disabled') wakeWhenHoldEnds(lane, hold.dueAt - now);
       return;
     }
     while (lane.ready.length > 0 && lane.active < connector.concurrency && lane.breaker.canStart(now)) {
@@ -166,6 +170,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       start(lane, connector, lane.ready.shift()!, lane.breaker.start(now));
     }
+  }
+
+  /** The work given back waits in the store until the hold ends; then the sweep is asked for it. */
+  function wakeWhenHoldEnds(lane: Lane, delayMs: number): void {
+    if (lane.holdWake !== undefined) return;
+    lane.holdWake = timers.setTimeout(() => {
+      lane.holdWake = undefined;
+      options.onUnblocked?.();
+    }, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
   }
 
   function start(lane: Lane, connector: CompiledConnector, unit: WorkUnit<DispatchJob>, probe: boolean): void {
@@ -349,7 +362,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async close(timeoutMs) {
       closing = true;
       batcher.close();
-      for (const lane of lanes.values()) if (lane.wake !== undefined) timers.clearTimeout(lane.wake);
+      for (const lane of lanes.values()) {
+        if (lane.wake !== undefined) timers.clearTimeout(lane.wake);
+        if (lane.holdWake !== undefined) timers.clearTimeout(lane.holdWake);
+      }
       if (activeTotal === 0) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);

@@ -3,6 +3,7 @@
  * 410 Gone, 429, retry.on, and the response body kept with each failed attempt.
  */
 import assert from 'node:assert/strict';
+import { systemClock } from '../../engine/clock.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -142,6 +143,19 @@ describe('target answers', () => {
     for (const id of ids) attempts.push((await only(id, (d) => d.state === 'delivered')).attempts);
     assert.deepEqual(attempts, [2, 1, 1]);
     assert.equal(fixture.receiver.requests.length, 4);
+  });
+
+  test('work held by a 429 pause resumes when the pause ends, without waiting for the sweep schedule', async () => {
+    const yaml = `name: throttled\ntarget: { url: "\${env:RECEIVER_URL}" }\nroutes:\n  - on: tick\nretry: { schedule: [1s] }\n`;
+    fixture.receiver.respond = (_request, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '1' } } : 200);
+    fixture.harness = await startTestEngine({ 'throttled.yaml': yaml }, { RECEIVER_URL: fixture.receiver.url }, { clock: systemClock });
+    const pausedAt = Date.now();
+    const id = await fixture.harness.engine.emit({ type: 'tick', id: 'w1' });
+    // No sweep runs on its own in this harness: only the wake-up at the end of the pause can resend.
+    const event = await fixture.harness.settled(id, (d) => d.state === 'delivered');
+    assert.equal(event.deliveries[0]!.attempts, 2);
+    const resentAt = fixture.receiver.requests[1]!.at;
+    assert.ok(resentAt - pausedAt >= 900, `resent ${resentAt - pausedAt} ms after the 429`);
   });
 
   test('a 429 without Retry-After pauses the connector for the default pause', async () => {
