@@ -6,6 +6,7 @@
 import jsonata from 'jsonata';
 import { HmsError } from '../errors.js';
 import type { CompiledExpression } from './compiled.js';
+import { compileFastPath, DECLINE } from './fast-expression.js';
 
 export { isTruthy } from './truthy.js';
 
@@ -45,9 +46,14 @@ export function compileExpression(source: string, where: string): CompiledExpres
   } catch (error) {
     throw new ExpressionSyntaxError(where, errorOffset(error, source), messageOf(error));
   }
+  const fast = compileFastPath(expression.ast());
   return Object.freeze({
     source,
     async evaluate(input: unknown): Promise<unknown> {
+      if (fast) {
+        const result = fast(input);
+        if (result !== DECLINE) return result;
+      }
       try {
         return await expression.evaluate(input);
       } catch (error) {
