@@ -156,7 +156,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const hold = lane.hold(connector, now);
     if (hold !== undefined) {
       giveBack(lane, takeWaiting(lane), hold.dueAt);
-      if (hold.reason !== 'disabled') wakeWhenHoldEnds(lane, hold.dueAt - now);
+      if (hold.reason !== 'disabled') wakeWhenHoldEnds(lane, hold.dueAt);
       return;
     }
     while (lane.ready.length > 0 && lane.active < connector.concurrency && lane.breaker.canStart(now)) {
@@ -172,13 +172,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  /** The work given back waits in the store until the hold ends; then the sweep is asked for it. */
-  function wakeWhenHoldEnds(lane: Lane, delayMs: number): void {
+  /**
+   * The work given back waits in the store until the hold ends at `dueAt`; then the sweep is asked
+   * for it. Timers may fire a little early by the clock, so an early wake waits out the rest:
+   * a sweep run before `dueAt` would find the work not yet due and nothing would ask again.
+   */
+  function wakeWhenHoldEnds(lane: Lane, dueAt: number): void {
     if (lane.holdWake !== undefined) return;
     lane.holdWake = timers.setTimeout(() => {
       lane.holdWake = undefined;
-      options.onUnblocked?.();
-    }, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
+      if (clock.now() < dueAt) wakeWhenHoldEnds(lane, dueAt);
+      else options.onUnblocked?.();
+    }, Math.min(Math.max(0, dueAt - clock.now()) + 1, MAX_TIMER_DELAY_MS));
   }
 
   function start(lane: Lane, connector: CompiledConnector, unit: WorkUnit<DispatchJob>, probe: boolean): void {
