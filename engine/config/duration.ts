@@ -1,8 +1,13 @@
 /** Durations as the connector format writes them: a whole number followed by ms, s, m, h or d. */
+import { parseQuantity, type QuantityKind } from './unit-quantity.js';
 
-const DURATION_PATTERN = /^([0-9]+)(ms|s|m|h|d)$/;
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION: QuantityKind = {
+  pattern: /^([0-9]+)(ms|s|m|h|d)$/,
+  units: { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 },
+  noun: 'duration',
+  howTo: 'write a whole number followed by ms, s, m, h or d (e.g. 15s)',
+  tooBig: 'too long a duration',
+};
 
 /**
  * `250ms`, `5s`, `2m`, `1h`, `1d` → milliseconds. Throws a RangeError (saying how to write it) for
@@ -10,14 +15,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, 
  * that into a Problem.
  */
 export function parseDuration(text: string): number {
-  const match = DURATION_PATTERN.exec(text);
-  const unit = match?.[2];
-  if (match === null || unit === undefined) {
-    throw new RangeError(`"${text}" is not a duration; write a whole number followed by ms, s, m, h or d (e.g. 15s)`);
-  }
-  const ms = Number(match[1]) * (UNIT_MS[unit] ?? 1);
-  if (!Number.isSafeInteger(ms)) throw new RangeError(`"${text}" is too long a duration`);
-  return ms;
+  return parseQuantity(text, DURATION);
 }
 
 const UNIT_WORDS: Readonly<Record<string, string>> = {
