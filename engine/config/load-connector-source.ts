@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import type { CompiledConnector, Problem } from './compiled.js';
 import { buildConnector } from './build-connector.js';
 import { compileExpressions } from './compile-expressions.js';
@@ -25,7 +25,7 @@ import { toProblem, type LocatedProblem } from './located-problem.js';
 import { readTls } from './read-tls.js';
 import { schemaProblems } from './schema-problems.js';
 import { waiveUnresolvedPatterns } from './unresolved-env.js';
-import { createYamlLocator, type Position } from './yaml-locator.js';
+import { parseYamlFile, type Position, type YamlLocator } from './yaml-locator.js';
 import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
 
 /** Most alias expansions a file may make; more means an alias bomb, not a connector. */
@@ -58,10 +58,7 @@ export interface SourceInput {
 
 export async function loadConnectorSource(input: SourceInput): Promise<SourceLoad> {
   const { file } = input;
-  const source = new TextDecoder('utf-8').decode(input.bytes);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  const locator = createYamlLocator(doc, source, lineCounter);
+  const { doc, locator } = parseYamlFile(input.bytes);
 
   if (doc.errors.length > 0) return done(yamlSyntaxProblems(file, doc, locator));
   if (doc.contents === null) {
@@ -128,7 +125,7 @@ function done(problems: Problem[], name?: SourceLoad['name']): SourceLoad {
   return { ...(name && { name }), problems };
 }
 
-function nameOf(value: unknown, locator: ReturnType<typeof createYamlLocator>): SourceLoad['name'] {
+function nameOf(value: unknown, locator: YamlLocator): SourceLoad['name'] {
   const name = (value as { name?: unknown }).name;
   return typeof name === 'string' ? { value: name, position: locator.key(['name']) } : undefined;
 }

@@ -5,14 +5,14 @@
  * against the schema's ConnectorTest.
  */
 import { dirname } from 'node:path';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { isMap } from 'yaml';
 import type { Problem } from './compiled.js';
 import type { ConnectorTest } from './connector-file.generated.js';
 import { interpolate } from './interpolate.js';
 import { toProblem } from './located-problem.js';
 import { schemaProblems } from './schema-problems.js';
 import type { TestFileValidator } from './test-file-validator.js';
-import { createYamlLocator } from './yaml-locator.js';
+import { parseYamlFile } from './yaml-locator.js';
 import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
 
 /** Most alias expansions a test file may make (as for connector files). */
@@ -37,10 +37,7 @@ export interface TestSourceLoad {
 
 export async function loadTestSource(input: TestSourceInput): Promise<TestSourceLoad> {
   const { file } = input;
-  const source = new TextDecoder('utf-8').decode(input.bytes);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  const locator = createYamlLocator(doc, source, lineCounter);
+  const { doc, locator } = parseYamlFile(input.bytes);
   if (doc.errors.length > 0) return failed(yamlSyntaxProblems(file, doc, locator));
   if (!isMap(doc.contents)) {
     const message = 'a test file must be a mapping with a "tests:" list (see docs/connectors.md#connector-tests)';

@@ -2,7 +2,7 @@
  * Finds where a value of a parsed connector file sits in the file, as 1-based line and column,
  * so every Problem can point at the offending key or value.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 
 export interface Position {
   readonly line: number;
@@ -28,6 +28,14 @@ export interface YamlLocator {
 interface Located {
   readonly key?: Node;
   readonly value?: Node;
+}
+
+/** Parses a file's bytes (UTF-8) keeping line positions, with a locator over the result. */
+export function parseYamlFile(bytes: Uint8Array): { readonly doc: Document; readonly locator: YamlLocator } {
+  const source = new TextDecoder('utf-8').decode(bytes);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  return { doc, locator: createYamlLocator(doc, source, lineCounter) };
 }
 
 export function createYamlLocator(doc: Document, source: string, lineCounter: LineCounter): YamlLocator {
