@@ -21,11 +21,16 @@ export interface DeliveryOutcome {
   readonly state: 'delivered' | 'dead';
 }
 
+/** The type of the outcome event for a delivery that ended in `state`. */
+export function outcomeEventType(state: DeliveryOutcome['state']): string {
+  return `sync.${state}`;
+}
+
 /** The outcome as an event, or undefined for the outcome of an outcome event. */
 export function toOutcomeEvent(outcome: DeliveryOutcome): SyncEvent | undefined {
   if (OUTCOME_EVENT_TYPES.has(outcome.eventType)) return undefined;
   return {
-    type: `sync.${outcome.state}`,
+    type: outcomeEventType(outcome.state),
     // One id per delivery and attempt count: replays after a crash are deduplicated, a re-driven
     // delivery that ends again gets a new outcome.
     id: `sync.${outcome.state}:${outcome.deliveryId}:${outcome.attempts}`,

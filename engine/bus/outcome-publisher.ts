@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { SyncEvent } from '../model.js';
-import { toOutcomeEvent, type DeliveryOutcome } from './outcome-events.js';
+import { outcomeEventType, toOutcomeEvent, type DeliveryOutcome } from './outcome-events.js';
 
 export type OutcomeListener = (event: SyncEvent) => void;
 
@@ -44,6 +44,9 @@ export function createOutcomePublisher(options: OutcomePublisherOptions): Outcom
 
   return {
     publish(outcome) {
+      // Called for every finished delivery: build nothing when no one takes the event.
+      const routed = options.routed(outcomeEventType(outcome.state));
+      if (listeners.size === 0 && !routed) return;
       const event = toOutcomeEvent(outcome);
       if (!event) return;
       for (const listener of listeners) {
@@ -53,7 +56,7 @@ export function createOutcomePublisher(options: OutcomePublisherOptions): Outcom
           options.logger.error({ err: error }, 'an outcome subscriber threw');
         }
       }
-      if (options.routed(event.type)) {
+      if (routed) {
         queued.push(event);
         void store();
       }
