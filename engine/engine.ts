@@ -107,7 +107,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     random: options.random ?? Math.random,
     userAgent: `hms-sync/${packageVersion()}`,
     revision: () => config?.revision() ?? staticRevision.label,
-    leaseMs,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
     onRoom: () => refill(),
     // An ordered delivery finished or a breaker closed: what waited in the store may go now.

@@ -55,7 +55,8 @@ export function createIngest(options: IngestOptions): Ingest {
       // Ordered deliveries always go through the store's claim, which knows what is ahead of
       // them; so do those of a connector that is not sending now (disabled, paused, breaker open).
       const direct = handOver && key.key === null && dispatcher.accepting(connector.name);
-      deliveries.push({ ...base, state: 'pending', nextAttemptAt: direct ? now + options.leaseMs : now, orderingKey: key.key, handOver: direct });
+      // Handed over means leased to this engine's dispatcher, as a claim would.
+      deliveries.push({ ...base, state: direct ? 'inflight' : 'pending', nextAttemptAt: direct ? now + options.leaseMs : now, orderingKey: key.key, handOver: direct });
     }
     const id = event.id === undefined || event.id === null ? newId() : String(event.id);
     return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, deliveries };
@@ -71,7 +72,7 @@ export function createIngest(options: IngestOptions): Ingest {
     prepared.forEach((event, index) => {
       if (results[index]?.duplicate) return;
       for (const delivery of event.deliveries) {
-        if (delivery.state !== 'pending') continue;
+        if (delivery.state === 'dead') continue;
         if (delivery.handOver) dispatcher.submit(jobFor(event, delivery, events[index]));
         else leftInStore = true;
       }
@@ -108,6 +109,5 @@ function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unkno
     attemptsMade: 0,
     scheduleOffset: 0,
     event: emitted,
-    claimed: false,
   };
 }

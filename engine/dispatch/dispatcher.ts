@@ -46,8 +46,6 @@ export interface DispatchJob {
   readonly scheduleOffset: number;
   /** The event as emitted. */
   readonly event: unknown;
-  /** True when the sweep claimed it (already `inflight` with a lease in the store). */
-  readonly claimed: boolean;
 }
 
 export interface DispatcherOptions {
@@ -58,7 +56,6 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   readonly random: () => number;
   readonly userAgent: string;
-  readonly leaseMs: number;
   readonly maxHeld: number;
   /** Called when the dispatcher had no room and now has some again. */
   readonly onRoom?: () => void;
@@ -197,10 +194,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       userAgent: options.userAgent,
       now: () => clock.now(),
       random: options.random,
-      beforeSend: () => {
-        const fresh = unit.jobs.filter((job) => !job.claimed).map((job) => job.deliveryId);
-        if (fresh.length > 0) void store.markInflight(fresh, clock.now() + options.leaseMs).catch(logStoreError);
-      },
     };
     void sendUnit(steps, connector, route, unit.route, unit.jobs, unit.batch)
       .then(({ judgement, outcomes }) => {

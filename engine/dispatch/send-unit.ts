@@ -30,8 +30,6 @@ export interface SendSteps {
   readonly userAgent: string;
   readonly now: () => number;
   readonly random: () => number;
-  /** Called once the request is rendered, just before it is sent. */
-  readonly beforeSend: () => void;
 }
 
 export interface UnitResult {
@@ -61,7 +59,6 @@ export async function sendUnit(steps: SendSteps, connector: CompiledConnector, r
     const outcome = notSent(error, connector, steps.now() - startedAt);
     return { outcomes: jobs.map(() => outcome) };
   }
-  steps.beforeSend();
   const result = await steps.authenticator.send(connector, request, messageId);
   const now = steps.now();
   const judgement = judgeResult(result, connector, now);

@@ -6,8 +6,11 @@
  * - `acceptEvents` resolves only once the events and their deliveries are on disk (group commit:
  *   many calls may share one transaction). A batch is atomic. An event whose id was already
  *   accepted is reported as a duplicate and gets no new deliveries.
- * - State changes made by the dispatcher (`markInflight`, `recordAttempt`) are batched the same way;
+ * - State changes made by the dispatcher (`recordAttempt`, `requeue`) are batched the same way;
  *   callers need not await them except to know they are durable.
+ * - A delivery handed straight from ingest to a dispatcher is accepted `inflight`, its lease
+ *   expiry as `nextAttemptAt`, exactly as if it had been claimed: `inflight` means held by a
+ *   dispatcher under a lease, whether its request has started or it still waits its turn.
  * - `claimDue` atomically moves due work to `inflight` with a lease, so no two claimers get the
  *   same delivery: `retrying` and `pending` deliveries whose `nextAttemptAt` has come, and
  *   `inflight` ones whose lease expired (their claimer died).
@@ -35,9 +38,10 @@ export interface NewDelivery {
   readonly id: string;
   readonly connector: string;
   readonly route: string;
-  /** `pending` normally; `dead` when the route's `when` failed to evaluate. */
-  readonly state: 'pending' | 'dead';
-  /** For pending: when a claimer may take it (now, or a lease expiry when handed straight to a dispatcher). */
+  /** `pending` when it waits for the sweep; `inflight` when handed straight to a dispatcher;
+   * `dead` when the route's `when` failed to evaluate. */
+  readonly state: 'pending' | 'inflight' | 'dead';
+  /** For pending: when a claimer may take it; for inflight: when its lease expires. */
   readonly nextAttemptAt: number | null;
   readonly lastError?: string;
   /** The error code of a dead delivery; when omitted for one, `MAPPING_FAILED` (its `when` failed). */
@@ -156,8 +160,6 @@ export interface EventView {
 
 export interface Store {
   acceptEvents(events: readonly NewEvent[]): Promise<AcceptResult[]>;
-  /** The dispatcher started a request for these deliveries; the lease runs until `leaseUntil`. */
-  markInflight(deliveryIds: readonly string[], leaseUntil: number): Promise<void>;
   recordAttempt(record: AttemptRecord): Promise<void>;
   /** Deliveries a dispatcher held but did not send (their connector cannot send now) wait again,
    * due at `dueAt`: `pending` if never attempted, else `retrying`; attempts and history unchanged.

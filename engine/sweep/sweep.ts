@@ -82,7 +82,6 @@ export function createSweep(options: SweepOptions): Sweep {
           attemptsMade: delivery.attempts,
           scheduleOffset: delivery.scheduleOffset,
           event: JSON.parse(delivery.eventBody) as unknown,
-          claimed: true,
         });
       }
       claimedTotal += claimed.length;

@@ -35,7 +35,7 @@ describe('dispatcher', () => {
     const http = createHttpClient({ clock });
     const outcomes: DeliveryOutcome[] = [];
     const { logger } = captureLogger();
-    const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', leaseMs: 60_000, maxHeld: 100, onOutcome: (o) => outcomes.push(o) });
+    const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', maxHeld: 100, onOutcome: (o) => outcomes.push(o) });
     const ingest = createIngest({ store, registry, dispatcher, clock, leaseMs: 60_000 });
     try {
       await ingest([{ type: 'order.created', id: 'good' }, { type: 'order.created', id: 'bad' }, { type: 'order.updated', id: 'busy' }]);

@@ -10,6 +10,7 @@ import {
   DELIVERED,
   died,
   event,
+  handedOver,
   pending,
   retrying,
   REVISION,
@@ -146,33 +147,32 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.ok(await store.getEvent('e2'));
     }));
 
-  it('marks deliveries inflight with a lease that hides them until it expires', () =>
+  it('accepts a delivery handed over to a dispatcher inflight, its lease hiding it until it expires', () =>
     withStore(openFresh, async (store) => {
-      await store.acceptEvents([event('e1', [pending('d1')])]);
-      await store.markInflight(['d1'], T0 + 500);
+      await store.acceptEvents([event('e1', [handedOver('d1', T0 + 500)])]);
       const d1 = await stateOf(store, 'e1', 'd1');
       assert.deepEqual([d1.state, d1.nextAttemptAt], ['inflight', T0 + 500]);
       assert.deepEqual(await claim(store, T0 + 499), []);
       assert.deepEqual(claimIds(await claim(store, T0 + 500)), ['d1']);
     }));
 
-  it('never marks a delivered, dead or parked delivery inflight', () =>
+  it('never requeues a delivered, dead or parked delivery', () =>
     withStore(openFresh, async (store) => {
       await store.acceptEvents([event('e1', [pending('d1'), dead('d2', 'MAPPING_FAILED: x'), pending('d3', 'gone')])]);
       await store.recordAttempt(attempt('d1', 1, DELIVERED));
       await store.reconcileConnectors(CRM, T0);
-      await store.markInflight(['d1', 'd2', 'd3'], T0 + 500);
+      await store.requeue(['d1', 'd2', 'd3'], T0 + 500);
       const states = await Promise.all(['d1', 'd2', 'd3'].map((id) => stateOf(store, 'e1', id)));
       assert.deepEqual(states.map((d) => [d.state, d.nextAttemptAt]), [['delivered', null], ['dead', null], ['parked', null]]);
     }));
 
-  it('applies writes of one turn in call order, so a final attempt is not undone by a later markInflight', () =>
+  it('applies writes of one turn in call order, so a final attempt is not undone by a later requeue', () =>
     withStore(openFresh, async (store) => {
-      await store.acceptEvents([event('e1', [pending('d1'), pending('d2')])]);
-      await Promise.all([store.recordAttempt(attempt('d1', 1, DELIVERED)), store.markInflight(['d1'], T0 + 500)]);
+      await store.acceptEvents([event('e1', [handedOver('d1', T0 + 500), handedOver('d2', T0 + 500)])]);
+      await Promise.all([store.recordAttempt(attempt('d1', 1, DELIVERED)), store.requeue(['d1'], T0 + 500)]);
       assert.equal((await stateOf(store, 'e1', 'd1')).state, 'delivered');
       await Promise.all([
-        store.markInflight(['d2'], T0 + 500),
+        store.requeue(['d2'], T0 + 500),
         store.recordAttempt(attempt('d2', 1, retrying(T0 + 9_000))),
       ]);
       const d2 = await stateOf(store, 'e1', 'd2');
@@ -182,9 +182,8 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
   it('parks unfinished deliveries of removed connectors and resumes them, due now, when they return', () =>
     withStore(openFresh, async (store) => {
       await store.acceptEvents([
-        event('e1', [pending('p', 'crm'), pending('i', 'crm'), pending('r', 'crm'), pending('ok', 'crm'), pending('x', 'erp')]),
+        event('e1', [pending('p', 'crm'), handedOver('i', T0 + 60_000), pending('r', 'crm'), pending('ok', 'crm'), pending('x', 'erp')]),
       ]);
-      await store.markInflight(['i'], T0 + 60_000);
       await store.recordAttempt(attempt('r', 1, retrying(T0 + 60_000)));
       await store.recordAttempt(attempt('ok', 1, DELIVERED));
 

@@ -12,6 +12,11 @@ export function pending(id: string, connector = 'crm', nextAttemptAt: number | n
   return { id, connector, route, state: 'pending', nextAttemptAt };
 }
 
+/** Handed straight to a dispatcher at ingest: inflight, leased until `leaseUntil`. */
+export function handedOver(id: string, leaseUntil: number, connector = 'crm'): NewDelivery {
+  return { id, connector, route: 'main', state: 'inflight', nextAttemptAt: leaseUntil };
+}
+
 export function dead(id: string, lastError: string, connector = 'crm', lastErrorCode?: string): NewDelivery {
   return { id, connector, route: 'main', state: 'dead', nextAttemptAt: null, lastError, ...(lastErrorCode ? { lastErrorCode } : {}) };
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { DELIVERY_STATES } from '../../engine/model.js';
-import { dead, event, isHmsError, pending, T0, withStore, type OpenFreshStore } from './contract-helpers.js';
+import { dead, event, handedOver, isHmsError, pending, T0, withStore, type OpenFreshStore } from './contract-helpers.js';
 
 export function ingestContract(openFresh: OpenFreshStore): void {
   it('returns an accepted event with its deliveries in order of creation', () =>
@@ -113,8 +113,8 @@ export function ingestContract(openFresh: OpenFreshStore): void {
 
   it('shows a read every write called before it, even one not awaited', () =>
     withStore(openFresh, async (store) => {
-      void store.acceptEvents([event('e1', [pending('d1'), pending('d2')])]);
-      void store.markInflight(['d1'], T0 + 1_000);
+      void store.acceptEvents([event('e1', [handedOver('d1', T0 + 1_000), pending('d2')])]);
+      void store.claimDue({ now: T0, limit: 1, leaseMs: 1_000, connectors: new Set(['crm']) });
       void store.reconcileConnectors(new Set(['erp']), T0);
       const view = await store.getEvent('e1');
       assert.deepEqual(view?.deliveries.map((d) => d.state), ['parked', 'parked']);
@@ -149,7 +149,7 @@ export function ingestContract(openFresh: OpenFreshStore): void {
       await store.close();
       const closed = isHmsError('ENGINE_CLOSED');
       await assert.rejects(store.acceptEvents([event('e2', [])]), closed);
-      await assert.rejects(store.markInflight(['d1'], T0), closed);
+      await assert.rejects(store.requeue(['d1'], T0), closed);
       await assert.rejects(
         store.recordAttempt({
           deliveryId: 'd1',
@@ -174,9 +174,9 @@ export function ingestContract(openFresh: OpenFreshStore): void {
   it('completes writes that were called before close', () =>
     withStore(openFresh, async (store) => {
       const accepted = store.acceptEvents([event('e1', [pending('d1')])]);
-      const marked = store.markInflight(['d1'], T0 + 1_000);
+      const claimed = store.claimDue({ now: T0, limit: 1, leaseMs: 1_000, connectors: new Set(['crm']) });
       await store.close();
       assert.deepEqual(await accepted, [{ id: 'e1', duplicate: false, deliveries: 1 }]);
-      await marked;
+      assert.deepEqual((await claimed).map((d) => d.id), ['d1']);
     }));
 }

@@ -11,7 +11,7 @@ import { DB_FILE_NAME, openDatabase } from '../../engine/store/sqlite/open-datab
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
-import { event, pending, T0 } from './contract-helpers.js';
+import { event, handedOver, pending, T0 } from './contract-helpers.js';
 import { runStoreContract } from './store-contract.js';
 
 const tempDirs: string[] = [];
@@ -118,13 +118,12 @@ describe('sqlite store', () => {
     const before = await openSqliteStore({ dataDir, clock });
     await before.acceptEvents([
       event('e1', [
-        pending('handed-over', 'crm', T0 + 60_000),
-        pending('sent', 'crm', T0),
+        pending('waiting', 'crm', T0 + 60_000),
+        handedOver('sent', T0 + 60_000),
         pending('backing-off', 'crm', T0),
         pending('overdue', 'crm', T0 - 1_000),
       ]),
     ]);
-    await before.markInflight(['sent'], T0 + 60_000);
     await before.recordAttempt({
       deliveryId: 'backing-off',
       attempt: 1,
@@ -143,7 +142,7 @@ describe('sqlite store', () => {
     const reopened = await openSqliteStore({ dataDir, clock });
     const due = (await reopened.getEvent('e1'))!.deliveries.map((d) => [d.id, d.state, d.nextAttemptAt]);
     assert.deepEqual(due, [
-      ['handed-over', 'pending', T0 + 10],
+      ['waiting', 'pending', T0 + 10],
       ['sent', 'inflight', T0 + 10],
       ['backing-off', 'retrying', T0 + 120_000],
       ['overdue', 'pending', T0 - 1_000],
@@ -151,7 +150,7 @@ describe('sqlite store', () => {
     const claimed = await reopened.claimDue({ now: clock.now(), limit: 10, leaseMs: 1_000, connectors: new Set(['crm']) });
     assert.deepEqual(
       claimed.map((d) => d.id),
-      ['overdue', 'handed-over', 'sent'],
+      ['overdue', 'waiting', 'sent'],
     );
     await reopened.close();
   });
@@ -160,7 +159,7 @@ describe('sqlite store', () => {
     const dataDir = await tempDir();
     const store = await openSqliteStore({ dataDir });
     void store.acceptEvents([event('e1', [pending('d1')])]);
-    void store.markInflight(['d1'], T0 + 5_000);
+    void store.claimDue({ now: T0, limit: 1, leaseMs: 5_000, connectors: new Set(['crm']) });
     await store.close();
     const reopened = await openSqliteStore({ dataDir, clock: manualClock(T0) });
     assert.deepEqual(

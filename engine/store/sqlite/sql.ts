@@ -90,8 +90,6 @@ export const SQL = {
           AND o.ordering_key IS NOT NULL AND o.state IN ('pending', 'inflight', 'retrying')))
     ORDER BY d.next_attempt_at, d.seq`,
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ? WHERE id = ?`,
-  markInflight: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
-    WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
   insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
@@ -210,7 +208,6 @@ export function prepareStatements(db: Db) {
     >(SQL.insertDelivery),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
     claim: prepare<[leaseUntil: number, now: number, id: string]>(SQL.claim),
-    markInflight: prepare<[leaseUntil: number, now: number, id: string]>(SQL.markInflight),
     insertAttempt: prepare<
       [
         deliveryId: string,

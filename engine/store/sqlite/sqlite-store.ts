@@ -2,7 +2,7 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, markInflight, recordAttempt, requeue, claimDue, reconcileConnectors, redrive,
+ * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive,
  * setDisabled) go through the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so
  * they see every write made before them.
@@ -65,7 +65,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
     // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
-    markInflight: (ids, leaseUntil) => write(() => ops.markInflight(sql, ids, leaseUntil, clock.now()), 'relaxed'),
     recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now()), 'relaxed'),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'relaxed'),

@@ -19,8 +19,9 @@ const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
 
 /**
  * Stores each event that is new, with its deliveries. An id already stored (by an earlier call or
- * earlier in this batch) is a duplicate and gets no deliveries. A pending delivery without
- * nextAttemptAt is due when its event was received; a dead one without lastErrorCode died of MAPPING_FAILED.
+ * earlier in this batch) is a duplicate and gets no deliveries. A pending or inflight delivery
+ * without nextAttemptAt is due when its event was received; a dead one without lastErrorCode died
+ * of MAPPING_FAILED.
  */
 export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
   return events.map((event) => {
@@ -28,7 +29,7 @@ export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: 
       return { id: event.id, duplicate: true, deliveries: 0 };
     }
     for (const d of event.deliveries) {
-      const nextAttemptAt = d.state === 'pending' ? (d.nextAttemptAt ?? event.receivedAt) : null;
+      const nextAttemptAt = d.state === 'dead' ? null : (d.nextAttemptAt ?? event.receivedAt);
       const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
       sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now, d.orderingKey ?? null);
     }
@@ -65,11 +66,6 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
   const leaseUntil = now + leaseMs;
   for (const delivery of claimed) sql.claim.run(leaseUntil, now, delivery.id);
   return claimed;
-}
-
-/** Leases deliveries that are still unfinished; a delivered, dead or parked one is left alone. */
-export function markInflight(sql: Statements, ids: readonly string[], leaseUntil: number, now: number): void {
-  for (const id of ids) sql.markInflight.run(leaseUntil, now, id);
 }
 
 /** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
