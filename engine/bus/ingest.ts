@@ -6,12 +6,12 @@
  * A `when` that fails to evaluate still creates the delivery, as `dead` with the reason, so the
  * failure is visible and replayable rather than silently dropped.
  */
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
 import type { CompiledConnector } from '../config/compiled.js';
 import { describeFailure, matchRoutes } from './match-routes.js';
+import { createIdGenerator } from './new-id.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
 
@@ -40,7 +40,7 @@ interface PreparedEvent extends NewEvent {
 
 export function createIngest(options: IngestOptions): Ingest {
   const { store, registry, dispatcher, clock } = options;
-  const newId = options.newId ?? uuidv7;
+  const newId = options.newId ?? createIdGenerator();
 
   async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<PreparedEvent> {
     const deliveries: PreparedDelivery[] = [];

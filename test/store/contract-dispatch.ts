@@ -147,6 +147,47 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.ok(await store.getEvent('e2'));
     }));
 
+  it('records many attempts of one turn, a bad one rejected alone and two of one delivery in call order', () =>
+    withStore(openFresh, async (store) => {
+      const ids = Array.from({ length: 150 }, (_, i) => `d${i}`);
+      await store.acceptEvents([event('e1', ids.map((id) => pending(id)))]);
+      const calls = [
+        ...ids.map((id) => store.recordAttempt(attempt(id, 1, retrying(T0 + 5_000)))),
+        store.recordAttempt(attempt('nope', 1, DELIVERED)),
+        store.recordAttempt(attempt('d7', 2, DELIVERED)),
+      ];
+      const outcomes = await Promise.allSettled(calls);
+      assert.deepEqual(outcomes.map((o) => o.status).filter((s) => s === 'rejected').length, 1);
+      assert.equal(outcomes[ids.length]!.status, 'rejected');
+      const view = (await store.getEvent('e1'))!;
+      const d7 = view.deliveries.find((d) => d.id === 'd7')!;
+      assert.deepEqual([d7.state, d7.attempts, d7.history.map((h) => h.status)], ['delivered', 2, [503, 200]]);
+      const others = view.deliveries.filter((d) => d.id !== 'd7');
+      assert.ok(others.every((d) => d.state === 'retrying' && d.nextAttemptAt === T0 + 5_000 && d.history.length === 1));
+      assert.equal(others.length, 149);
+    }));
+
+  it('records many attempts of one turn when none fails, two of one delivery in call order', () =>
+    withStore(openFresh, async (store) => {
+      const ids = Array.from({ length: 100 }, (_, i) => `d${i}`);
+      await store.acceptEvents([event('e1', ids.map((id) => pending(id)))]);
+      await Promise.all([
+        ...ids.map((id, i) => store.recordAttempt(attempt(id, 1, i % 2 === 0 ? DELIVERED : retrying(T0 + 5_000)))),
+        store.recordAttempt(attempt('d99', 2, died('TARGET_REJECTED', 400))),
+      ]);
+      const view = (await store.getEvent('e1'))!;
+      const d99 = view.deliveries.find((d) => d.id === 'd99')!;
+      assert.deepEqual([d99.state, d99.attempts, d99.history.map((h) => h.status)], ['dead', 2, [503, 400]]);
+      assert.deepEqual(
+        view.deliveries.slice(0, 2).map((d) => [d.id, d.state, d.lastStatus, d.lastError, d.attempts, d.nextAttemptAt]),
+        [
+          ['d0', 'delivered', 200, null, 1, null],
+          ['d1', 'retrying', 503, 'TARGET_UNAVAILABLE: 503', 1, T0 + 5_000],
+        ],
+      );
+      assert.equal(view.deliveries.filter((d) => d.state === 'delivered').length, 50);
+    }));
+
   it('accepts a delivery handed over to a dispatcher inflight, its lease hiding it until it expires', () =>
     withStore(openFresh, async (store) => {
       await store.acceptEvents([event('e1', [handedOver('d1', T0 + 500)])]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQL } from '../../engine/store/sqlite/sql.js';
-import { createWriteQueue } from '../../engine/store/sqlite/write-queue.js';
+import { createWriteQueue, type ItemKind } from '../../engine/store/sqlite/write-queue.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -118,6 +118,53 @@ describe('write queue (group commit)', () => {
     assert.equal(relaxed, FULL, 'a relaxed operation flushed with a durable one gets its fsync too');
     assert.equal(durable, FULL);
     assert.equal(await queue.enqueue(() => level(), 'relaxed'), NORMAL);
+    db.close();
+  });
+
+  it('gathers items of one kind queued back to back into one operation, each with its own outcome', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const runs: number[][] = [];
+    const kind: ItemKind<number, number> = {
+      durability: 'relaxed',
+      run: (items) => {
+        runs.push([...items]);
+        return items.map((x) => (x < 0 ? { ok: false, error: new Error(`negative ${x}`) } : (insert.run(x), { ok: true, value: x * 10 })));
+      },
+    };
+    const outcomes = await Promise.allSettled([queue.enqueueItem(kind, 1), queue.enqueueItem(kind, -2), queue.enqueueItem(kind, 3)]);
+    assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)), [10, 'negative -2', 30]);
+    assert.deepEqual(runs, [[1, -2, 3]]);
+    assert.deepEqual(rows(), [1, 3]);
+    db.close();
+  });
+
+  it('never lets an item join an operation queued before another write, so call order holds', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const runs: number[][] = [];
+    const kind: ItemKind<number, void> = { durability: 'relaxed', run: (items) => (runs.push([...items]), items.map((x) => (insert.run(x), { ok: true, value: undefined }))) };
+    await Promise.all([queue.enqueueItem(kind, 1), queue.enqueue(() => insert.run(2)), queue.enqueueItem(kind, 3), queue.enqueueItem(kind, 4)]);
+    assert.deepEqual(runs, [[1], [3, 4]]);
+    assert.deepEqual(rows(), [1, 2, 3, 4]);
+    await queue.enqueueItem(kind, 5);
+    assert.deepEqual(runs.at(-1), [5], 'a later flush starts a new operation');
+    db.close();
+  });
+
+  it('rejects every item of an operation whose run throws, and keeps none of its writes', async () => {
+    const { db, control, insert, rows } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction);
+    const kind: ItemKind<number, void> = {
+      durability: 'relaxed',
+      run: (items) => {
+        for (const x of items) insert.run(x);
+        throw new Error('broken');
+      },
+    };
+    const outcomes = await Promise.allSettled([queue.enqueueItem(kind, 1), queue.enqueueItem(kind, 2), queue.enqueue(() => insert.run(3))]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'fulfilled']);
+    assert.deepEqual(rows(), [3]);
     db.close();
   });
 });

@@ -89,11 +89,19 @@ export const SQL = {
         WHERE o.connector = d.connector AND o.ordering_key = d.ordering_key AND o.seq < d.seq
           AND o.ordering_key IS NOT NULL AND o.state IN ('pending', 'inflight', 'retrying')))
     ORDER BY d.next_attempt_at, d.seq`,
-  claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+  claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
+    WHERE id IN (SELECT value FROM json_each(?))`,
   insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
     state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+  // The same two for many attempts at once: `rows` rows of parameters in one statement, since a
+  // statement's fixed cost is most of the cost of a one-row write. A delivery appears at most once.
+  insertAttempts: (rows: number) => `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
+    VALUES ${placeholders(rows, 9)}`,
+  updateAfterAttempts: (rows: number) => `UPDATE deliveries SET attempts = v.column2, last_status = v.column3, last_error = v.column4,
+    last_error_code = v.column5, state = v.column6, next_attempt_at = v.column7, updated_at = ?
+    FROM (VALUES ${placeholders(rows, 7)}) AS v WHERE deliveries.id = v.column1`,
   // Held but not sent: back to waiting, attempts untouched. Never attempted means pending.
   requeue: `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
     next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
@@ -125,6 +133,15 @@ export const SQL = {
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   countByState: 'SELECT state, count(*) AS n FROM deliveries GROUP BY state',
 } as const;
+
+/** Most rows of parameters in one multi-row statement. */
+export const MAX_ROWS_PER_STATEMENT = 64;
+
+/** `(?, ?), (?, ?)` for rows = 2, columns = 2. */
+function placeholders(rows: number, columns: number): string {
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => row).join(', ');
+}
 
 export interface EventRow {
   id: string;
@@ -179,6 +196,15 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export function prepareStatements(db: Db) {
   const prepare = <Params extends unknown[], Row = unknown>(source: string): Stmt<Params, Row> =>
     db.prepare<Params, Row>(source);
+  /** A multi-row statement for each row count, prepared when first used. */
+  const forRows = (source: (rows: number) => string): ((rows: number) => Stmt<unknown[]>) => {
+    const prepared = new Map<number, Stmt<unknown[]>>();
+    return (rows) => {
+      let statement = prepared.get(rows);
+      if (statement === undefined) prepared.set(rows, (statement = prepare<unknown[]>(source(rows))));
+      return statement;
+    };
+  };
   return {
     begin: prepare<[]>(SQL.begin),
     commit: prepare<[]>(SQL.commit),
@@ -207,7 +233,7 @@ export function prepareStatements(db: Db) {
       ]
     >(SQL.insertDelivery),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
-    claim: prepare<[leaseUntil: number, now: number, id: string]>(SQL.claim),
+    claim: prepare<[leaseUntil: number, now: number, ids: string]>(SQL.claim),
     insertAttempt: prepare<
       [
         deliveryId: string,
@@ -233,6 +259,8 @@ export function prepareStatements(db: Db) {
         id: string,
       ]
     >(SQL.updateAfterAttempt),
+    insertAttempts: forRows(SQL.insertAttempts),
+    updateAfterAttempts: forRows(SQL.updateAfterAttempts),
     requeue: prepare<[dueAt: number, now: number, id: string]>(SQL.requeue),
     upsertDisabled: prepare<[connector: string, revision: string, since: number, reason: string]>(SQL.upsertDisabled),
     deleteDisabled: prepare<[connector: string]>(SQL.deleteDisabled),

@@ -10,12 +10,12 @@
 import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
-import type { Store } from '../store.js';
+import type { AttemptRecord, Store } from '../store.js';
 import { openDatabase } from './open-database.js';
 import { getEvent, countByState } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import * as ops from './write-ops.js';
-import { createWriteQueue, type Durability } from './write-queue.js';
+import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
 
 export interface SqliteStoreOptions {
   /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
@@ -36,6 +36,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const sql = prepareStatements(db);
   const queue = createWriteQueue(sql, () => db.inTransaction);
   let closed: Promise<void> | undefined;
+  // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
+  const attempts: ItemKind<AttemptRecord, void> = { durability: 'relaxed', run: (records) => ops.recordAttempts(sql, records, clock.now()) };
 
   const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
 
@@ -64,8 +66,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
-    recordAttempt: (record) => write(() => ops.recordAttempt(sql, record, clock.now()), 'relaxed'),
+    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record) : Promise.reject(closedError())),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'relaxed'),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),

@@ -12,7 +12,8 @@ import {
   type DisabledConnector,
   type NewEvent,
 } from '../store.js';
-import { nameList, type Statements } from './sql.js';
+import { MAX_ROWS_PER_STATEMENT, nameList, type Statements } from './sql.js';
+import type { Outcome } from './write-queue.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
@@ -63,8 +64,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
     });
     if (claimed.length >= limit) break;
   }
-  const leaseUntil = now + leaseMs;
-  for (const delivery of claimed) sql.claim.run(leaseUntil, now, delivery.id);
+  if (claimed.length > 0) sql.claim.run(now + leaseMs, now, JSON.stringify(claimed.map((delivery) => delivery.id)));
   return claimed;
 }
 
@@ -84,6 +84,62 @@ export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): v
     r.deliveryId,
   );
   if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId}`);
+}
+
+/**
+ * Records many attempts, one outcome each, in order: as a few multi-row statements when they all
+ * apply, else one by one so that each bad record (unknown delivery, repeated attempt number)
+ * fails alone. An attempt for a delivery already in the current chunk starts the next chunk, so
+ * two attempts of one delivery apply in call order.
+ */
+export function recordAttempts(sql: Statements, records: readonly AttemptRecord[], now: number): Outcome<void>[] {
+  sql.savepoint.run();
+  try {
+    for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
+    sql.release.run();
+    return records.map(() => ({ ok: true, value: undefined }));
+  } catch {
+    sql.rollbackToSavepoint.run();
+    sql.release.run();
+  }
+  return records.map((record) => {
+    sql.savepoint.run();
+    try {
+      recordAttempt(sql, record, now);
+      sql.release.run();
+      return { ok: true, value: undefined };
+    } catch (error) {
+      sql.rollbackToSavepoint.run();
+      sql.release.run();
+      return { ok: false, error };
+    }
+  });
+}
+
+function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: number): void {
+  const attempts: unknown[] = [];
+  const updates: unknown[] = [now];
+  for (const r of chunk) {
+    attempts.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null);
+    updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null);
+  }
+  sql.insertAttempts(chunk.length).run(...attempts);
+  if (sql.updateAfterAttempts(chunk.length).run(...updates).changes !== chunk.length) throw new HmsError('NOT_FOUND', 'an attempt names an unknown delivery');
+}
+
+function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]> {
+  let chunk: AttemptRecord[] = [];
+  const ids = new Set<string>();
+  for (const record of records) {
+    if (chunk.length === MAX_ROWS_PER_STATEMENT || ids.has(record.deliveryId)) {
+      yield chunk;
+      chunk = [];
+      ids.clear();
+    }
+    chunk.push(record);
+    ids.add(record.deliveryId);
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 /** See Store.requeue. */

@@ -12,6 +12,10 @@
  * - Later operations see the effects of earlier ones of the same flush.
  * A flush is unbounded: whatever accumulated during one turn commits together.
  *
+ * Items of one kind queued back to back (`enqueueItem`, e.g. attempt records) share one
+ * operation, so the kind can write them with a few multi-row statements; each item still gets its
+ * own outcome. An item never joins an operation queued before another write, so call order holds.
+ *
  * Durability is chosen per flush: a flush holding any `durable` operation (an acknowledgement
  * depends on it) commits with synchronous=FULL, one fsync of the WAL; a flush of `relaxed`
  * operations only (dispatch bookkeeping that a crash merely repeats: claims, in-flight marks,
@@ -27,8 +31,19 @@ export type Durability = 'durable' | 'relaxed';
  */
 export const RELAXED_FLUSH_DELAY_MS = 2;
 
+/** A kind of item written many at a time. */
+export interface ItemKind<Item, Result> {
+  readonly durability: Durability;
+  /** Writes the items; returns one outcome per item, in order. Throwing fails every item. */
+  run(items: readonly Item[]): Outcome<Result>[];
+}
+
+export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
+
 export interface WriteQueue {
   enqueue<T>(run: () => T, durability?: Durability): Promise<T>;
+  /** Queues one item; it joins the last queued operation when that one holds items of `kind`. */
+  enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result>;
   /** Runs the queued operations now, synchronously; readers call it to see earlier writes. */
   flushNow(): void;
 }
@@ -57,12 +72,24 @@ interface QueuedOp {
   reject(error: unknown): void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** The operation collecting items of one kind at the tail of the queue. */
+interface OpenItems {
+  readonly kind: ItemKind<unknown, unknown>;
+  readonly items: unknown[];
+  readonly settlers: { resolve(value: unknown): void; reject(error: unknown): void }[];
+}
 
 export function createWriteQueue(sql: TransactionControl, inTransaction: () => boolean): WriteQueue {
   let queued: QueuedOp[] = [];
   let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
   let synchronousFull: boolean | undefined;
+  let openItems: OpenItems | undefined;
+
+  function push(op: QueuedOp): void {
+    queued.push(op);
+    openItems = undefined;
+    schedule(op.durable);
+  }
 
   function schedule(soon: boolean): void {
     if (scheduled && (scheduled.soon || !soon)) return;
@@ -88,6 +115,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
     if (queued.length === 0) return;
     const batch = queued;
     queued = [];
+    openItems = undefined;
     const outcomes = runInOneTransaction(batch);
     batch.forEach((op, i) => {
       const outcome = outcomes[i]!;
@@ -133,9 +161,28 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
 
   return {
     enqueue<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queued.push({ run, durable: durability === 'durable', resolve: resolve as (value: unknown) => void, reject });
-        schedule(durability === 'durable');
+      return new Promise<T>((resolve, reject) => push({ run, durable: durability === 'durable', resolve: resolve as (value: unknown) => void, reject }));
+    },
+    enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result> {
+      return new Promise<Result>((resolve, reject) => {
+        const settler = { resolve: resolve as (value: unknown) => void, reject };
+        if (openItems?.kind === kind) {
+          openItems.items.push(item);
+          openItems.settlers.push(settler);
+          return;
+        }
+        const open: OpenItems = { kind: kind as ItemKind<unknown, unknown>, items: [item], settlers: [settler] };
+        push({
+          run: () => kind.run(open.items as Item[]),
+          durable: kind.durability === 'durable',
+          resolve: (outcomes) =>
+            (outcomes as Outcome[]).forEach((outcome, i) => {
+              if (outcome.ok) open.settlers[i]!.resolve(outcome.value);
+              else open.settlers[i]!.reject(outcome.error);
+            }),
+          reject: (error) => open.settlers.forEach((s) => s.reject(error)),
+        });
+        openItems = open;
       });
     },
     flushNow,
