@@ -11,6 +11,7 @@ import { ENGINE_NODE_FLAGS } from '../engine/cli/node-flags.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { processCpuReader } from './process-cpu.js';
 import { requestJson } from './http-json.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../engine/cli/main.js', import.meta.url));
@@ -41,6 +42,8 @@ export interface EngineChild {
   readonly command: string;
   /** Peak resident set size so far (VmHWM), in bytes; null where /proc is unavailable. */
   peakRssBytes(): number | null;
+  /** CPU time the engine has used so far (all threads), ms; null where /proc is unavailable. */
+  cpuMs(): number | null;
   /** Resolves with the exit code or signal name once the engine has exited, for whatever reason. */
   readonly exited: Promise<number | string>;
   /** The last few KB of the engine's output. */
@@ -86,6 +89,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
     return stopping;
   };
 
+  const readCpuMs = processCpuReader();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + ENGINE_START_TIMEOUT_MS;
   for (;;) {
@@ -104,6 +108,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
     pid: child.pid!,
     command: ['node', ...args.map((arg) => (/[\s*"]/.test(arg) ? JSON.stringify(arg) : arg))].join(' '),
     peakRssBytes: () => readPeakRss(child.pid!),
+    cpuMs: () => readCpuMs(child.pid!),
     outputTail: () => tail,
     exited,
     stop,

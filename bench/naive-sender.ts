@@ -6,6 +6,7 @@
  */
 import { benchEvent, MAPPED_PATH, type BenchEvent } from './bench-workload.js';
 import { parseSenderArgs, reportToParent } from './sender-child.js';
+import { ownCpuMs } from './process-cpu.js';
 
 const { url, count, concurrency, deadline } = parseSenderArgs(process.argv.slice(2));
 
@@ -45,5 +46,6 @@ async function worker(): Promise<void> {
 }
 
 const startedAt = Date.now();
+const cpuAtStart = process.cpuUsage();
 await Promise.all(Array.from({ length: concurrency }, worker));
-reportToParent({ startedAt, endedAt: Date.now(), ok, failed, firstError });
+reportToParent({ startedAt, endedAt: Date.now(), ok, failed, firstError, cpuMs: ownCpuMs(cpuAtStart) });

@@ -5,6 +5,7 @@
  */
 import { Pool } from 'undici';
 import { MAPPED_PATH, mappedBody } from './bench-workload.js';
+import { ownCpuMs } from './process-cpu.js';
 import { parseSenderArgs, reportToParent } from './sender-child.js';
 
 const { url, count, concurrency, deadline } = parseSenderArgs(process.argv.slice(2));
@@ -30,7 +31,9 @@ async function worker(): Promise<void> {
 }
 
 const startedAt = Date.now();
+const cpuAtStart = process.cpuUsage();
 await Promise.all(Array.from({ length: concurrency }, worker));
 const endedAt = Date.now();
+const cpuMs = ownCpuMs(cpuAtStart);
 await pool.close();
-reportToParent({ startedAt, endedAt, ok, failed, firstError });
+reportToParent({ startedAt, endedAt, ok, failed, firstError, cpuMs });

@@ -64,12 +64,15 @@ export function formatReport(results: BenchResults): string {
   const rows: [string, string, string, string][] = [
     ['figure', 'value', 'target', 'result'],
     ['(a) raw undici POST loop (child -> receiver)', rate(raw?.eventsPerSecond), '', ''],
+    ['    CPU per event: sender / receiver', `${us(raw?.senderCpuUs)} / ${us(raw?.receiverCpuUs)} µs`, '', cores(raw?.senderCpuUs, raw?.receiverCpuUs, raw?.eventsPerSecond)],
     ['(b) engine end to end (POST -> store -> map -> receiver)', rate(engine?.eventsPerSecond), '', ''],
+    ['    CPU per event: engine / receiver and posters', `${us(engine?.engineCpuUs)} / ${us(engine?.benchCpuUs)} µs`, '', cores(engine?.engineCpuUs, engine?.benchCpuUs, engine?.eventsPerSecond)],
     ['    ratio b / a', results.ratio === null ? 'n/a' : results.ratio.toFixed(2), `>= ${TARGET_MIN_RATIO}`, verdict('ratio')],
     ['    latency POST -> delivered, p50 / p99', `${ms(engine?.latencyP50Ms)} / ${ms(engine?.latencyP99Ms)} ms`, '', ''],
     ['    engine peak RSS (VmHWM)', `${mb(engine?.peakRssMb)} MB`, `< ${TARGET_MAX_PEAK_RSS_MB} MB`, verdict('peakRss')],
     ['    ingest acknowledged while delivering', rate(engine?.ingestEventsPerSecond), '', ''],
     ['(c) durable ingest, receiver down (202s only)', rate(durable?.ackedEventsPerSecond), `>= ${count(TARGET_MIN_DURABLE_EVENTS_PER_S)} ev/s`, verdict('durableIngest')],
+    ['    CPU per event: engine', `${us(durable?.engineCpuUs)} µs`, '', ''],
     ['    deliveries stored (GET /events/:id sample)', durable ? `${durable.confirmed}/${durable.sampled} waiting` : 'n/a', '', durable ? states(durable.sampleStates) : ''],
     ['    engine peak RSS (VmHWM)', `${mb(durable?.peakRssMb)} MB`, '', ''],
   ];
@@ -90,6 +93,8 @@ export function formatReport(results: BenchResults): string {
     '',
     '  Latency: sentAt is each event\'s POST time. Posters do not wait for deliveries, so when ingest',
     '  outpaces delivery (compare the two rates above) latency is mostly time queued behind the backlog.',
+    '  CPU per event is user + system time of each process over its scenario, divided by events delivered;',
+    '  unlike throughput it barely moves with other load on the machine.',
     '',
     ...results.problems.map((problem) => `  ! ${problem}`),
     'Figures are reported, never asserted. JSON: .bench/last.json',
@@ -113,6 +118,14 @@ function ms(value: number | null | undefined): string {
 }
 function mb(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : value.toFixed(0);
+}
+function us(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(1);
+}
+/** Cores kept busy by the two processes at the measured rate: near the machine's count means saturated. */
+function cores(a: number | null | undefined, b: number | null | undefined, perSecond: number | null | undefined): string {
+  if (a === null || a === undefined || b === null || b === undefined || !perSecond) return '';
+  return `${(((a + b) * perSecond) / 1e6).toFixed(2)} cores busy`;
 }
 function states(tally: Readonly<Record<string, number>>): string {
   return Object.entries(tally).map(([state, n]) => `${state} ${n}`).join(', ');

@@ -10,7 +10,7 @@ import { startEngineChild } from './engine-process.js';
 import { freePort } from './free-port.js';
 import { requestJson } from './http-json.js';
 import { postBatches } from './post-batches.js';
-import { perSecond } from './stats.js';
+import { perEventUs, perSecond } from './stats.js';
 
 /** Delivery states that mean "stored, not delivered, not given up". */
 const WAITING_STATES = new Set(['retrying', 'pending', 'inflight']);
@@ -30,6 +30,8 @@ export interface DurableScenarioResult {
   /** Delivery states seen in the sample, with counts. */
   readonly sampleStates: Readonly<Record<string, number>>;
   readonly peakRssMb: number | null;
+  /** Engine CPU (all threads) per acknowledged event while posting, µs: ingest alone, no delivery. */
+  readonly engineCpuUs: number | null;
 }
 
 export async function runDurableScenario(options: BenchOptions): Promise<DurableScenarioResult> {
@@ -39,7 +41,9 @@ export async function runDurableScenario(options: BenchOptions): Promise<Durable
     const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: `http://127.0.0.1:${closedPort}` } });
     try {
       const deadline = Date.now() + scenarioBudgetMs(options.events);
+      const cpuAtStart = engine.cpuMs();
       const posted = await postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix: 'c', deadline });
+      const cpuAtEnd = engine.cpuMs();
       const sampleStates: Record<string, number> = {};
       let confirmed = 0;
       const indexes = [...new Set(SAMPLE_POINTS.map((point) => Math.min(options.events - 1, Math.floor(point * options.events))))];
@@ -62,6 +66,7 @@ export async function runDurableScenario(options: BenchOptions): Promise<Durable
         sampled: indexes.length,
         sampleStates,
         peakRssMb: peak === null ? null : peak / 1024 ** 2,
+        engineCpuUs: perEventUs(cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart, posted.acked),
       };
     } finally {
       await engine.stop();

@@ -9,7 +9,8 @@ import { makeBenchDirs } from './bench-dirs.js';
 import type { CountingReceiver } from './counting-receiver.js';
 import { startEngineChild } from './engine-process.js';
 import { postBatches } from './post-batches.js';
-import { percentile, perSecond } from './stats.js';
+import { ownCpuMs } from './process-cpu.js';
+import { perEventUs, percentile, perSecond } from './stats.js';
 
 export interface EngineScenarioResult {
   readonly eventsPerSecond: number | null;
@@ -25,6 +26,9 @@ export interface EngineScenarioResult {
   readonly latencyP99Ms: number | null;
   readonly peakRssMb: number | null;
   readonly engineCommand: string;
+  /** CPU per delivered event, µs: the engine (all threads), and the bench process (receiver and posters). */
+  readonly engineCpuUs: number | null;
+  readonly benchCpuUs: number | null;
   /** Set when the engine exited on its own during the run. */
   readonly engineExit: number | string | null;
 }
@@ -38,11 +42,15 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
     try {
       const deadline = Date.now() + scenarioBudgetMs(options.events);
       receiver.startWindow(options.events);
+      const engineCpuAtStart = engine.cpuMs();
+      const benchCpuAtStart = process.cpuUsage();
       const posted = await postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix: 'b', deadline });
       log(`    ${posted.acked.toLocaleString('en-US')} events acknowledged in ${seconds(posted.firstPostAt, posted.lastAckAt)} s; waiting for deliveries`);
       receiver.setExpected(posted.acked);
       const window = await receiver.waitForWindow(Math.max(0, deadline - Date.now()), engine.exited);
       const peak = engine.peakRssBytes();
+      const engineCpuAtEnd = engine.cpuMs();
+      const engineCpuMs = engineCpuAtStart === null || engineCpuAtEnd === null ? null : engineCpuAtEnd - engineCpuAtStart;
       return {
         eventsPerSecond: window.complete ? perSecond(window.received, posted.firstPostAt, window.lastAt) : null,
         expected: options.events,
@@ -55,6 +63,8 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
         latencyP50Ms: percentile(window.latenciesMs, 50),
         latencyP99Ms: percentile(window.latenciesMs, 99),
         peakRssMb: peak === null ? null : peak / 1024 ** 2,
+        engineCpuUs: perEventUs(engineCpuMs, window.received),
+        benchCpuUs: perEventUs(ownCpuMs(benchCpuAtStart), window.received),
         engineCommand: engine.command,
         engineExit,
       };

@@ -6,7 +6,8 @@
 import { scenarioBudgetMs } from './bench-options.js';
 import type { CountingReceiver } from './counting-receiver.js';
 import { runSenderChild } from './sender-child.js';
-import { percentile, perSecond } from './stats.js';
+import { ownCpuMs } from './process-cpu.js';
+import { perEventUs, percentile, perSecond } from './stats.js';
 
 /** Extra time for a sender child to start and exit around its own deadline. */
 const CHILD_GRACE_MS = 10_000;
@@ -24,6 +25,9 @@ export interface SenderScenarioResult {
   /** sentAt → arrival, ms: the wire and the receiver alone. */
   readonly latencyP50Ms: number | null;
   readonly latencyP99Ms: number | null;
+  /** CPU per request, µs: the sender child, and the bench process (the receiver) over the same span. */
+  readonly senderCpuUs: number | null;
+  readonly receiverCpuUs: number | null;
 }
 
 export async function runSenderScenario(
@@ -34,9 +38,11 @@ export async function runSenderScenario(
 ): Promise<SenderScenarioResult> {
   const budgetMs = scenarioBudgetMs(events);
   receiver.startWindow(events);
+  const receiverCpuAtStart = process.cpuUsage();
   const report = await runSenderChild(script, { url: receiver.url, count: events, concurrency, deadline: Date.now() + budgetMs }, budgetMs + CHILD_GRACE_MS);
   receiver.setExpected(report.ok + report.failed);
   const window = await receiver.waitForWindow(ARRIVAL_GRACE_MS);
+  const receiverCpuMs = ownCpuMs(receiverCpuAtStart);
   return {
     eventsPerSecond: perSecond(window.received, report.startedAt, window.lastAt),
     expected: events,
@@ -47,5 +53,7 @@ export async function runSenderScenario(
     seconds: window.lastAt === null ? null : (window.lastAt - report.startedAt) / 1000,
     latencyP50Ms: percentile(window.latenciesMs, 50),
     latencyP99Ms: percentile(window.latenciesMs, 99),
+    senderCpuUs: perEventUs(report.cpuMs, window.received),
+    receiverCpuUs: perEventUs(receiverCpuMs, window.received),
   };
 }

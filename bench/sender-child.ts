@@ -16,6 +16,8 @@ export interface SenderReport {
   readonly ok: number;
   readonly failed: number;
   readonly firstError: string | null;
+  /** CPU time the sender used from its first request to its last answer, ms. */
+  readonly cpuMs: number;
 }
 
 export interface SenderArgs {

@@ -13,3 +13,8 @@ export function perSecond(count: number, fromMs: number | null, toMs: number | n
   if (fromMs === null || toMs === null || toMs <= fromMs) return null;
   return count / ((toMs - fromMs) / 1000);
 }
+
+/** Milliseconds of CPU spread over `events`, in µs per event; null when either is unknown or zero. */
+export function perEventUs(cpuMs: number | null, events: number): number | null {
+  return cpuMs === null || events <= 0 ? null : (cpuMs * 1000) / events;
+}

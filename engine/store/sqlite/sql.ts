@@ -71,10 +71,12 @@ export const SQL = {
     WHERE state IN ('pending', 'inflight') AND (next_attempt_at IS NULL OR next_attempt_at > @now)`,
 
   // Ingest
-  insertEvent: 'INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)',
-  insertDelivery: `INSERT INTO deliveries
-    (id, event_id, connector, route, state, attempts, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
-    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+  // Many rows per statement (see MAX_ROWS_PER_STATEMENT). An event id already stored is skipped;
+  // RETURNING names the events that were stored.
+  insertEvents: (rows: number) => `INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES ${placeholders(rows, 4)} RETURNING id`,
+  insertDeliveries: (rows: number) => `INSERT INTO deliveries
+    (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
+    VALUES ${placeholders(rows, 11)}`,
 
   // Dispatch. A delivery with an ordering key is due only when no older delivery of its connector
   // and key is unfinished, so one key is sent one at a time in acceptance (seq) order. The
@@ -197,11 +199,11 @@ export function prepareStatements(db: Db) {
   const prepare = <Params extends unknown[], Row = unknown>(source: string): Stmt<Params, Row> =>
     db.prepare<Params, Row>(source);
   /** A multi-row statement for each row count, prepared when first used. */
-  const forRows = (source: (rows: number) => string): ((rows: number) => Stmt<unknown[]>) => {
-    const prepared = new Map<number, Stmt<unknown[]>>();
+  const forRows = <Row = unknown>(source: (rows: number) => string): ((rows: number) => Stmt<unknown[], Row>) => {
+    const prepared = new Map<number, Stmt<unknown[], Row>>();
     return (rows) => {
       let statement = prepared.get(rows);
-      if (statement === undefined) prepared.set(rows, (statement = prepare<unknown[]>(source(rows))));
+      if (statement === undefined) prepared.set(rows, (statement = prepare<unknown[], Row>(source(rows))));
       return statement;
     };
   };
@@ -216,22 +218,8 @@ export function prepareStatements(db: Db) {
     // do nothing when run again: these compile it on every call.
     syncFull: { run: (): void => void db.exec(SQL.syncFull) },
     syncNormal: { run: (): void => void db.exec(SQL.syncNormal) },
-    insertEvent: prepare<[id: string, type: string, body: string, receivedAt: number]>(SQL.insertEvent),
-    insertDelivery: prepare<
-      [
-        id: string,
-        eventId: string,
-        connector: string,
-        route: string,
-        state: DeliveryState,
-        lastError: string | null,
-        lastErrorCode: string | null,
-        nextAttemptAt: number | null,
-        createdAt: number,
-        updatedAt: number,
-        orderingKey: string | null,
-      ]
-    >(SQL.insertDelivery),
+    insertEvents: forRows<{ id: string }>(SQL.insertEvents),
+    insertDeliveries: forRows(SQL.insertDeliveries),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
     claim: prepare<[leaseUntil: number, now: number, ids: string]>(SQL.claim),
     insertAttempt: prepare<

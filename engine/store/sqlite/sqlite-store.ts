@@ -68,7 +68,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
     recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record) : Promise.reject(closedError())),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
-    claimDue: (options) => write(() => ops.claimDue(sql, options), 'relaxed'),
+    // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
+    claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
     redrive: (connector, now) => write(() => ops.redrive(sql, connector, now)),
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),

@@ -25,17 +25,33 @@ const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
  * of MAPPING_FAILED.
  */
 export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
-  return events.map((event) => {
-    if (sql.insertEvent.run(event.id, event.type, event.body, event.receivedAt).changes === 0) {
-      return { id: event.id, duplicate: true, deliveries: 0 };
+  const stored = new Set<string>();
+  for (const chunk of chunked(events)) {
+    const values = chunk.flatMap((event) => [event.id, event.type, event.body, event.receivedAt]);
+    for (const row of sql.insertEvents(chunk.length).all(...values)) stored.add(row.id);
+  }
+  const results: AcceptResult[] = [];
+  const rows: unknown[][] = [];
+  for (const event of events) {
+    // An id stored by an earlier call was not returned; one repeated in this batch is new only once.
+    if (!stored.delete(event.id)) {
+      results.push({ id: event.id, duplicate: true, deliveries: 0 });
+      continue;
     }
     for (const d of event.deliveries) {
       const nextAttemptAt = d.state === 'dead' ? null : (d.nextAttemptAt ?? event.receivedAt);
       const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
-      sql.insertDelivery.run(d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now, d.orderingKey ?? null);
+      rows.push([d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now, d.orderingKey ?? null]);
     }
-    return { id: event.id, duplicate: false, deliveries: event.deliveries.length };
-  });
+    results.push({ id: event.id, duplicate: false, deliveries: event.deliveries.length });
+  }
+  for (const chunk of chunked(rows)) sql.insertDeliveries(chunk.length).run(...chunk.flat());
+  return results;
+}
+
+/** Consecutive slices of at most MAX_ROWS_PER_STATEMENT items. */
+function* chunked<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += MAX_ROWS_PER_STATEMENT) yield items.slice(start, start + MAX_ROWS_PER_STATEMENT);
 }
 
 /**

@@ -21,8 +21,12 @@
  * operations only (dispatch bookkeeping that a crash merely repeats: claims, in-flight marks,
  * attempt records) commits with synchronous=NORMAL, no fsync. The WAL is sequential, so the next
  * FULL commit makes every earlier relaxed one durable too.
+ *
+ * - `durable`: commits with an fsync, on the next turn (an acknowledgement waits on it).
+ * - `awaited`: no fsync, on the next turn (a caller waits on the result, e.g. a claim).
+ * - `relaxed`: no fsync, gathering for RELAXED_FLUSH_DELAY_MS (nobody waits on it).
  */
-export type Durability = 'durable' | 'relaxed';
+export type Durability = 'durable' | 'awaited' | 'relaxed';
 
 /**
  * How long relaxed operations may wait for company. A durable operation flushes on the next turn
@@ -68,6 +72,8 @@ interface Runnable {
 interface QueuedOp {
   run(): unknown;
   readonly durable: boolean;
+  /** Flushed on the next turn rather than after RELAXED_FLUSH_DELAY_MS. */
+  readonly soon: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -88,7 +94,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
   function push(op: QueuedOp): void {
     queued.push(op);
     openItems = undefined;
-    schedule(op.durable);
+    schedule(op.soon);
   }
 
   function schedule(soon: boolean): void {
@@ -161,7 +167,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
 
   return {
     enqueue<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-      return new Promise<T>((resolve, reject) => push({ run, durable: durability === 'durable', resolve: resolve as (value: unknown) => void, reject }));
+      return new Promise<T>((resolve, reject) => push({ run, durable: durability === 'durable', soon: durability !== 'relaxed', resolve: resolve as (value: unknown) => void, reject }));
     },
     enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result> {
       return new Promise<Result>((resolve, reject) => {
@@ -175,6 +181,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
         push({
           run: () => kind.run(open.items as Item[]),
           durable: kind.durability === 'durable',
+          soon: kind.durability !== 'relaxed',
           resolve: (outcomes) =>
             (outcomes as Outcome[]).forEach((outcome, i) => {
               if (outcome.ok) open.settlers[i]!.resolve(outcome.value);
