@@ -257,12 +257,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         responseBody: outcome.responseBody,
       })
       .catch(logStoreError);
-    const fields = { eventId: job.eventId, deliveryId: job.deliveryId, connector: connector.name, route: job.route, attempt, status: outcome.status, durationMs: outcome.durationMs, state: outcome.state };
     // One line per outcome. A retry is routine (an outage makes thousands), so it is info like a
-    // delivery; a dead delivery needs someone, so it is a warning.
-    if (outcome.state === 'delivered') logger.info(fields, 'delivered');
-    else if (outcome.state === 'dead') logger.warn({ ...fields, error: outcome.error }, 'dead');
-    else logger.info({ ...fields, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt }, 'retry scheduled');
+    // delivery; a dead delivery needs someone, so it is a warning. The fields are built only when
+    // the line is written: every finished attempt passes here.
+    const level = outcome.state === 'dead' ? 'warn' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      const fields = { eventId: job.eventId, deliveryId: job.deliveryId, connector: connector.name, route: job.route, attempt, status: outcome.status, durationMs: outcome.durationMs, state: outcome.state };
+      if (outcome.state === 'delivered') logger.info(fields, 'delivered');
+      else if (outcome.state === 'dead') logger.warn({ ...fields, error: outcome.error }, 'dead');
+      else logger.info({ ...fields, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt }, 'retry scheduled');
+    }
     const final = outcome.state !== 'retrying';
     if (final) report(job, attempt, outcome);
     release(lane, job, final);
