@@ -68,6 +68,7 @@ export function formatReport(results: BenchResults): string {
     ['(b) engine end to end (POST -> store -> map -> receiver)', rate(engine?.eventsPerSecond), '', ''],
     ['    CPU per event: engine / receiver and posters', `${us(engine?.engineCpuUs)} / ${us(engine?.benchCpuUs)} µs`, '', cores(engine?.engineCpuUs, engine?.benchCpuUs, engine?.eventsPerSecond)],
     ['    ratio b / a', results.ratio === null ? 'n/a' : results.ratio.toFixed(2), `>= ${TARGET_MIN_RATIO}`, verdict('ratio')],
+    [`    CPU per event left to the engine at ratio ${TARGET_MIN_RATIO}`, targetBudget(results), '', ''],
     ['    latency POST -> delivered, p50 / p99', `${ms(engine?.latencyP50Ms)} / ${ms(engine?.latencyP99Ms)} ms`, '', ''],
     ['    engine peak RSS (VmHWM)', `${mb(engine?.peakRssMb)} MB`, `< ${TARGET_MAX_PEAK_RSS_MB} MB`, verdict('peakRss')],
     ['    ingest acknowledged while delivering', rate(engine?.ingestEventsPerSecond), '', ''],
@@ -94,7 +95,8 @@ export function formatReport(results: BenchResults): string {
     '  Latency: sentAt is each event\'s POST time. Posters do not wait for deliveries, so when ingest',
     '  outpaces delivery (compare the two rates above) latency is mostly time queued behind the backlog.',
     '  CPU per event is user + system time of each process over its scenario, divided by events delivered;',
-    '  unlike throughput it barely moves with other load on the machine.',
+    '  unlike throughput it barely moves with other load on the machine. The budget line is what reaching',
+    `  ratio ${TARGET_MIN_RATIO} would require of the engine on this machine, from (a)'s rate and (b)'s receiver and poster cost.`,
     '',
     ...results.problems.map((problem) => `  ! ${problem}`),
     'Figures are reported, never asserted. JSON: .bench/last.json',
@@ -126,6 +128,17 @@ function us(value: number | null | undefined): string {
 function cores(a: number | null | undefined, b: number | null | undefined, perSecond: number | null | undefined): string {
   if (a === null || a === undefined || b === null || b === undefined || !perSecond) return '';
   return `${(((a + b) * perSecond) / 1e6).toFixed(2)} cores busy`;
+}
+/**
+ * At TARGET_MIN_RATIO of (a)'s rate, the CPU the engine may spend per event: what the machine's
+ * cores leave after the receiver and posters (at their measured cost), and what one thread allows.
+ */
+function targetBudget(results: BenchResults): string {
+  const rate = results.raw?.eventsPerSecond;
+  const bench = results.engine?.benchCpuUs;
+  if (!rate || bench === null || bench === undefined) return 'n/a';
+  const perEventUs = 1e6 / (TARGET_MIN_RATIO * rate);
+  return `${us(results.machine.nproc * perEventUs - bench)} µs, ${us(perEventUs)} on one thread`;
 }
 function states(tally: Readonly<Record<string, number>>): string {
   return Object.entries(tally).map(([state, n]) => `${state} ${n}`).join(', ');
