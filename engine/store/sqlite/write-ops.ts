@@ -109,27 +109,25 @@ export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): v
  * two attempts of one delivery apply in call order.
  */
 export function recordAttempts(sql: Statements, records: readonly AttemptRecord[], now: number): Outcome<void>[] {
+  const together = inSavepoint(sql, () => {
+    for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
+  });
+  if (together.ok) return records.map(() => together);
+  return records.map((record) => inSavepoint(sql, () => recordAttempt(sql, record, now)));
+}
+
+/** Runs `run` in a savepoint: its writes stay when it returns, and are undone when it throws. */
+function inSavepoint<T>(sql: Statements, run: () => T): Outcome<T> {
   sql.savepoint.run();
   try {
-    for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
+    const value = run();
     sql.release.run();
-    return records.map(() => ({ ok: true, value: undefined }));
-  } catch {
+    return { ok: true, value };
+  } catch (error) {
     sql.rollbackToSavepoint.run();
     sql.release.run();
+    return { ok: false, error };
   }
-  return records.map((record) => {
-    sql.savepoint.run();
-    try {
-      recordAttempt(sql, record, now);
-      sql.release.run();
-      return { ok: true, value: undefined };
-    } catch (error) {
-      sql.rollbackToSavepoint.run();
-      sql.release.run();
-      return { ok: false, error };
-    }
-  });
 }
 
 function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: number): void {

@@ -17,10 +17,10 @@
  * own outcome. An item never joins an operation queued before another write, so call order holds.
  *
  * Durability is chosen per flush: a flush holding any `durable` operation (an acknowledgement
- * depends on it) commits with synchronous=FULL, one fsync of the WAL; a flush of `relaxed`
- * operations only (dispatch bookkeeping that a crash merely repeats: claims, in-flight marks,
- * attempt records) commits with synchronous=NORMAL, no fsync. The WAL is sequential, so the next
- * FULL commit makes every earlier relaxed one durable too.
+ * depends on it) commits with synchronous=FULL, one fsync of the WAL; a flush of the others only
+ * (dispatch bookkeeping that a crash merely repeats: claims, attempt records) commits with
+ * synchronous=NORMAL, no fsync. The WAL is sequential, so the next FULL commit makes every earlier
+ * one durable too. When a flush runs depends on who waits:
  *
  * - `durable`: commits with an fsync, on the next turn (an acknowledgement waits on it).
  * - `awaited`: no fsync, on the next turn (a caller waits on the result, e.g. a claim).
