@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool } from 'undici';
+import { dispatchRequest } from './dispatch-request.js';
 import type { Clock } from '../clock.js';
 import type { CompiledTls } from '../config/compiled.js';
 
@@ -77,26 +78,25 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
       if (closed) return { kind: 'error', message: 'HTTP client closed', durationMs: 0 };
       try {
         const url = new URL(request.url);
-        const response = await poolFor(url.origin, request.timeoutMs, request.tls).request({
-          method: request.method as 'POST',
+        const response = await dispatchRequest(poolFor(url.origin, request.timeoutMs, request.tls), {
+          method: request.method,
           path: `${url.pathname}${url.search}`,
           headers: request.headers,
-          body: request.body,
-          headersTimeout: request.timeoutMs,
-          bodyTimeout: request.timeoutMs,
+          ...(request.body !== undefined && { body: request.body }),
+          timeoutMs: request.timeoutMs,
+          keepWhole: request.readBody === true,
+          wholeLimitBytes: READ_BODY_LIMIT_BYTES,
+          errorKeepBytes: ERROR_BODY_KEEP_BYTES,
         });
-        const ok = response.statusCode >= 200 && response.statusCode < 300;
-        const retryAfter = headerText(response.headers['retry-after']);
-        const errorBody = ok ? undefined : await readErrorBody(response.body);
-        const bodySnippet = errorBody === undefined ? '' : snippetOf(errorBody);
-        const body = ok && request.readBody === true ? await readWhole(response.body) : undefined;
-        if (ok && body === undefined) await response.body.dump();
+        const ok = response.status >= 200 && response.status < 300;
+        const body = ok ? response.body?.toString('utf8') : undefined;
+        const errorBody = ok ? undefined : keptStart(response.body);
         return {
           kind: 'response',
-          status: response.statusCode,
-          bodySnippet,
+          status: response.status,
+          bodySnippet: errorBody === undefined ? '' : snippetOf(errorBody),
           durationMs: elapsed(),
-          ...(retryAfter !== undefined && { retryAfter }),
+          ...(response.retryAfter !== undefined && { retryAfter: response.retryAfter }),
           ...(body !== undefined && { body }),
           ...(errorBody !== undefined && { errorBody }),
         };
@@ -119,32 +119,9 @@ function tlsIdentity(tls: CompiledTls | undefined): string {
   return createHash('sha256').update(JSON.stringify([tls.cert ?? null, tls.key ?? null, tls.ca ?? null])).digest('hex');
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The whole body as text; throws past READ_BODY_LIMIT_BYTES (the caller reports an error). */
-async function readWhole(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > READ_BODY_LIMIT_BYTES) throw new Error(`response body over ${READ_BODY_LIMIT_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Reads the whole body (so the connection can be reused) and keeps its first ERROR_BODY_KEEP_BYTES. */
-async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size >= ERROR_BODY_KEEP_BYTES) continue;
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks).subarray(0, ERROR_BODY_KEEP_BYTES).toString('utf8');
+/** The first ERROR_BODY_KEEP_BYTES of a failed answer's body, as text. */
+function keptStart(body: Buffer | undefined): string {
+  return body === undefined ? '' : body.subarray(0, ERROR_BODY_KEEP_BYTES).toString('utf8');
 }
 
 /** The first ERROR_BODY_SNIPPET_BYTES of an error body on one line, for lastError. */

@@ -82,14 +82,14 @@ export function judgeResult(result: HttpResult, connector: CompiledConnector, no
  */
 export function outcomeFor(judgement: Judgement, connector: CompiledConnector, attempt: number, scheduleOffset: number, random: () => number, nowMs: number): Outcome {
   const { verdict, status, durationMs, error, responseBody } = judgement;
-  const base = { status, durationMs, responseBody, error };
-  if (verdict.outcome === 'delivered') return { ...base, state: 'delivered', errorCode: null, nextAttemptAt: null };
-  if (verdict.outcome === 'dead') return { ...base, state: 'dead', errorCode: verdict.code, nextAttemptAt: null };
+  // Object literals of one shape rather than spreads: every finished attempt passes here.
+  if (verdict.outcome === 'delivered') return { state: 'delivered', status, errorCode: null, error, responseBody, durationMs, nextAttemptAt: null };
+  if (verdict.outcome === 'dead') return { state: 'dead', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: null };
   const delay = nextRetryDelayMs(attempt - scheduleOffset, connector.retry.scheduleMs, random, judgement.retryAfterMs);
   if (delay === null) {
-    return { ...base, state: 'dead', errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, nextAttemptAt: null };
+    return { state: 'dead', status, errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, responseBody, durationMs, nextAttemptAt: null };
   }
-  return { ...base, state: 'retrying', errorCode: verdict.code, nextAttemptAt: nowMs + delay };
+  return { state: 'retrying', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: nowMs + delay };
 }
 
 function breakerSignal(verdict: Verdict, status: number | null): BreakerSignal {
