@@ -31,9 +31,12 @@ export type Durability = 'durable' | 'awaited' | 'relaxed';
 /**
  * How long relaxed operations may wait for company. A durable operation flushes on the next turn
  * (its caller is waiting for an acknowledgement); bookkeeping alone gathers for a moment, so a busy
- * dispatcher commits a few hundred times a second instead of once per turn.
+ * dispatcher commits about a hundred times a second instead of once per turn. Each commit rewrites
+ * the hot index pages into the WAL, so fewer commits is less work (10 ms gave about 4% less engine
+ * CPU per delivery than 2 ms in A/B bench runs); a process crash loses at most that much bookkeeping, which
+ * only means those deliveries are sent again.
  */
-export const RELAXED_FLUSH_DELAY_MS = 2;
+export const RELAXED_FLUSH_DELAY_MS = 10;
 
 /** A kind of item written many at a time. */
 export interface ItemKind<Item, Result> {
