@@ -42,6 +42,21 @@ describe('HTTP client', () => {
     assert.ok(new Set(ports).size <= 2, `at most two connections for ${paths.length} requests, saw ports ${ports.join(', ')}`);
   });
 
+  it('keeps a connection after a large 2xx body too, reading it to its end', async () => {
+    const ports: number[] = [];
+    const server = createServer((req, res) => {
+      ports.push(req.socket.remotePort!);
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('x'.repeat(300_000)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (let i = 0; i < 4; i++) assert.equal((await client.send(post(url))).kind, 'response');
+    // undici's body.dump() stops after 128 KiB and closes the connection: each answer would need a new one.
+    assert.ok(new Set(ports).size <= 2, `at most two connections for four 300 KB answers, saw ports ${ports.join(', ')}`);
+  });
+
   it('keeps the start of a failed answer: ERROR_BODY_KEEP_BYTES as errorBody, a one-line snippet', async () => {
     const body = `first line\n${'e'.repeat(ERROR_BODY_KEEP_BYTES * 3)}`;
     const receiver = await startReceiver(() => ({ status: 503, body, headers: { 'retry-after': '7' } }));
