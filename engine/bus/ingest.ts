@@ -27,6 +27,9 @@ export interface IngestOptions {
   readonly onOverflow?: () => void;
 }
 
+/** The ordering key of a delivery whose connector has none, or whose `when` failed. */
+const UNORDERED: { key: null; error?: string } = { key: null };
+
 export type Ingest = (events: readonly SyncEvent[]) => Promise<AcceptResult[]>;
 
 /** A delivery as stored, and whether it goes straight to the dispatcher once stored. */
@@ -46,7 +49,7 @@ export function createIngest(options: IngestOptions): Ingest {
     const deliveries: PreparedDelivery[] = [];
     for (const { connector, route, error } of await matchRoutes(registry, event)) {
       const base = { id: newId(), connector: connector.name, route: route.key };
-      const key = error === undefined ? await orderingKeyOf(connector, event) : { key: null };
+      const key = error === undefined && connector.orderingKey !== undefined ? await orderingKeyOf(connector, event) : UNORDERED;
       const failure = error ?? key.error;
       if (failure !== undefined) {
         deliveries.push({ ...base, state: 'dead', nextAttemptAt: null, lastError: failure });

@@ -82,10 +82,10 @@ async function assemble(
   body: EncodedBody | undefined,
 ): Promise<HttpRequest> {
   const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent);
-  const query = await renderQuery(route, event);
+  const query = route.query ? await renderQuery(route, event) : [];
   const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
   if (body !== undefined) engineHeaders['content-type'] = body.contentType;
-  const headers = mergeHeaders(connector.target.headers, engineHeaders, await renderRouteHeaders(route, event));
+  const headers = mergeHeaders(connector.target.headers, engineHeaders, route.headers.length > 0 ? await renderRouteHeaders(route, event) : {});
   return {
     method: route.method,
     url: connector.target.url + path + queryString(query, path.includes('?')),
