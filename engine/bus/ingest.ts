@@ -9,7 +9,7 @@
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
-import type { CompiledConnector } from '../config/compiled.js';
+import type { CompiledExpression } from '../config/compiled.js';
 import { describeFailure, matchRoutes } from './match-routes.js';
 import { createIdGenerator } from './new-id.js';
 import type { SyncEvent } from '../model.js';
@@ -49,7 +49,7 @@ export function createIngest(options: IngestOptions): Ingest {
     const deliveries: PreparedDelivery[] = [];
     for (const { connector, route, error } of await matchRoutes(registry, event)) {
       const base = { id: newId(), connector: connector.name, route: route.key };
-      const key = error === undefined && connector.orderingKey !== undefined ? await orderingKeyOf(connector, event) : UNORDERED;
+      const key = error === undefined && connector.orderingKey !== undefined ? await orderingKeyOf(connector.orderingKey, event) : UNORDERED;
       const failure = error ?? key.error;
       if (failure !== undefined) {
         deliveries.push({ ...base, state: 'dead', nextAttemptAt: null, lastError: failure });
@@ -86,14 +86,13 @@ export function createIngest(options: IngestOptions): Ingest {
 }
 
 /**
- * The connector's orderingKey for the event: null without one, or when it gives nothing (such a
+ * The value of a connector's orderingKey for the event: null when it gives nothing (such a
  * delivery is not ordered); a scalar as text, anything else as JSON. An expression that fails
  * makes the delivery dead with MAPPING_FAILED, like a failing `when` (a fix re-drives it).
  */
-async function orderingKeyOf(connector: CompiledConnector, event: SyncEvent): Promise<{ key: string | null; error?: string }> {
-  if (connector.orderingKey === undefined) return { key: null };
+async function orderingKeyOf(orderingKey: CompiledExpression, event: SyncEvent): Promise<{ key: string | null; error?: string }> {
   try {
-    const value = await connector.orderingKey.evaluate(event);
+    const value = await orderingKey.evaluate(event);
     if (value === undefined || value === null) return { key: null };
     return { key: typeof value === 'string' ? value : JSON.stringify(value) };
   } catch (error) {

@@ -8,7 +8,7 @@
  * engine's (User-Agent, Idempotency-Key, Content-Type), then the route's `headers:`, then (when
  * sending) auth and signing headers.
  */
-import type { CompiledConnector, CompiledRoute, PathPart } from '../config/compiled.js';
+import type { CompiledConnector, CompiledExpression, CompiledRoute, PathPart } from '../config/compiled.js';
 import { HmsError } from '../errors.js';
 import { describeValue, encodeBatchBody, encodeBody, formFields, queryString, type EncodedBody } from './encode-body.js';
 import type { HttpRequest } from './http-client.js';
@@ -82,7 +82,7 @@ async function assemble(
   body: EncodedBody | undefined,
 ): Promise<HttpRequest> {
   const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent);
-  const query = route.query ? await renderQuery(route, event) : [];
+  const query = route.query ? await renderQuery(route.query, event, `routes[${route.index}].query`) : [];
   const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
   if (body !== undefined) engineHeaders['content-type'] = body.contentType;
   const headers = mergeHeaders(connector.target.headers, engineHeaders, route.headers.length > 0 ? await renderRouteHeaders(route, event) : {});
@@ -95,10 +95,9 @@ async function assemble(
   };
 }
 
-async function renderQuery(route: CompiledRoute, event: unknown): Promise<[string, string][]> {
-  if (!route.query) return [];
-  const value = await route.query.evaluate(event);
-  return value === undefined ? [] : formFields(value, `routes[${route.index}].query`);
+async function renderQuery(query: CompiledExpression, event: unknown, where: string): Promise<[string, string][]> {
+  const value = await query.evaluate(event);
+  return value === undefined ? [] : formFields(value, where);
 }
 
 async function renderRouteHeaders(route: CompiledRoute, event: unknown): Promise<Record<string, string>> {
