@@ -37,7 +37,8 @@ export interface LiveConfigOptions {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Called after a reload swapped in a new set, before `reload()` resolves. */
+  /** Called after a reload swapped in a new set (status() already shows it and its report),
+   * before `reload()` resolves. */
   readonly onApplied: (plan: ReloadPlan) => Promise<void>;
 }
 
@@ -67,11 +68,13 @@ export async function createLiveConfig(options: LiveConfigOptions, initialProble
 
   async function reloadOnce(): Promise<ReloadReport> {
     const plan = await planReload(dir, registry.all(), { env: options.env, validator });
+    const nextRevision = revisionOf(plan.connectors, await gitCommitOf(dir));
+    // The set, its revision, the file states and the report change together, with no await
+    // between them, so GET /status never shows a new revision beside the previous report.
     registry.replace(plan.connectors);
-    revision = revisionOf(plan.connectors, await gitCommitOf(dir));
+    revision = nextRevision;
     files = plan.files;
-    await options.onApplied(plan);
-    lastReload = {
+    const report: ReloadReport = {
       at: options.clock.now(),
       result: plan.problems.length === 0 ? 'ok' : 'problems',
       revision: revision.label,
@@ -79,13 +82,15 @@ export async function createLiveConfig(options: LiveConfigOptions, initialProble
       changed: plan.changed,
       removed: plan.removed,
     };
-    const fields = { revision: revision.label, added: plan.added, changed: plan.changed, removed: plan.removed };
+    lastReload = report;
+    await options.onApplied(plan);
+    const fields = { revision: report.revision, added: plan.added, changed: plan.changed, removed: plan.removed };
     if (plan.problems.length === 0) logger.info(fields, 'connectors reloaded');
     else {
       const problems = plan.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message}`);
       logger.warn({ ...fields, problems }, 'connectors reloaded with problems; broken files keep their last good version');
     }
-    return lastReload;
+    return report;
   }
 
   function reload(): Promise<ReloadReport> {

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { manualClock } from '../../engine/clock.js';
+import { createLiveConfig, type ConfigStatus } from '../../engine/config/live-config.js';
+import { createRegistry } from '../../engine/config/registry.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { connectorDir, lines } from './connector-dir.js';
+
+const connector = (path: string) => lines('name: alpha', 'target: {url: "http://127.0.0.1:1"}', 'routes:', `  - {on: tick, path: ${path}}`);
+
+test('while a reload applies its changes, status already shows the new revision with its report', async (t) => {
+  const dir = await connectorDir(t, { 'a.yaml': connector('/v1') });
+  const registry = createRegistry([]);
+  const seen: ConfigStatus[] = [];
+  let release: () => void = () => undefined;
+  const live = await createLiveConfig({
+    dir,
+    env: {},
+    registry,
+    clock: manualClock(),
+    logger: captureLogger().logger,
+    // Holds the reload open, as parking and re-driving in the store do.
+    onApplied: () => {
+      seen.push(live.status());
+      return new Promise<void>((resolve) => (release = resolve));
+    },
+  });
+  const initial = live.status();
+  assert.equal(initial.lastReload, null);
+
+  const first = live.reload();
+  await waitFor(() => seen.length === 1);
+  const during = live.status();
+  assert.notEqual(during.revision.label, initial.revision.label);
+  assert.equal(during.lastReload?.revision, during.revision.label);
+  assert.deepEqual(during.lastReload?.added, ['alpha']);
+  assert.equal(registry.get('alpha')?.source.routes[0]?.path, '/v1');
+  release();
+  assert.equal((await first).revision, during.revision.label);
+
+  await writeFile(join(dir, 'a.yaml'), connector('/v2'));
+  const second = live.reload();
+  await waitFor(() => seen.length === 2);
+  const changed = live.status();
+  assert.notEqual(changed.revision.label, during.revision.label);
+  assert.equal(changed.lastReload?.revision, changed.revision.label);
+  assert.deepEqual(changed.lastReload?.changed, ['alpha']);
+  assert.deepEqual(seen.map((s) => s.lastReload?.revision), [during.revision.label, changed.revision.label]);
+  release();
+  await second;
+  await live.close();
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(condition(), 'the reload did not reach onApplied within 5 s');
+}
