@@ -4,9 +4,10 @@
  * and `N passed, N failed` last. Exit 0 when all pass, 1 on any failure or connector problem, 2 on a
  * bad command line.
  *
- * Tests are hermetic: the environment is not read, so a test gives the same result on a laptop and
- * in CI, with or without secrets. `${env:NAME:-default}` takes its default and `${env:NAME}` stays
- * as that text (as with validate --env-optional).
+ * Tests are hermetic: neither the environment nor the files that `${file:...}` names are read, so
+ * a test gives the same result on a laptop and in CI, with or without secrets. A reference with a
+ * `:-default` takes its default, one without stays as its text (as with validate --env-optional),
+ * and TLS files are not read (tests make no connections).
  */
 import { formatProblem } from '../config/format-problem.js';
 import { loadConnectorsWithTests } from '../config/load-with-tests.js';
@@ -22,12 +23,17 @@ export const TEST_USAGE = `usage: hms-sync test [PATH...]
                NAME.test.yaml files beside them are run too
   -h, --help   show this help
 
-Runs with no network and without reading the environment: \${env:NAME:-default} takes its
-default, \${env:NAME} stays as that text. Exit status: 0 all passed, 1 a test failed or a
-connector has problems, 2 bad command line.`;
+Runs with no network, without reading the environment or the files \${file:...} names: a
+reference with :-default takes its default, one without stays as that text.
+Exit status: 0 all passed, 1 a test failed or a connector has problems, 2 bad command line.`;
 
 /** The environment tests see: none (see the module comment). */
 const HERMETIC_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
+/** The files tests see: none. Every file a connector names reads as absent (ENOENT). */
+function absentFile(path: string): Promise<Uint8Array> {
+  return Promise.reject(Object.assign(new Error(`ENOENT: not read by hms-sync test, '${path}'`), { code: 'ENOENT' }));
+}
 
 const PASS_MARK = '✓';
 const FAIL_MARK = '✗';
@@ -40,7 +46,7 @@ export async function testCommand(args: readonly string[], env: Record<string, s
     return 0;
   }
   const paths = connectorPaths(line.positionals, env);
-  const loaded = await loadConnectorsWithTests(paths, { env: HERMETIC_ENV, envOptional: true });
+  const loaded = await loadConnectorsWithTests(paths, { env: HERMETIC_ENV, envOptional: true, readFile: absentFile });
   const userAgent = `hms-sync/${packageVersion()}`;
 
   const outcomes: TestOutcome[] = [];

@@ -116,6 +116,15 @@ describe('hms-sync test (child process)', () => {
     assert.equal(result.stdout, '✓ sched: books a slot\n1 passed, 0 failed\n');
   });
 
+  test('a ${file:...:-default} header takes its default even when the file exists: tests read no secret files', async (t) => {
+    const connector = SCHEDULING.replace('${env:HMS_TEST_SCHED_TOKEN:-dev-token-1234}', '${file:token.txt:-dev-token-1234}');
+    const dir = await connectorDir(t, { 'sched.yaml': connector + lines('tests:') + BOOKS, 'token.txt': 'real-secret-on-this-machine\n' });
+    const result = await runCli(['test', dir]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(result.stdout, '✓ sched: books a slot\n1 passed, 0 failed\n');
+    assert.doesNotMatch(result.stdout + result.stderr, /real-secret/);
+  });
+
   test('a failing test shows a readable diff of each differing field, with secrets masked', async (t) => {
     const failing = lines(
       'tests:',
