@@ -74,7 +74,7 @@ export interface CompiledConnector {
   readonly name: string;
   /** Path of the file it was loaded from. */
   readonly file: string;
-  /** Content hash of the file (hex), changes whenever the file does. */
+  /** Content hash of the file (hex) without its `tests:` (see connector-revision.ts). */
   readonly revision: string;
   readonly description?: string;
   readonly target: {

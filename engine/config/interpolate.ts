@@ -12,7 +12,8 @@
  *   MIN_SECRET_LENGTH long.
  * With `keepMissing` (validate --env-optional, test, preview, diff), an unset variable or an
  * unreadable file is not a problem: the reference stays as its own text and its path is listed in
- * `unresolved`, so later checks can exempt that value.
+ * `unresolved`, so later checks can exempt that value. `keepMissingIn` does the same for one
+ * top-level key only (a connector file's `tests:`, so a test never makes its connector unloadable).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
@@ -26,7 +27,7 @@ export interface Interpolation {
   readonly problems: readonly LocatedProblem[];
   /** Values taken from the environment or files (not defaults), at least MIN_SECRET_LENGTH long. */
   readonly secrets: readonly string[];
-  /** Values still holding a reference as text (only with keepMissing). */
+  /** Values still holding a reference as text (only with keepMissing or keepMissingIn). */
   readonly unresolved: readonly DataPath[];
 }
 
@@ -42,6 +43,8 @@ export interface ReferenceSources {
 export interface InterpolateOptions {
   /** Keep unresolvable references as text instead of reporting them. */
   readonly keepMissing?: boolean;
+  /** Keep them as text under this top-level key only. */
+  readonly keepMissingIn?: string;
 }
 
 type FileRead = { readonly text: string } | { readonly error: NodeJS.ErrnoException };
@@ -87,6 +90,7 @@ export async function interpolate(doc: Document, sources: ReferenceSources, loca
   const secrets: string[] = [];
   const unresolved: DataPath[] = [];
   for (const { node, path, parts } of values) {
+    const keepMissing = options.keepMissing === true || (options.keepMissingIn !== undefined && path[0] === options.keepMissingIn);
     const report = (offset: number, code: LocatedProblem['code'], message: string): void => {
       problems.push({ path, position: locator.inString(path, offset), code, message: at(path, message) });
     };
@@ -107,7 +111,7 @@ export async function interpolate(doc: Document, sources: ReferenceSources, loca
           if (value.length >= MIN_SECRET_LENGTH) secrets.push(value);
         } else if (part.fallback !== undefined) {
           out += part.fallback;
-        } else if (options.keepMissing === true) {
+        } else if (keepMissing) {
           out += keep(part.raw);
         } else {
           report(part.offset, 'CONFIG_ENV_MISSING', `environment variable ${part.name} is not set; set it, or give a default: \${env:${part.name}:-value}`);
@@ -121,7 +125,7 @@ export async function interpolate(doc: Document, sources: ReferenceSources, loca
           if (read.text.length >= MIN_SECRET_LENGTH) secrets.push(read.text);
         } else if (part.fallback !== undefined && ('text' in read || ABSENT_FILE_CODES.has(read.error.code ?? ''))) {
           out += part.fallback;
-        } else if (options.keepMissing === true) {
+        } else if (keepMissing) {
           out += keep(part.raw);
         } else if ('error' in read) {
           report(part.offset, 'CONFIG_SECRET_FILE', fileProblem(part.path, file, read.error));

@@ -11,12 +11,12 @@
  * `reportLiteralSecrets` adds the literal-secret lint, run on the values as written, before
  * interpolation.
  */
-import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import type { CompiledConnector, Problem } from './compiled.js';
 import { buildConnector } from './build-connector.js';
 import { compileExpressions } from './compile-expressions.js';
+import { connectorRevision } from './connector-revision.js';
 import type { ConnectorValidator } from './connector-validator.js';
 import { formatDataPath } from './data-path.js';
 import { interpolate } from './interpolate.js';
@@ -74,7 +74,8 @@ export async function loadConnectorSource(input: SourceInput): Promise<SourceLoa
   const literalSecrets = input.reportLiteralSecrets === true ? literalSecretProblems(doc, locator) : [];
   const baseDir = dirname(file);
   const keepMissing = input.envOptional === true;
-  const interpolation = await interpolate(doc, { env: input.env, readFile: input.readFile, baseDir }, locator, { keepMissing });
+  // Inline tests are fixtures for `hms-sync test` only: a reference there never refuses the file.
+  const interpolation = await interpolate(doc, { env: input.env, readFile: input.readFile, baseDir }, locator, { keepMissing, keepMissingIn: 'tests' });
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -100,7 +101,7 @@ export async function loadConnectorSource(input: SourceInput): Promise<SourceLoa
   }
   if (!validation.ok) return done(found.map((p) => toProblem(file, p)), name);
 
-  const revision = createHash('sha256').update(input.bytes).digest('hex');
+  const revision = connectorRevision(input.bytes, doc);
   const tls = validation.value.tls === undefined
     ? undefined
     : await readTls({ tls: validation.value.tls, baseDir, readFile: input.readFile, locator, unresolved, keepMissing });

@@ -33,6 +33,18 @@ test('a missing variable without a default is CONFIG_ENV_MISSING at the referenc
   assert.match(problems[0]?.message ?? '', /^target\.headers\.Authorization: environment variable API_TOKEN is not set; set it, or give a default: \$\{env:API_TOKEN:-value\}$/);
 });
 
+test('an unset variable inside tests: is kept as text, not a problem: a test cannot make its connector unloadable', async (t) => {
+  const tests = ['tests:', '  - name: carries a reference', '    event: { type: permitApproved, note: "${env:ONLY_IN_TEST}" }', '    expect: []'];
+  const dir = await connectorDir(t, { 'env.yaml': connector('http://x', ['  headers:', '    X-Set: ${env:SET}']) + lines(...tests) });
+  const { connectors, problems } = await loadConnectors(dir, { env: { SET: 'yes' } });
+  assert.deepEqual(problems, []);
+  assert.equal(connectors[0]?.target.headers['X-Set'], 'yes');
+  assert.deepEqual(connectors[0]?.source.tests?.[0]?.event, { type: 'permitApproved', note: '${env:ONLY_IN_TEST}' });
+  // Outside tests: the same reference still refuses the file.
+  const outside = await connectorDir(t, { 'env.yaml': connector('http://x', ['  headers:', '    X-Set: ${env:ONLY_IN_TEST}']) });
+  assert.deepEqual((await loadConnectors(outside, { env: {} })).problems.map((p) => p.code), ['CONFIG_ENV_MISSING']);
+});
+
 test('a missing variable is reported once, without follow-on schema problems for the same value', async (t) => {
   const dir = await connectorDir(t, { 'env.yaml': connector('${env:BASE_URL}') });
   const { problems } = await loadConnectors(dir, { env: {} });

@@ -53,6 +53,38 @@ test('while a reload applies its changes, status already shows the new revision 
   await live.close();
 });
 
+test('editing only a file\'s tests: keeps its revision, so a reload changes nothing; editing a route changes it', async (t) => {
+  const withTests = (path: string, testName: string) =>
+    connector(path) + lines('tests:', `  - name: ${testName}`, '    event: { type: tick }', '    expect: [{ path: /v1 }]');
+  const dir = await connectorDir(t, { 'a.yaml': withTests('/v1', 'first') });
+  const applied: string[][] = [];
+  const live = await createLiveConfig({
+    dir,
+    env: {},
+    registry: createRegistry([]),
+    clock: manualClock(),
+    logger: captureLogger().logger,
+    onApplied: async (plan) => void applied.push(plan.changed.slice()),
+  });
+  const loaded = await live.reload();
+  const revisionOf = () => live.status().connectors[0]!.revision;
+  const first = revisionOf();
+
+  await writeFile(join(dir, 'a.yaml'), withTests('/v1', 'renamed, and another expectation'));
+  const testsOnly = await live.reload();
+  assert.deepEqual(testsOnly.changed, []);
+  assert.equal(testsOnly.revision, loaded.revision);
+  assert.equal(revisionOf(), first);
+  assert.equal(live.status().connectors[0]!.source.tests?.[0]?.name, 'renamed, and another expectation');
+
+  await writeFile(join(dir, 'a.yaml'), withTests('/v2', 'renamed, and another expectation'));
+  const routeEdit = await live.reload();
+  assert.deepEqual(routeEdit.changed, ['alpha']);
+  assert.notEqual(revisionOf(), first);
+  assert.deepEqual(applied, [[], [], ['alpha']]);
+  await live.close();
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(condition(), 'the reload did not reach onApplied within 5 s');
