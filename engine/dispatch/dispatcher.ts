@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { CompiledConnector } from '../config/compiled.js';
+import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
 import type { Registry } from '../config/registry.js';
 import type { DeliveryOutcome } from '../bus/outcome-events.js';
 import type { DisabledConnector, Store } from '../store/store.js';
@@ -27,7 +27,7 @@ import { ConnectorLane, type LaneStatus, type WorkUnit } from './connector-lane.
 import type { HttpClient } from './http-client.js';
 import type { Judgement, Outcome } from './judge-outcome.js';
 import { renderItem } from './render-request.js';
-import { notSent, sendUnit } from './send-unit.js';
+import { notSent, sendUnit, type SendSteps } from './send-unit.js';
 import { realTimers, type Timers } from './timers.js';
 
 /** Node fires longer timers at once; a hold that long is woken by the sweep's schedule instead. */
@@ -97,6 +97,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const authenticator = options.authenticator ?? createAuthenticator({ http: options.http, clock });
   const lanes = new Map<string, Lane>();
   const held = new Set<string>();
+  /** Batch items rendered at admission to size them, kept for the send (see admit). */
+  const renderedItems = new WeakMap<DispatchJob, { readonly route: CompiledRoute; readonly item: unknown }>();
+  const steps: SendSteps = {
+    authenticator,
+    userAgent: options.userAgent,
+    now: () => clock.now(),
+    random: options.random,
+    renderedItem: (job, route) => {
+      const rendered = renderedItems.get(job as DispatchJob);
+      return rendered?.route === route ? rendered : undefined;
+    },
+  };
   const batcher = new Batcher<DispatchJob>(timers, (_groupKey, entries) => onBatchFull(entries));
   let activeTotal = 0;
   let wasFull = false;
@@ -122,10 +134,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return;
     }
     const { batch } = route;
-    // Rendered now to know its size; rendered again with the whole batch when it is sent.
+    // Rendered now to know its size, and sent as rendered unless a reload replaced the route
+    // before the batch went (then it is rendered again, with the route in force).
     renderItem(route, job.event).then(
       (item) => {
-        if (!closing) batcher.add(groupKeyOf(job), batch, { value: job, bytes: Buffer.byteLength(JSON.stringify(item) ?? '') });
+        if (closing) return;
+        renderedItems.set(job, { route, item });
+        batcher.add(groupKeyOf(job), batch, { value: job, bytes: Buffer.byteLength(JSON.stringify(item) ?? '') });
       },
       (error: unknown) => {
         finish(lane, connector, job, clock.now(), revision(), notSent(error, connector, 0));
@@ -189,12 +204,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const startedAt = clock.now();
     const attemptRevision = revision();
     const route = connector.routes.find((candidate) => candidate.key === unit.route);
-    const steps = {
-      authenticator,
-      userAgent: options.userAgent,
-      now: () => clock.now(),
-      random: options.random,
-    };
     void sendUnit(steps, connector, route, unit.route, unit.jobs, unit.batch)
       .then(({ judgement, outcomes }) => {
         applyToConnector(lane, connector, judgement, probe);

@@ -33,19 +33,18 @@ export async function renderRequest(
 }
 
 /**
- * One batch of deliveries as one request: the body holds every event's item (see `renderItem`)
- * encoded by `encodeBatchBody`; the path, query and route headers are rendered from the first
- * event, so a batched route's templates should not depend on the event.
+ * One batch of deliveries as one request: the body holds every event's item (see `renderItem`),
+ * already rendered, encoded by `encodeBatchBody`; the path, query and route headers are rendered
+ * from the first event, so a batched route's templates should not depend on the event.
  */
 export async function renderBatchRequest(
   connector: CompiledConnector,
   route: CompiledRoute,
-  events: readonly [unknown, ...unknown[]],
+  firstEvent: unknown,
+  items: readonly unknown[],
   context: RenderContext,
 ): Promise<HttpRequest> {
-  const items: unknown[] = [];
-  for (const event of events) items.push(await renderItem(route, event));
-  return assemble(connector, route, events[0], context, encodeBatchBody(items, route.format));
+  return assemble(connector, route, firstEvent, context, encodeBatchBody(items, route.format));
 }
 
 /** What one event contributes to a body: the map's result, or the event itself without a map. */

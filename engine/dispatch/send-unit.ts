@@ -16,7 +16,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { HttpRequest } from './http-client.js';
 import { judgeResult, outcomeFor, type Judgement, type Outcome } from './judge-outcome.js';
 import { redactSecrets } from './redact.js';
-import { renderBatchRequest, renderRequest } from './render-request.js';
+import { renderBatchRequest, renderItem, renderRequest } from './render-request.js';
 
 export interface UnitJob {
   readonly deliveryId: string;
@@ -30,6 +30,9 @@ export interface SendSteps {
   readonly userAgent: string;
   readonly now: () => number;
   readonly random: () => number;
+  /** The batch item already rendered for this job with exactly this route (to size it for the
+   * batch), or undefined: it is rendered now. */
+  readonly renderedItem?: (job: UnitJob, route: CompiledRoute) => { readonly item: unknown } | undefined;
 }
 
 export interface UnitResult {
@@ -73,8 +76,12 @@ async function prepare(steps: SendSteps, connector: CompiledConnector, route: Co
     return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
   }
   const messageId = batchIdempotencyKey(jobs.map((job) => job.deliveryId));
-  const [first, ...rest] = jobs.map((job) => job.event);
-  return { request: await renderBatchRequest(connector, route, [first, ...rest], { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
+  const items: unknown[] = [];
+  for (const job of jobs) {
+    const rendered = steps.renderedItem?.(job, route);
+    items.push(rendered === undefined ? await renderItem(route, job.event) : rendered.item);
+  }
+  return { request: await renderBatchRequest(connector, route, jobs[0].event, items, { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
 }
 
 /** The outcome when the request could not be rendered: dead, with the mapping error. */
