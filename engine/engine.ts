@@ -24,7 +24,8 @@ import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { AcceptResult, EventView, Store } from './store/store.js';
+import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store } from './store/store.js';
+import { createDeadLetters } from './sweep/dead-letters.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
@@ -70,6 +71,10 @@ export interface Engine {
   /** Accepts a batch atomically; resolves once it is durable. */
   ingest(events: readonly SyncEvent[]): Promise<AcceptResult[]>;
   getEvent(id: string): Promise<EventView | undefined>;
+  /** Dead deliveries, oldest first, a page at a time. */
+  listDead(options: DeadListOptions): Promise<DeadPage>;
+  /** Retries dead deliveries now (see engine/sweep/dead-letters.ts); resolves with how many. */
+  retryDead(which: DeadSelection): Promise<number>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
   /** Re-reads the connectors directory now (the watcher calls this on file changes). */
@@ -118,6 +123,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const refill = () => {
     if (dispatcher.room() > 0) sweep.kick();
   };
+  const deadLetters = createDeadLetters({ store, registry, clock, logger, kick: () => sweep.kick() });
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
 
@@ -164,6 +170,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return ingestBatch(events.map(validateEvent));
     },
     getEvent: (id) => store.getEvent(id),
+    listDead: (listOptions) => deadLetters.list(listOptions),
+    retryDead(which) {
+      ensureOpen();
+      return deadLetters.retry(which);
+    },
     subscribe: (listener) => outcomes.subscribe(listener),
     sweep: () => sweep.runOnce(),
     reload() {

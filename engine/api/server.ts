@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, health. It answers 202 for POST /events only after
- * the events and their deliveries are committed to disk.
+ * The HTTP API (fastify): ingest, event lookup, dead letters, status, health. It answers 202 for
+ * POST /events only after the events and their deliveries are committed to disk.
  */
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { errorBody, HmsError, httpStatusOf } from '../errors.js';
 import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
+import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './dead-letter-requests.js';
 import { createTokenCheck, PUBLIC_PATHS } from './api-token.js';
 import { toStatusResponse } from './status-response.js';
 
@@ -88,6 +89,18 @@ export function buildServer(options: ServerOptions) {
     const event = await engine.getEvent(request.params.id);
     if (!event) throw new HmsError('NOT_FOUND', `no event with id "${request.params.id}"`);
     return toEventResponse(event);
+  });
+
+  app.get('/deliveries', async (request) => toDeadPageResponse(await engine.listDead(parseDeadListQuery(request.query as Record<string, unknown>))));
+
+  app.post('/deliveries/retry', async (request, reply) => {
+    const retried = await engine.retryDead(parseDeadRetryQuery(request.query as Record<string, unknown>));
+    return reply.status(202).send({ retried });
+  });
+
+  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request, reply) => {
+    const retried = await engine.retryDead({ id: request.params.id });
+    return reply.status(202).send({ retried });
   });
 
   return app;

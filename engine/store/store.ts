@@ -15,8 +15,8 @@
  *   same delivery: `retrying` and `pending` deliveries whose `nextAttemptAt` has come, and
  *   `inflight` ones whose lease expired (their claimer died).
  * - A delivery's retry schedule is counted from `scheduleOffset`: the attempts made before its
- *   current schedule started. It is 0 until `redrive` restarts the schedule of a dead delivery;
- *   parking and resuming keep it, with the attempts and history.
+ *   current schedule started. It is 0 until `redrive` or `retryDead` restarts the schedule of a
+ *   dead delivery; parking and resuming keep it, with the attempts and history.
  * - Ordering: a delivery with an `orderingKey` is not claimed while an older delivery (in
  *   acceptance order) of the same connector and key is unfinished (pending, inflight, retrying),
  *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
@@ -142,6 +142,38 @@ export interface DeliveryView {
   readonly history: readonly AttemptView[];
 }
 
+/** A dead delivery as listed for operators: where it was going, and why it died. */
+export interface DeadDeliveryView {
+  readonly id: string;
+  readonly eventId: EventId;
+  readonly eventType: string;
+  readonly connector: string;
+  readonly route: string;
+  readonly attempts: number;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  /** When it died (its last change). */
+  readonly deadSince: number;
+}
+
+export interface DeadListOptions {
+  /** Only the dead deliveries of this connector. */
+  readonly connector?: string;
+  /** The `next` of the previous page; the list starts from the oldest without it. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface DeadPage {
+  /** Oldest first, in acceptance order. */
+  readonly deliveries: readonly DeadDeliveryView[];
+  /** The cursor of the following page; null on the last one. */
+  readonly next: string | null;
+}
+
+/** Which dead deliveries to retry: one by id, or every one of a connector, or (neither) all. */
+export type DeadSelection = { readonly id: string } | { readonly connector?: string };
+
 /** A connector whose target answered 410 Gone, disabled while it keeps this revision. */
 export interface DisabledConnector {
   readonly connector: string;
@@ -179,6 +211,15 @@ export interface Store {
   /** Every disabled connector, by name. */
   disabledConnectors(): Promise<DisabledConnector[]>;
   getEvent(id: EventId): Promise<EventView | undefined>;
+  /** Dead deliveries a page at a time (see DeadPage). An `after` that this store did not hand
+   * out as `next` rejects with QUERY_INVALID. */
+  listDead(options: DeadListOptions): Promise<DeadPage>;
+  /** The state and connector of one delivery; undefined when there is no such delivery. */
+  deliveryState(id: string): Promise<{ state: DeliveryState; connector: string } | undefined>;
+  /** The dead deliveries chosen by `which` whose connector is in `connectors` become `retrying`,
+   * due at `now`, with a fresh retry schedule (scheduleOffset = attempts), whatever they died of.
+   * Returns how many moved. */
+  retryDead(which: DeadSelection, connectors: ReadonlySet<string>, now: number): Promise<number>;
   /** Counts of deliveries per state, for status and benchmarks. */
   countByState(): Promise<Record<DeliveryState, number>>;
   /** Flushes pending writes and closes. Idempotent. */

@@ -38,7 +38,7 @@ describe('API token and GET /status', () => {
   test('every other endpoint answers 401 without the right bearer token', async () => {
     for (const authorization of [undefined, 'Bearer wrong', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`, TOKEN]) {
       const headers = authorization === undefined ? {} : { authorization };
-      for (const [method, url] of [['GET', '/status'], ['GET', '/events/x'], ['POST', '/events']] as const) {
+      for (const [method, url] of [['GET', '/status'], ['GET', '/events/x'], ['POST', '/events'], ['GET', '/deliveries?state=dead'], ['POST', '/deliveries/retry'], ['POST', '/deliveries/x/retry']] as const) {
         const response = await app.inject({ method, url, headers: { ...headers, 'content-type': 'application/json' }, payload: method === 'POST' ? '{"type":"permitApproved"}' : undefined });
         assert.equal(response.statusCode, 401, `${method} ${url} with ${authorization}`);
         assert.equal(response.json().error.code, 'UNAUTHORIZED');

@@ -184,6 +184,14 @@ describe('sqlite store', () => {
     const plan = queryPlan(SQL.redrive, T0, T0, 'crm', '["MAPPING_FAILED"]');
     assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
   });
+
+  it('lists dead deliveries through the deliveries_dead partial index, already in order', () => {
+    for (const connector of [null, 'crm']) {
+      const plan = queryPlan(SQL.selectDead, { after: 0, connector, limit: 100 });
+      assert.match(plan, /SEARCH d USING (COVERING )?INDEX deliveries_dead \(seq>\?\)/, `connector ${connector}`);
+      assert.doesNotMatch(plan, /TEMP B-TREE/);
+    }
+  });
 });
 
 /** SQLite's plan for `sql` over a fresh database with every migration applied. */

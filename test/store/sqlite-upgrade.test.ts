@@ -74,7 +74,10 @@ describe('sqlite store upgrade from schema version 1', () => {
         retrying: [[1, null, null]],
       });
 
+      const deadIds = async () => (await store.listDead({ limit: 10 })).deliveries.map((d) => d.id);
+      assert.deepEqual(await deadIds(), ['when-failed', 'rejected', 'exhausted'], 'migration 4 indexes the deliveries already dead');
       assert.equal(await store.redrive('crm', T0 + 200), 2, 'codes were backfilled from the old error texts');
+      assert.deepEqual(await deadIds(), ['exhausted']);
       const claimed = await claim(store, T0 + 200);
       assert.deepEqual(
         claimed.map((d) => [d.id, d.attempts, d.scheduleOffset]),

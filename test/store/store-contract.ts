@@ -8,6 +8,7 @@ import { ingestContract } from './contract-ingest.js';
 import { dispatchContract } from './contract-dispatch.js';
 import { orderingContract } from './contract-ordering.js';
 import { redriveContract } from './contract-redrive.js';
+import { deadLettersContract } from './contract-dead-letters.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -18,5 +19,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe('claiming and delivery states', () => dispatchContract(openFresh));
     describe('attempt revisions, error codes and redrive', () => redriveContract(openFresh));
     describe('ordering keys, requeue and response bodies', () => orderingContract(openFresh));
+    describe('dead letters: listing and retrying', () => deadLettersContract(openFresh));
   });
 }

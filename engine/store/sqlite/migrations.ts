@@ -122,6 +122,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'dead letters in order',
+    sql: `
+      -- Listing dead deliveries oldest first (GET /deliveries?state=dead), a page at a time from a
+      -- cursor, without passing over the delivered ones. The WHERE must stay textually identical
+      -- to the one of SQL.selectDead.
+      CREATE INDEX deliveries_dead ON deliveries (seq) WHERE state = 'dead';
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

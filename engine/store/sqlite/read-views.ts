@@ -1,6 +1,7 @@
 /** The read side of the SQLite store: views for the API, status and tests. */
 import { DELIVERY_STATES, type DeliveryState, type EventId } from '../../model.js';
-import type { AttemptView, EventView } from '../store.js';
+import { HmsError } from '../../errors.js';
+import type { AttemptView, DeadListOptions, DeadPage, EventView } from '../store.js';
 import type { Statements } from './sql.js';
 
 /** An event with its deliveries in order of creation, each with its attempts in order. */
@@ -47,4 +48,31 @@ export function countByState(sql: Statements): Record<DeliveryState, number> {
   const counts = Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
   for (const row of sql.countByState.all()) counts[row.state] = row.n;
   return counts;
+}
+
+/** A page of dead deliveries; the cursor is the seq of the page's last row. One row more than the
+ * page is read to know whether another page follows. */
+export function listDead(sql: Statements, options: DeadListOptions): DeadPage {
+  const after = options.after === undefined ? 0 : cursorSeq(options.after);
+  const rows = sql.selectDead.all({ after, connector: options.connector ?? null, limit: options.limit + 1 });
+  const page = rows.slice(0, options.limit);
+  return {
+    deliveries: page.map((d) => ({
+      id: d.id,
+      eventId: d.event_id,
+      eventType: d.event_type,
+      connector: d.connector,
+      route: d.route,
+      attempts: d.attempts,
+      lastStatus: d.last_status,
+      lastError: d.last_error,
+      deadSince: d.updated_at,
+    })),
+    next: rows.length > options.limit ? String(page[page.length - 1]!.seq) : null,
+  };
+}
+
+function cursorSeq(cursor: string): number {
+  if (!/^[0-9]{1,15}$/.test(cursor)) throw new HmsError('QUERY_INVALID', `"after" must be the "next" of an earlier page, not "${cursor.slice(0, 40)}"`);
+  return Number(cursor);
 }

@@ -125,6 +125,20 @@ export const SQL = {
   redrive: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
     WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?))`,
 
+  // Dead letters. selectDead's state test must stay textually identical to the deliveries_dead
+  // index's WHERE; the cursor is the seq of the last row of the previous page.
+  selectDead: `SELECT d.seq, d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts,
+      d.last_status, d.last_error, d.updated_at
+    FROM deliveries d JOIN events e ON e.id = d.event_id
+    WHERE d.state = 'dead' AND d.seq > @after AND (@connector IS NULL OR d.connector = @connector)
+    ORDER BY d.seq LIMIT @limit`,
+  selectDeliveryState: 'SELECT state, connector FROM deliveries WHERE id = ?',
+  // Retrying dead deliveries restarts their schedule, like redrive, whatever they died of.
+  retryDeadById: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+    WHERE id = ? AND state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
+  retryDeadOf: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+    WHERE state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
+
   // Reads
   selectEvent: 'SELECT id, type, body, received_at FROM events WHERE id = ?',
   selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
@@ -175,13 +189,24 @@ export interface AttemptRow {
   response_body: string | null;
 }
 
-export interface DueRow {
+/** A delivery with its event's id and type, as selectDue and selectDead return it. */
+interface DeliveryOfEventRow {
   id: string;
   event_id: string;
   event_type: string;
   connector: string;
   route: string;
   attempts: number;
+}
+
+export interface DeadRow extends DeliveryOfEventRow {
+  seq: number;
+  last_status: number | null;
+  last_error: string | null;
+  updated_at: number;
+}
+
+export interface DueRow extends DeliveryOfEventRow {
   schedule_offset: number;
   ordering_key: string | null;
   body: string;
@@ -256,6 +281,10 @@ export function prepareStatements(db: Db) {
     parkUnconfigured: prepare<[now: number, connectors: string]>(SQL.parkUnconfigured),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
     redrive: prepare<[dueAt: number, now: number, connector: string, codes: string]>(SQL.redrive),
+    selectDead: prepare<[{ after: number; connector: string | null; limit: number }], DeadRow>(SQL.selectDead),
+    selectDeliveryState: prepare<[id: string], { state: DeliveryState; connector: string }>(SQL.selectDeliveryState),
+    retryDeadById: prepare<[dueAt: number, now: number, id: string, connectors: string]>(SQL.retryDeadById),
+    retryDeadOf: prepare<[dueAt: number, now: number, connectors: string]>(SQL.retryDeadOf),
     selectEvent: prepare<[id: string], EventRow>(SQL.selectEvent),
     selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),

@@ -2,7 +2,7 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive,
+ * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, retryDead,
  * setDisabled) go through the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so
  * they see every write made before them.
@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store } from '../store.js';
 import { openDatabase } from './open-database.js';
-import { getEvent, countByState } from './read-views.js';
+import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
@@ -75,6 +75,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),
     disabledConnectors: () => read(() => sql.selectDisabled.all()),
     getEvent: (id) => read(() => getEvent(sql, id)),
+    listDead: (options) => read(() => listDead(sql, options)),
+    deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
+    retryDead: (which, connectors, now) => write(() => ops.retryDead(sql, which, connectors, now)),
     countByState: () => read(() => countByState(sql)),
     close() {
       // Operations queued before close still commit; anything called after it rejects.

@@ -9,6 +9,7 @@ import {
   type AttemptRecord,
   type ClaimedDelivery,
   type ClaimOptions,
+  type DeadSelection,
   type DisabledConnector,
   type NewEvent,
 } from '../store.js';
@@ -182,4 +183,11 @@ export function reconcileConnectors(
  * due at `now`, their retry schedule restarted after the attempts already made. */
 export function redrive(sql: Statements, connector: string, now: number): number {
   return sql.redrive.run(now, now, connector, REDRIVE_CODES_JSON).changes;
+}
+
+/** See Store.retryDead. */
+export function retryDead(sql: Statements, which: DeadSelection, connectors: ReadonlySet<string>, now: number): number {
+  if ('id' in which) return sql.retryDeadById.run(now, now, which.id, nameList(connectors)).changes;
+  const chosen = which.connector === undefined ? connectors : new Set([which.connector].filter((name) => connectors.has(name)));
+  return sql.retryDeadOf.run(now, now, nameList(chosen)).changes;
 }
