@@ -13,7 +13,7 @@ type Query = Record<string, unknown>;
 export function parseDeadListQuery(query: Query): DeadListOptions {
   const params = singleValues(query, ['state', 'connector', 'after', 'limit']);
   if (params.state !== 'dead') {
-    const given = params.state === undefined ? 'is missing' : `is "${params.state}"`;
+    const given = params.state === undefined ? 'is missing' : `is ${quoted(params.state)}`;
     throw new HmsError('QUERY_INVALID', `"state" ${given}; only state=dead can be listed (GET /status counts the other states)`);
   }
   return {
@@ -49,7 +49,7 @@ export function toDeadPageResponse(page: DeadPage) {
 function singleValues(query: Query, allowed: readonly string[]): Partial<Record<string, string>> {
   const values: Partial<Record<string, string>> = {};
   for (const [name, value] of Object.entries(query)) {
-    if (!allowed.includes(name)) throw new HmsError('QUERY_INVALID', `unknown query parameter "${name}"; this endpoint takes ${allowed.join(', ')}`);
+    if (!allowed.includes(name)) throw new HmsError('QUERY_INVALID', `unknown query parameter ${quoted(name)}; this endpoint takes ${allowed.join(', ')}`);
     if (typeof value !== 'string' || value === '') throw new HmsError('QUERY_INVALID', `query parameter "${name}" must be given once, with a value`);
     values[name] = value;
   }
@@ -58,6 +58,11 @@ function singleValues(query: Query, allowed: readonly string[]): Partial<Record<
 
 function pageLimit(text: string): number {
   const limit = /^[0-9]{1,4}$/.test(text) ? Number(text) : NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_LIMIT)) throw new HmsError('QUERY_INVALID', `"limit" must be a whole number from 1 to ${MAX_PAGE_LIMIT}, not "${text.slice(0, 40)}"`);
+  if (!(limit >= 1 && limit <= MAX_PAGE_LIMIT)) throw new HmsError('QUERY_INVALID', `"limit" must be a whole number from 1 to ${MAX_PAGE_LIMIT}, not ${quoted(text)}`);
   return limit;
+}
+
+/** Request text quoted in a message, cut short so a message stays readable. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
