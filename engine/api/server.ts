@@ -53,7 +53,8 @@ export function buildServer(options: ServerOptions) {
 
   app.setErrorHandler((error, request, reply) => {
     const known = error instanceof HmsError ? error : fromFastifyError(error);
-    if (!known) request.log.error({ err: error, url: request.url }, 'request failed');
+    // Unknown errors, and a store that cannot write, need an operator; the rest is the client's.
+    if (!known || known.code === 'STORE_UNAVAILABLE') request.log.error({ err: error, url: request.url }, 'request failed');
     const status = known ? httpStatusOf(known) : 500;
     void reply.status(status).send(errorBody(known ?? error));
   });

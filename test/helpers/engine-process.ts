@@ -36,10 +36,18 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   });
 }
 
-export function startEngineProcess(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<EngineProcess> {
+export interface EngineProcessOptions {
+  readonly timeoutMs?: number;
+  /** A command that runs the engine's command line, e.g. `['prlimit', '--fsize=1048576:unlimited', '--']`. */
+  readonly launcher?: readonly string[];
+}
+
+export function startEngineProcess(args: readonly string[], env: Record<string, string> = {}, options: EngineProcessOptions = {}): Promise<EngineProcess> {
+  const { timeoutMs = 15_000, launcher = [] } = options;
   // Any free port, unless the test chose one through the environment.
   const port = env.HMS_SYNC_PORT === undefined ? ['--port', '0'] : [];
-  const child = spawn(process.execPath, [CLI_PATH, 'run', ...port, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [...launcher, process.execPath, CLI_PATH, 'run', ...port, ...args];
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

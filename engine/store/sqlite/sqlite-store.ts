@@ -14,6 +14,7 @@ import type { AttemptRecord, Store } from '../store.js';
 import { openDatabase } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
+import { storeFailure } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
 
@@ -42,7 +43,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
 
   function write<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-    return closed === undefined ? queue.enqueue(run, durability) : Promise.reject(closedError());
+    return closed === undefined ? queue.enqueue(run, durability).catch(rethrowStoreFailure) : Promise.reject(closedError());
   }
 
   function read<T>(run: () => T): Promise<T> {
@@ -51,7 +52,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       queue.flushNow();
       return Promise.resolve(run());
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(storeFailure(error));
     }
   }
 
@@ -64,9 +65,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   }
 
+  const rethrowStoreFailure = (error: unknown): never => {
+    throw storeFailure(error);
+  };
+
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record) : Promise.reject(closedError())),
+    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record).catch(rethrowStoreFailure) : Promise.reject(closedError())),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),

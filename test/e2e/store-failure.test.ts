@@ -1,0 +1,82 @@
+/**
+ * A data directory that cannot take more writes, as on a full disk: the engine runs under a file
+ * size limit (RLIMIT_FSIZE, set with util-linux `prlimit`) below what its WAL needs. Node ignores
+ * SIGXFSZ, so SQLite's writes past the limit fail with EFBIG, a real I/O error. Ingest must answer
+ * 503 STORE_UNAVAILABLE and store nothing of the refused batch, the engine must stay up, accept
+ * again without a restart once the limit is lifted, and deliver every event it acknowledged.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { request } from 'undici';
+import { startEngineProcess } from '../helpers/engine-process.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+const FILE_SIZE_LIMIT_BYTES = 1024 * 1024;
+const BATCH = 100;
+/** Far more than the limit holds: about 60 KB reach the WAL per batch. */
+const MAX_BATCHES = 200;
+
+let receiver: Receiver;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+
+before(async () => {
+  receiver = await startReceiver();
+  dir = await tempDir();
+});
+after(async () => {
+  await receiver.close();
+  await dir.cleanup();
+});
+
+async function post(url: string, events: readonly object[]) {
+  const response = await request(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  return { status: response.statusCode, body: (await response.body.json()) as { accepted?: { id: string }[]; error?: { code: string; message: string } } };
+}
+
+const batch = (prefix: string) => Array.from({ length: BATCH }, (_, i) => ({ type: 'permitApproved', id: `${prefix}-${i}`, note: 'x'.repeat(200) }));
+
+test('a store that cannot write answers 503, loses nothing it acknowledged, and recovers without a restart', async () => {
+  const connectors = join(dir.path, 'connectors.d');
+  await mkdir(connectors);
+  await dir.write('connectors.d/sink.yaml', 'name: sink\ntarget:\n  url: ${env:RECEIVER_URL}\nroutes:\n  - on: "*"\n    map: \'{ "id": id }\'\n');
+  const engine = await startEngineProcess(['--connectors', connectors, '--data', join(dir.path, 'data')], { RECEIVER_URL: receiver.url }, {
+    launcher: ['prlimit', `--fsize=${FILE_SIZE_LIMIT_BYTES}:unlimited`, '--'],
+  });
+  try {
+    const acknowledged: string[] = [];
+    let refused: { prefix: string; status: number; code?: string; message?: string } | undefined;
+    for (let b = 0; b < MAX_BATCHES && !refused; b++) {
+      const answer = await post(engine.url, batch(`b${b}`));
+      if (answer.status === 202) acknowledged.push(...answer.body.accepted!.map((a) => a.id));
+      else refused = { prefix: `b${b}`, status: answer.status, code: answer.body.error?.code, message: answer.body.error?.message };
+    }
+    assert.ok(refused, `the file size limit never refused a batch in ${MAX_BATCHES}`);
+    assert.ok(acknowledged.length > 0, 'batches before the limit were acknowledged');
+    assert.deepEqual([refused.status, refused.code], [503, 'STORE_UNAVAILABLE']);
+    assert.match(refused.message!, /nothing of this request was stored, so send it again later/);
+
+    const get = async (path: string) => (await request(`${engine.url}${path}`)).statusCode;
+    assert.equal(await get('/healthz'), 200, 'the engine is still up');
+    assert.equal(await get(`/events/${refused.prefix}-0`), 404, 'nothing of the refused batch was stored');
+    assert.equal(await get(`/events/${acknowledged[0]}`), 200);
+
+    const lifted = spawnSync('prlimit', ['--pid', String(engine.child.pid), '--fsize=unlimited:unlimited'], { encoding: 'utf8' });
+    assert.equal(lifted.status, 0, lifted.stderr);
+    const again = await post(engine.url, batch(refused.prefix));
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    acknowledged.push(...again.body.accepted!.map((a) => a.id));
+
+    await waitUntil(() => {
+      const seen = new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { id: string }).id));
+      return acknowledged.every((id) => seen.has(id)) ? true : undefined;
+    }, `all ${acknowledged.length} acknowledged events to be delivered`, 30_000, 100);
+    assert.match(engine.stdout(), /STORE_UNAVAILABLE/, 'the refusal is logged for the operator');
+  } finally {
+    assert.equal(await engine.stop('SIGTERM'), 0);
+  }
+});
