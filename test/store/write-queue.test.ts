@@ -96,6 +96,22 @@ describe('write queue (group commit)', () => {
     db.close();
   });
 
+  it('passes every error through its failure mapper before a caller sees it, operations and items alike', async () => {
+    const { db, control, insert } = setup();
+    const queue = createWriteQueue(control, () => db.inTransaction, (error) => new Error(`mapped: ${(error as Error).message}`));
+    const kind: ItemKind<number, void> = { durability: 'durable', run: (items) => items.map((x) => ({ ok: false as const, error: new Error(`item ${x}`) })) };
+    const outcomes = await Promise.allSettled([
+      queue.enqueue(() => insert.run(1)),
+      queue.enqueue(() => insert.run(1)),
+      queue.enqueueItem(kind, 5),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status)),
+      ['fulfilled', 'mapped: UNIQUE constraint failed: t.x', 'mapped: item 5'],
+    );
+    db.close();
+  });
+
   it('runs queued operations synchronously on flushNow', async () => {
     const { db, control, insert, rows } = setup();
     const queue = createWriteQueue(control, () => db.inTransaction);

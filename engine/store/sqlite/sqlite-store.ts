@@ -35,7 +35,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   await mkdir(dataDir, { recursive: true });
   const db = openDatabase(dataDir, clock.now());
   const sql = prepareStatements(db);
-  const queue = createWriteQueue(sql, () => db.inTransaction);
+  const queue = createWriteQueue(sql, () => db.inTransaction, storeFailure);
   let closed: Promise<void> | undefined;
   // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
   const attempts: ItemKind<AttemptRecord, void> = { durability: 'relaxed', run: (records) => ops.recordAttempts(sql, records, clock.now()) };
@@ -43,7 +43,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
 
   function write<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-    return closed === undefined ? queue.enqueue(run, durability).catch(rethrowStoreFailure) : Promise.reject(closedError());
+    return closed === undefined ? queue.enqueue(run, durability) : Promise.reject(closedError());
   }
 
   function read<T>(run: () => T): Promise<T> {
@@ -65,13 +65,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   }
 
-  const rethrowStoreFailure = (error: unknown): never => {
-    throw storeFailure(error);
-  };
-
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record).catch(rethrowStoreFailure) : Promise.reject(closedError())),
+    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record) : Promise.reject(closedError())),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),

@@ -88,7 +88,8 @@ interface OpenItems {
   readonly settlers: { resolve(value: unknown): void; reject(error: unknown): void }[];
 }
 
-export function createWriteQueue(sql: TransactionControl, inTransaction: () => boolean): WriteQueue {
+/** `failure` maps each error before a caller sees it (the store turns disk errors into its own). */
+export function createWriteQueue(sql: TransactionControl, inTransaction: () => boolean, failure: (error: unknown) => unknown = (error) => error): WriteQueue {
   let queued: QueuedOp[] = [];
   let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
   let synchronousFull: boolean | undefined;
@@ -129,7 +130,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
     batch.forEach((op, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(outcome.error);
+      else op.reject(failure(outcome.error));
     });
   }
 
@@ -188,7 +189,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
           resolve: (outcomes) =>
             (outcomes as Outcome[]).forEach((outcome, i) => {
               if (outcome.ok) open.settlers[i]!.resolve(outcome.value);
-              else open.settlers[i]!.reject(outcome.error);
+              else open.settlers[i]!.reject(failure(outcome.error));
             }),
           reject: (error) => open.settlers.forEach((s) => s.reject(error)),
         });
