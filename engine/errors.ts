@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { http: 500, summary: 'The connectors could not be loaded; each problem is listed.' },
   // Ingest
   INGEST_INVALID_JSON: { http: 400, summary: 'The request body is not valid JSON (or a line of NDJSON is not).' },
-  INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, or its id is not a string or number.' },
+  INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, its id is not a string or number, or it is nested more than 100 levels deep.' },
   INGEST_EMPTY: { http: 400, summary: 'The request holds no events.' },
   INGEST_TOO_LARGE: { http: 413, summary: 'The request body is over the body limit.' },
   INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson.' },

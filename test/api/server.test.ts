@@ -94,6 +94,7 @@ describe('HTTP API', () => {
     ['an event with no type', '[{"type":"permitApproved","id":"bad-1"},{"id":"x"}]', 'application/json', 400, /^event at index 1 has no string "type"/],
     ['an event that is not an object', '[{"type":"permitApproved","id":"bad-2"},"hello"]', 'application/json', 400, /^event at index 1 is a string/],
     ['bad NDJSON', '{"type":"permitApproved","id":"bad-3"}\nnope\n', 'application/x-ndjson', 400, /^event at index 1 \(line 2\) is not valid JSON/],
+    ['an event nested too deeply', `[{"type":"permitApproved","id":"bad-6"},{"type":"permitApproved","id":"bad-7","deep":${'['.repeat(100)}${']'.repeat(100)}}]`, 'application/json', 400, /^event at index 1 is nested more than 100 levels deep/],
     ['an empty array', '[]', 'application/json', 400, /no events/],
     ['another content type', '{"type":"permitApproved","id":"bad-4"}', 'text/plain', 415, /application\/json or application\/x-ndjson/],
     ['a body over the limit', JSON.stringify([{ type: 'permitApproved', id: 'bad-5', pad: 'x'.repeat(4096) }]), 'application/json', 413, /over the body limit/],
@@ -103,7 +104,7 @@ describe('HTTP API', () => {
       const response = await post(payload, contentType);
       assert.equal(response.statusCode, status);
       assert.match(response.json().error.message, message);
-      for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5']) assert.equal(await harness.engine.getEvent(id), undefined);
+      for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5', 'bad-6', 'bad-7']) assert.equal(await harness.engine.getEvent(id), undefined);
     });
   }
 });
