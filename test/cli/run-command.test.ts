@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { runCli, startEngineProcess } from '../helpers/engine-process.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const GOOD = `name: registry
@@ -18,23 +17,13 @@ routes:
 `;
 
 describe('hms-sync run (child process)', () => {
-  let receiver: Receiver;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-
-  before(async () => {
-    receiver = await startReceiver();
-    dir = await tempDir();
-  });
-  after(async () => {
-    await receiver.close();
-    await dir.cleanup();
-  });
+  const suite = useReceiverAndDir();
 
   test('ingests over HTTP, delivers, and exits 0 on SIGTERM', async () => {
-    const connectors = join(dir.path, 'ok');
+    const connectors = join(suite.dir.path, 'ok');
     await mkdir(connectors);
-    await dir.write('ok/registry.yaml', GOOD);
-    const engine = await startEngineProcess(['--connectors', connectors, '--data', join(dir.path, 'data-ok')], { RECEIVER_URL: receiver.url });
+    await suite.dir.write('ok/registry.yaml', GOOD);
+    const engine = await startEngineProcess(['--connectors', connectors, '--data', join(suite.dir.path, 'data-ok')], { RECEIVER_URL: suite.receiver.url });
     const response = await request(`${engine.url}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -42,8 +31,8 @@ describe('hms-sync run (child process)', () => {
     });
     assert.equal(response.statusCode, 202);
     assert.deepEqual(await response.body.json(), { accepted: [{ id: 'cli-1', deliveries: 1 }, { id: 'cli-2', deliveries: 1 }] });
-    await receiver.waitFor(2);
-    assert.deepEqual(receiver.requests.map((r) => JSON.parse(r.body).PermitNumber).sort(), ['cli-1', 'cli-2']);
+    await suite.receiver.waitFor(2);
+    assert.deepEqual(suite.receiver.requests.map((r) => JSON.parse(r.body).PermitNumber).sort(), ['cli-1', 'cli-2']);
     const state = await waitUntil(async () => {
       const res = await request(`${engine.url}/events/cli-1`);
       const body = (await res.body.json()) as { deliveries: { state: string }[] };
@@ -55,37 +44,37 @@ describe('hms-sync run (child process)', () => {
   });
 
   test('SIGTERM lets a request in flight finish and records it before exiting 0', async () => {
-    const connectors = join(dir.path, 'drain');
+    const connectors = join(suite.dir.path, 'drain');
     await mkdir(connectors);
-    await dir.write('drain/registry.yaml', GOOD);
-    const data = join(dir.path, 'data-drain');
-    receiver.requests.length = 0;
-    receiver.respond = () => ({ status: 200, delayMs: 400 });
+    await suite.dir.write('drain/registry.yaml', GOOD);
+    const data = join(suite.dir.path, 'data-drain');
+    suite.receiver.requests.length = 0;
+    suite.receiver.respond = () => ({ status: 200, delayMs: 400 });
     try {
-      const engine = await startEngineProcess(['--connectors', connectors, '--data', data], { RECEIVER_URL: receiver.url });
+      const engine = await startEngineProcess(['--connectors', connectors, '--data', data], { RECEIVER_URL: suite.receiver.url });
       const response = await request(`${engine.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"permitApproved","id":"drain-1"}' });
       assert.equal(response.statusCode, 202);
       await response.body.dump();
-      await receiver.waitFor(1);
+      await suite.receiver.waitFor(1);
       assert.equal(await engine.stop('SIGTERM'), 0);
-      const again = await startEngineProcess(['--connectors', connectors, '--data', data, '--sweep', '0 0 1 1 *'], { RECEIVER_URL: receiver.url });
+      const again = await startEngineProcess(['--connectors', connectors, '--data', data, '--sweep', '0 0 1 1 *'], { RECEIVER_URL: suite.receiver.url });
       const res = await request(`${again.url}/events/drain-1`);
       const body = (await res.body.json()) as { deliveries: { state: string; attempts: number }[] };
       assert.deepEqual(body.deliveries.map((d) => [d.state, d.attempts]), [['delivered', 1]]);
       assert.equal(await again.stop('SIGINT'), 0);
-      assert.equal(receiver.requests.length, 1, 'nothing was sent twice');
+      assert.equal(suite.receiver.requests.length, 1, 'nothing was sent twice');
     } finally {
-      receiver.respond = () => 200;
+      suite.receiver.respond = () => 200;
     }
   });
 
   test('invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
-    const connectors = join(dir.path, 'bad');
+    const connectors = join(suite.dir.path, 'bad');
     await mkdir(connectors);
-    await dir.write('bad/good.yaml', GOOD);
-    await dir.write('bad/broken.yaml', 'name: broken\ntarget:\n  url: http://127.0.0.1:1\nroutes:\n  - on: x\n    methd: POST\n');
-    await dir.write('bad/unset.yml', 'name: unset\ntarget:\n  url: ${env:HMS_TEST_NOT_SET_ANYWHERE}\nroutes:\n  - on: x\n');
-    const result = await runCli(['run', '--port', '0', '--connectors', connectors, '--data', join(dir.path, 'data-bad')], { RECEIVER_URL: receiver.url });
+    await suite.dir.write('bad/good.yaml', GOOD);
+    await suite.dir.write('bad/broken.yaml', 'name: broken\ntarget:\n  url: http://127.0.0.1:1\nroutes:\n  - on: x\n    methd: POST\n');
+    await suite.dir.write('bad/unset.yml', 'name: unset\ntarget:\n  url: ${env:HMS_TEST_NOT_SET_ANYWHERE}\nroutes:\n  - on: x\n');
+    const result = await runCli(['run', '--port', '0', '--connectors', connectors, '--data', join(suite.dir.path, 'data-bad')], { RECEIVER_URL: suite.receiver.url });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'broken.yaml'))}:6:5 .*methd`));
     assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'unset.yml'))}:3:8 .*HMS_TEST_NOT_SET_ANYWHERE`));

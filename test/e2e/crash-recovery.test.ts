@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { request } from 'undici';
 import { startEngineProcess } from '../helpers/engine-process.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const EVENTS = 4000;
 const BATCH = 100;
 
-let receiver: Receiver;
-let dir: Awaited<ReturnType<typeof tempDir>>;
-
-before(async () => {
-  // Slow answers keep thousands of deliveries queued or in flight when the engine is killed.
-  receiver = await startReceiver(() => ({ status: 200, delayMs: 15 }));
-  dir = await tempDir();
-});
-after(async () => {
-  await receiver.close();
-  await dir.cleanup();
-});
+// Slow answers keep thousands of deliveries queued or in flight when the engine is killed.
+const suite = useReceiverAndDir(() => ({ status: 200, delayMs: 15 }));
 
 test('every acknowledged event reaches the receiver after a SIGKILL and a restart', async () => {
+  const { receiver, dir } = suite;
   const connectors = join(dir.path, 'connectors.d');
   await mkdir(connectors);
   await dir.write('connectors.d/sink.yaml', 'name: sink\ntarget:\n  url: ${env:RECEIVER_URL}\nroutes:\n  - on: "*"\n    map: \'{ "id": id }\'\n');

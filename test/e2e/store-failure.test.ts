@@ -9,11 +9,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { request } from 'undici';
 import { startEngineProcess } from '../helpers/engine-process.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const FILE_SIZE_LIMIT_BYTES = 1024 * 1024;
@@ -21,17 +20,7 @@ const BATCH = 100;
 /** Far more than the limit holds: about 60 KB reach the WAL per batch. */
 const MAX_BATCHES = 200;
 
-let receiver: Receiver;
-let dir: Awaited<ReturnType<typeof tempDir>>;
-
-before(async () => {
-  receiver = await startReceiver();
-  dir = await tempDir();
-});
-after(async () => {
-  await receiver.close();
-  await dir.cleanup();
-});
+const suite = useReceiverAndDir();
 
 async function post(url: string, events: readonly object[]) {
   const response = await request(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
@@ -41,6 +30,7 @@ async function post(url: string, events: readonly object[]) {
 const batch = (prefix: string) => Array.from({ length: BATCH }, (_, i) => ({ type: 'permitApproved', id: `${prefix}-${i}`, note: 'x'.repeat(200) }));
 
 test('a store that cannot write answers 503, loses nothing it acknowledged, and recovers without a restart', async () => {
+  const { receiver, dir } = suite;
   const connectors = join(dir.path, 'connectors.d');
   await mkdir(connectors);
   await dir.write('connectors.d/sink.yaml', 'name: sink\ntarget:\n  url: ${env:RECEIVER_URL}\nroutes:\n  - on: "*"\n    map: \'{ "id": id }\'\n');
