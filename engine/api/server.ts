@@ -15,6 +15,9 @@ import { toStatusResponse } from './status-response.js';
 
 /** Default largest accepted request body. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long a client may take to send a whole request, headers and body; a slower one gets 408,
+ * so a client that trickles bytes cannot hold a connection open forever. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -22,11 +25,18 @@ export interface ServerOptions {
   readonly bodyLimitBytes?: number;
   /** When set, every request but GET /healthz needs `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
+  readonly requestTimeoutMs?: number;
 }
 
 export function buildServer(options: ServerOptions) {
   const { engine } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
+    requestTimeout: requestTimeoutMs,
+    // Node enforces the timeout when it checks its connections (every 30 s by default): check at
+    // a quarter of the timeout so a late request is cut within 25% of it. Headers may take no
+    // longer than the whole request.
+    http: { headersTimeout: Math.min(requestTimeoutMs, 60_000), connectionsCheckingInterval: Math.max(10, Math.floor(requestTimeoutMs / 4)) },
     loggerInstance: options.logger,
     // One log line per delivery outcome is the engine's contract; per-request lines would drown it.
     logController: new LogController({ disableRequestLogging: true }),
