@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   RETRIES_EXHAUSTED: { http: 500, summary: 'The retry schedule ran out; the delivery is dead with its last error.' },
   // Engine
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
+  STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database).' },
   STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write to disk now (the disk is full, read-only or failing); nothing of the request was stored; send it again later.' },
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },

@@ -80,6 +80,17 @@ describe('hms-sync run (child process)', () => {
     assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'unset.yml'))}:3:8 .*HMS_TEST_NOT_SET_ANYWHERE`));
   });
 
+  test('a data directory it cannot use exits 1 with one line saying which and why, no stack trace', async () => {
+    const connectors = join(suite.dir.path, 'no-data');
+    await mkdir(connectors);
+    await suite.dir.write('no-data/registry.yaml', GOOD);
+    const notADirectory = await suite.dir.write('plain-file', 'not a directory');
+    const result = await runCli(['run', '--port', '0', '--connectors', connectors, '--data', join(notADirectory, 'data')], { RECEIVER_URL: suite.receiver.url });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`^hms-sync: cannot open data directory ${escape(join(notADirectory, 'data'))}: .*check the path`));
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   test('usage errors exit 2', async () => {
     const result = await runCli(['run', '--port', 'eighty']);
     assert.equal(result.code, 2);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -110,6 +110,30 @@ describe('sqlite store', () => {
     const second = await openSqliteStore({ dataDir });
     assert.ok(await second.getEvent('e1'));
     await second.close();
+  });
+
+  it('refuses a data directory it cannot use with STORE_OPEN_FAILED, naming the directory and what to check', async () => {
+    const root = await tempDir();
+    await writeFile(join(root, 'a-file'), 'not a directory');
+    const notADirectory = join(root, 'a-file', 'data');
+    const holdsDirectory = join(root, 'db-is-a-directory');
+    await mkdir(join(holdsDirectory, DB_FILE_NAME), { recursive: true });
+    const holdsGarbage = join(root, 'garbage');
+    await mkdir(holdsGarbage);
+    await writeFile(join(holdsGarbage, DB_FILE_NAME), 'x'.repeat(8192));
+    for (const [dataDir, reason] of [
+      [notADirectory, /ENOTDIR|EEXIST/],
+      [holdsDirectory, /unable to open database file/],
+      [holdsGarbage, /file is not a database/],
+    ] as const) {
+      await assert.rejects(openSqliteStore({ dataDir }), (error: unknown) => {
+        assert.ok(error instanceof HmsError && error.code === 'STORE_OPEN_FAILED', String(error));
+        assert.ok(error.message.startsWith(`cannot open data directory ${dataDir}: `), error.message);
+        assert.match(error.message, reason);
+        assert.match(error.message, /check the path \(--data or HMS_SYNC_DATA\)/);
+        return true;
+      });
+    }
   });
 
   it('makes the work of a previous owner due at open: pending and inflight leases expire, retry times stay', async () => {

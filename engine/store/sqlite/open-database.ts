@@ -4,12 +4,33 @@
  * half-migrated database is never left behind and the lock is held from the moment open succeeds.
  */
 import Database from 'better-sqlite3';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HmsError } from '../../errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import { PRAGMAS, SQL } from './sql.js';
 
 export const DB_FILE_NAME = 'hms-sync.db';
+
+/**
+ * Creates the data directory when missing and opens its database (see openDatabase). A failure
+ * that is not one of ours (the path is a file, no permission, a file that is not a database)
+ * becomes STORE_OPEN_FAILED, naming the directory and what to check.
+ */
+export async function openDataDirectory(dataDir: string, now: number): Promise<Database.Database> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    return openDatabase(dataDir, now);
+  } catch (error) {
+    if (error instanceof HmsError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HmsError(
+      'STORE_OPEN_FAILED',
+      `cannot open data directory ${dataDir}: ${reason}; check the path (--data or HMS_SYNC_DATA), that this user may write there, and that any ${DB_FILE_NAME} in it is an hms-sync database`,
+      { cause: error },
+    );
+  }
+}
 
 /**
  * Opens `<dataDir>/hms-sync.db` (the directory must exist), creating it when missing.

@@ -7,11 +7,10 @@
  * operations applied in the order they were called. Reads first flush whatever is queued, so
  * they see every write made before them.
  */
-import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store } from '../store.js';
-import { openDatabase } from './open-database.js';
+import { openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import { storeFailure } from './store-errors.js';
@@ -32,8 +31,7 @@ export interface SqliteStoreOptions {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
-  await mkdir(dataDir, { recursive: true });
-  const db = openDatabase(dataDir, clock.now());
+  const db = await openDataDirectory(dataDir, clock.now());
   const sql = prepareStatements(db);
   const queue = createWriteQueue(sql, () => db.inTransaction, storeFailure);
   let closed: Promise<void> | undefined;
