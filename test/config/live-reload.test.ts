@@ -130,6 +130,34 @@ describe('hot reload', () => {
     assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'e1' })), ['/after']);
   });
 
+  test('a directory removed and created again is watched again', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/a') }, true);
+    await rm(dir(), { recursive: true });
+    const gone = await reloadedTo((s) => s.lastReload?.result === 'problems');
+    assert.deepEqual(gone.connectors.map((c) => c.name), ['alpha'], 'a missing directory removes nothing');
+    await mkdir(dir());
+    await writeFile(join(dir(), 'b.yaml'), connector('beta', '/b'));
+    const back = await reloadedTo((s) => s.connectors.some((c) => c.name === 'beta'));
+    assert.deepEqual(back.connectors.map((c) => c.name), ['beta']);
+    assert.equal(back.lastReload?.result, 'ok');
+    await writeFile(join(dir(), 'b.yaml'), connector('beta', '/b2'));
+    await reloadedTo((s) => s.revision.label !== back.revision.label);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'r1' })), ['/b2'], 'edits after the return are seen too');
+  });
+
+  test('a directory replaced at once (removed and made again, often with the same inode number) is watched again', async () => {
+    const { engine } = await start({ 'a.yaml': connector('alpha', '/a1') }, true);
+    const first = await engine.status();
+    await rm(dir(), { recursive: true });
+    await mkdir(dir());
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/a2'));
+    const second = await reloadedTo((s) => s.revision.label !== first.revision.label);
+    // The watch on the removed directory is dead by now; only a fresh one sees this edit.
+    await writeFile(join(dir(), 'a.yaml'), connector('alpha', '/a3'));
+    await reloadedTo((s) => s.revision.label !== second.revision.label);
+    assert.deepEqual(await pathsFor(await engine.emit({ type: 'tick', id: 'r2' })), ['/a3']);
+  });
+
   test('a Kubernetes ConfigMap ..data symlink swap is picked up', async () => {
     // Lay the directory out exactly as kubelet's atomic writer does, then swap it the same way:
     // a new timestamped directory, a ..data_tmp symlink to it renamed over ..data, the old one removed.
