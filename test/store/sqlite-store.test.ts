@@ -209,6 +209,27 @@ describe('sqlite store', () => {
     assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
   });
 
+  it('counts deliveries by state through the partial indexes, never scanning every delivery', () => {
+    const plan = queryPlan(SQL.countByState).split('\n');
+    for (const index of ['deliveries_due', 'deliveries_parked', 'deliveries_dead']) assert.ok(plan.some((line) => line.includes(`INDEX ${index}`)), `${index} in ${plan.join(' | ')}`);
+    assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), []);
+  });
+
+  it('keeps its counts exact when a write fails and is rolled back', async () => {
+    const dataDir = await tempDir();
+    const store = await openSqliteStore({ dataDir });
+    await store.acceptEvents([event('e1', [pending('d1'), pending('d2')])]);
+    await assert.rejects(store.acceptEvents([event('e2', [pending('d3'), pending('d1')])]), /UNIQUE/);
+    await store.acceptEvents([event('e3', [pending('d4'), pending('d5')])]);
+    await store.recordAttempt({ deliveryId: 'd1', attempt: 1, startedAt: T0, durationMs: 1, status: 200, error: null, errorCode: null, revision: 'r', nextState: 'delivered', nextAttemptAt: null });
+    await store.recordAttempt({ deliveryId: 'd4', attempt: 1, startedAt: T0, durationMs: 1, status: 400, error: 'TARGET_REJECTED: HTTP 400', errorCode: 'TARGET_REJECTED', revision: 'r', nextState: 'dead', nextAttemptAt: null });
+    const counted = await store.countByState();
+    await store.close();
+    const scanned = inspect(dataDir, (db) => db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM deliveries GROUP BY state').all());
+    assert.deepEqual(Object.fromEntries(Object.entries(counted).filter(([, n]) => n > 0)), Object.fromEntries(scanned.map((row) => [row.state, row.n])));
+    assert.deepEqual([counted.pending, counted.delivered, counted.dead], [2, 1, 1]);
+  });
+
   it('lists dead deliveries through the deliveries_dead partial index, already in order', () => {
     for (const connector of [null, 'crm']) {
       const plan = queryPlan(SQL.selectDead, { after: 0, connector, limit: 100 });
