@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
-import { runCli, startEngineProcess } from '../helpers/engine-process.js';
+import { freePort } from '../../bench/free-port.js';
+import { CLI_PATH, runCli, startEngineProcess } from '../helpers/engine-process.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -89,6 +93,43 @@ describe('hms-sync run (child process)', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`^hms-sync: cannot open data directory ${escape(join(notADirectory, 'data'))}: .*check the path`));
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a stdout that cannot be written (/dev/full) stops the logs, not the engine', async () => {
+    const connectors = join(suite.dir.path, 'full-stdout');
+    await mkdir(connectors);
+    await suite.dir.write('full-stdout/registry.yaml', GOOD);
+    const port = await freePort();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [CLI_PATH, 'run', '--port', String(port), '--connectors', connectors, '--data', join(suite.dir.path, 'data-full-stdout')], {
+      env: { ...process.env, RECEIVER_URL: suite.receiver.url },
+      stdio: ['ignore', full, 'pipe'],
+    });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    let exit: unknown[] = [];
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const answers = () => request(`${url}/healthz`).then((r) => (r.body.dump(), r.statusCode === 200 || undefined), () => undefined);
+      await waitUntil(answers, 'the engine to answer /healthz', 10_000, 50);
+      const response = await request(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ type: 'permitApproved', id: 'full-1' }, { type: 'permitApproved', id: 'full-2' }]) });
+      assert.equal(response.statusCode, 202);
+      await response.body.dump();
+      await waitUntil(() => {
+        const seen = suite.receiver.requests.map((r) => JSON.parse(r.body).PermitNumber as string);
+        return seen.includes('full-1') && seen.includes('full-2') ? true : undefined;
+      }, 'both events delivered');
+      assert.match(stderr, /^hms-sync: logging stopped: stdout cannot be written \(ENOSPC\); the engine keeps running$/m);
+    } finally {
+      child.kill('SIGTERM');
+      // An engine wedged by its logger ignores SIGTERM; fail rather than hang.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      exit = await exited;
+      clearTimeout(killer);
+    }
+    assert.deepEqual(exit, [0, null], `exit after SIGTERM; stderr:\n${stderr}`);
   });
 
   test('usage errors exit 2', async () => {
