@@ -13,6 +13,12 @@ describe('parsing POST /events bodies', () => {
     assert.deepEqual(parseJsonEvents('[{"type":"a"},{"type":"b"}]'), [{ type: 'a' }, { type: 'b' }]);
   });
 
+  test('a leading byte order mark is ignored, in JSON and NDJSON alike; one elsewhere is still an error', () => {
+    assert.deepEqual(parseJsonEvents('\uFEFF{"type":"a","id":1}'), [{ type: 'a', id: 1 }]);
+    assert.deepEqual(parseNdjsonEvents('\uFEFF{"type":"a"}\n{"type":"b"}\n'), [{ type: 'a' }, { type: 'b' }]);
+    rejects(() => parseJsonEvents('[{"type":"a"},\uFEFF{"type":"b"}]'), 'INGEST_INVALID_JSON', /^body is not valid JSON/);
+  });
+
   test('NDJSON skips blank lines', () => {
     assert.deepEqual(parseNdjsonEvents('{"type":"a"}\n\n{"type":"b"}\n'), [{ type: 'a' }, { type: 'b' }]);
   });
