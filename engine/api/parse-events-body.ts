@@ -2,8 +2,9 @@
  * Parses the body of POST /events: one event (a JSON object), a JSON array of events, or NDJSON
  * (one event per line, blank lines ignored). Errors name the index of the offending event (and the
  * line, for NDJSON) so a client can fix its batch; the batch is all or nothing. A leading byte
- * order mark is ignored, as RFC 8259 allows: some .NET and PowerShell clients send one.
+ * order mark is ignored (see json-text.ts).
  */
+import { parseJsonText } from '../bus/json-text.js';
 import { validateEvent } from '../bus/validate-event.js';
 import { HmsError } from '../errors.js';
 import type { SyncEvent } from '../model.js';
@@ -11,7 +12,7 @@ import type { SyncEvent } from '../model.js';
 export function parseJsonEvents(text: string): SyncEvent[] {
   let value: unknown;
   try {
-    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+    value = parseJsonText(text);
   } catch (error) {
     throw new HmsError('INGEST_INVALID_JSON', `body is not valid JSON: ${(error as Error).message}`);
   }

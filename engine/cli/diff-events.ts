@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { parseJsonText } from '../bus/json-text.js';
 import { validateEvent } from '../bus/validate-event.js';
 import type { Problem } from '../config/compiled.js';
 import type { ConnectorTestCase } from '../config/load-with-tests.js';
@@ -48,7 +49,7 @@ export async function sampleEvents(snapshot: Snapshot): Promise<{ events: DiffEv
     const text = await readFile(path, 'utf8');
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = parseJsonText(text);
     } catch (error) {
       problems.push({ file: path, ...jsonErrorPosition(text, error as Error), code: 'INGEST_INVALID_JSON', message: `not valid JSON: ${(error as Error).message}` });
       continue;

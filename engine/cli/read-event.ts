@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
+import { parseJsonText } from '../bus/json-text.js';
 import { validateEvent } from '../bus/validate-event.js';
 import { HmsError } from '../errors.js';
 import type { SyncEvent } from '../model.js';
@@ -27,7 +28,7 @@ export async function readEvent(source: string, stdin: NodeJS.ReadableStream): P
 export function parseEvent(content: string, where: string): SyncEvent {
   let value: unknown;
   try {
-    value = JSON.parse(content);
+    value = parseJsonText(content);
   } catch (error) {
     throw new HmsError('USAGE', `--event: ${where} is not valid JSON (${(error as Error).message}); give one event object, e.g. {"type": "permitApproved", "id": 123}`);
   }

@@ -147,7 +147,8 @@ describe('hms-sync diff', () => {
     await writeFiles(repo, {
       'connectors.d/alpha.yaml': connector('alpha', { path: '/things' }),
       // Only in the working tree, yet rendered under the base config too, so it shows as changed.
-      'connectors.d/samples/batch.json': JSON.stringify([{ type: 'other' }, { type: 'itemCreated', id: 2, title: 'Desk' }]),
+      // Saved with a byte order mark, as Windows tools do.
+      'connectors.d/samples/batch.json': `\uFEFF${JSON.stringify([{ type: 'other' }, { type: 'itemCreated', id: 2, title: 'Desk' }])}`,
     });
     const result = await diff(repo);
     assert.equal(result.code, 0, result.stderr);

@@ -12,6 +12,7 @@ const APPROVED = { type: 'permitApproved', id: 'evt-1001', permitId: 123, approv
 describe('reading the event', () => {
   test('accepts one JSON object with a type and refuses anything else as a usage error', () => {
     assert.deepEqual(parseEvent('{"type":"a","id":1}', 'x'), { type: 'a', id: 1 });
+    assert.deepEqual(parseEvent('\uFEFF{"type":"a","id":2}', 'x'), { type: 'a', id: 2 }, 'a file saved with a byte order mark');
     const refused = (content: string, message: RegExp) =>
       assert.throws(() => parseEvent(content, '"e.json"'), (error: unknown) => error instanceof HmsError && error.code === 'USAGE' && message.test(error.message));
     refused('{nope', /^--event: "e\.json" is not valid JSON/);
