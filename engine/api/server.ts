@@ -10,6 +10,7 @@ import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
 import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './dead-letter-requests.js';
+import { decodeBody } from './decode-body.js';
 import { createTokenCheck, PUBLIC_PATHS } from './api-token.js';
 import { toStatusResponse } from './status-response.js';
 
@@ -31,6 +32,7 @@ export interface ServerOptions {
 export function buildServer(options: ServerOptions) {
   const { engine } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = Fastify({
     requestTimeout: requestTimeoutMs,
     // Node enforces the timeout when it checks its connections (every 30 s by default): check at
@@ -40,11 +42,12 @@ export function buildServer(options: ServerOptions) {
     loggerInstance: options.logger,
     // One log line per delivery outcome is the engine's contract; per-request lines would drown it.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit: bodyLimitBytes,
     // Keep-alive sockets must not hold a shutdown open.
     forceCloseConnections: 'idle',
   });
 
+  app.addHook('preParsing', decodeBody(bodyLimitBytes));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 import { buildServer } from '../../engine/api/server.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -81,6 +82,35 @@ describe('HTTP API', () => {
       ],
     );
     assert.deepEqual(Object.keys(body.deliveries[0]).sort(), ['attempts', 'connector', 'history', 'id', 'lastError', 'lastStatus', 'nextAttemptAt', 'route', 'state']);
+  });
+
+  const postEncoded = (payload: Buffer, encoding: string, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/events', payload, headers: { 'content-type': contentType, 'content-encoding': encoding } });
+
+  test('decompresses gzip, deflate and br bodies before parsing them', async () => {
+    const ndjson = Buffer.from('{"type":"permitApproved","id":"gz-1"}\n{"type":"permitApproved","id":"gz-2"}\n');
+    const gzipped = await postEncoded(gzipSync(ndjson), 'gzip', 'application/x-ndjson');
+    assert.equal(gzipped.statusCode, 202, gzipped.body);
+    assert.deepEqual(gzipped.json().accepted.map((a: { id: string }) => a.id), ['gz-1', 'gz-2']);
+    assert.equal((await postEncoded(deflateSync(Buffer.from('{"type":"permitApproved","id":"df-1"}')), 'deflate')).statusCode, 202);
+    assert.equal((await postEncoded(brotliCompressSync(Buffer.from('{"type":"permitApproved","id":"br-1"}')), 'BR')).statusCode, 202);
+    for (const id of ['gz-1', 'gz-2', 'df-1', 'br-1']) assert.ok(await harness.engine.getEvent(id), id);
+  });
+
+  test('refuses an unknown encoding (415), a corrupt body (400) and one that expands past the body limit (413), storing nothing', async () => {
+    const event = Buffer.from('{"type":"permitApproved","id":"enc-bad"}');
+    const unknown = await postEncoded(event, 'compress');
+    assert.deepEqual([unknown.statusCode, unknown.json().error.code], [415, 'INGEST_UNSUPPORTED_MEDIA_TYPE']);
+    assert.match(unknown.json().error.message, /Content-Encoding "compress" is not supported/);
+    const corrupt = await postEncoded(event, 'gzip');
+    assert.deepEqual([corrupt.statusCode, corrupt.json().error.code], [400, 'INGEST_INVALID_JSON']);
+    assert.match(corrupt.json().error.message, /^body is not valid gzip data/);
+    // 3 KB of events compress to far less than the 2 KB limit, but expand past it.
+    const bomb = gzipSync(Buffer.from(JSON.stringify([{ type: 'permitApproved', id: 'enc-bad', pad: ' '.repeat(3000) }])));
+    assert.ok(bomb.length < 2048);
+    const expanded = await postEncoded(bomb, 'gzip');
+    assert.deepEqual([expanded.statusCode, expanded.json().error.code], [413, 'INGEST_TOO_LARGE']);
+    assert.equal(await harness.engine.getEvent('enc-bad'), undefined);
   });
 
   test('GET /events/:id is 404 for an unknown id', async () => {
