@@ -34,7 +34,7 @@ export function decodeBody(limitBytes: number) {
       throw new HmsError('INGEST_INVALID_JSON', `body is not valid ${encoding} data (${(error as Error).message}); compress it with ${encoding} or drop the Content-Encoding header`);
     }
     // fastify checks Content-Length against what arrived on the wire, not against the decoded body.
-    return Object.assign(Readable.from([body]), { receivedEncodedLength: compressed.length });
+    return Object.assign(Readable.from([body], { objectMode: false }), { receivedEncodedLength: compressed.length });
   };
 }
 
