@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   TARGET_UNAVAILABLE: { http: 500, summary: 'The target could not be reached, timed out, or answered with a retryable status.' },
   RETRIES_EXHAUSTED: { http: 500, summary: 'The retry schedule ran out; the delivery is dead with its last error.' },
   // Engine
+  LISTEN_FAILED: { http: 500, summary: 'hms-sync run could not listen on --host and --port: the port is taken or privileged, or the host is not this machine.' },
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
   STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database).' },
   STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write to disk now (the disk is full, read-only or failing); nothing of the request was stored; send it again later.' },

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { assertSafeBinding } from '../api/api-token.js';
 import { buildServer } from '../api/server.js';
 import { createEngine } from '../engine.js';
+import { HmsError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { parseRunOptions, RUN_USAGE } from './run-options.js';
 
@@ -35,7 +36,7 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);
   } catch (error) {
     await engine.close();
-    throw error;
+    throw listenFailure(error, options.host, options.port);
   }
 
   const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
@@ -46,4 +47,17 @@ export async function runCommand(args: readonly string[], env: Record<string, st
   await engine.close();
   logger.flush();
   return 0;
+}
+
+/** What an operator can fix about the address (taken, privileged, not this machine's) said in one line. */
+function listenFailure(error: unknown, host: string, port: number): unknown {
+  const hints: Record<string, string> = {
+    EADDRINUSE: 'another process uses it; stop that process or pick another --port (HMS_SYNC_PORT)',
+    EACCES: 'this user may not listen there (ports below 1024 need privileges); pick another --port (HMS_SYNC_PORT)',
+    EADDRNOTAVAIL: 'the host is not an address of this machine; pick another --host (HMS_SYNC_HOST)',
+  };
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const hint = code === undefined ? undefined : hints[code];
+  if (hint === undefined) return error;
+  return new HmsError('LISTEN_FAILED', `cannot listen on ${host}:${port} (${code}): ${hint}`, { cause: error });
 }

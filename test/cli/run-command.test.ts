@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -130,6 +131,23 @@ describe('hms-sync run (child process)', () => {
       clearTimeout(killer);
     }
     assert.deepEqual(exit, [0, null], `exit after SIGTERM; stderr:\n${stderr}`);
+  });
+
+  test('a port already in use exits 1 with one line saying so, no stack trace', async () => {
+    const connectors = join(suite.dir.path, 'port-taken');
+    await mkdir(connectors);
+    await suite.dir.write('port-taken/registry.yaml', GOOD);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runCli(['run', '--port', String(port), '--connectors', connectors, '--data', join(suite.dir.path, 'data-port-taken')], { RECEIVER_URL: suite.receiver.url });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`^hms-sync: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): another process uses it`, 'm'));
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      taken.close();
+    }
   });
 
   test('usage errors exit 2', async () => {
