@@ -46,6 +46,10 @@ export const PRAGMAS = [
   'temp_store = MEMORY',
 ] as const;
 
+/** What giving a dead delivery another go writes (redrive, retryDead): `retrying`, due at the first
+ * parameter, with a fresh retry schedule counted from the attempts already made; then `updated_at`. */
+const RESTART_DEAD = `SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?`;
+
 export const SQL = {
   // Transaction control. The open transaction is EXCLUSIVE so the lock is taken at open, not at
   // the first write. Each queued operation of a flush runs in its own savepoint.
@@ -122,7 +126,7 @@ export const SQL = {
     WHERE state = 'parked' AND connector IN (SELECT value FROM json_each(?))`,
 
   // Redrive. The WHERE's state test must stay textually identical to the deliveries_dead_cause index's.
-  redrive: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+  redrive: `UPDATE deliveries ${RESTART_DEAD}
     WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?))`,
 
   // Dead letters. selectDead's state test must stay textually identical to the deliveries_dead
@@ -134,9 +138,9 @@ export const SQL = {
     ORDER BY d.seq LIMIT @limit`,
   selectDeliveryState: 'SELECT state, connector FROM deliveries WHERE id = ?',
   // Retrying dead deliveries restarts their schedule, like redrive, whatever they died of.
-  retryDeadById: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+  retryDeadById: `UPDATE deliveries ${RESTART_DEAD}
     WHERE id = ? AND state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
-  retryDeadOf: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, schedule_offset = attempts, updated_at = ?
+  retryDeadOf: `UPDATE deliveries ${RESTART_DEAD}
     WHERE state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
 
   // Reads
