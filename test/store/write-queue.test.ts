@@ -37,7 +37,7 @@ function setup() {
 describe('write queue (group commit)', () => {
   it('commits every operation of one event-loop turn in one transaction, in call order', async () => {
     const { db, control, commits, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const results = await Promise.all([1, 2, 3].map((x) => queue.enqueue(() => (insert.run(x), x * 10))));
     assert.deepEqual(results, [10, 20, 30]);
     assert.deepEqual(rows(), [1, 2, 3]);
@@ -49,7 +49,7 @@ describe('write queue (group commit)', () => {
 
   it('rolls back and rejects a failing operation alone, keeping the others of its flush', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const outcomes = await Promise.allSettled([
       queue.enqueue(() => insert.run(1)),
       queue.enqueue(() => {
@@ -70,7 +70,7 @@ describe('write queue (group commit)', () => {
         throw new Error('disk I/O error');
       },
     };
-    const queue = createWriteQueue({ ...control, commit: failingCommit }, () => db.inTransaction);
+    const queue = createWriteQueue({ ...control, commit: failingCommit });
     const outcomes = await Promise.allSettled([queue.enqueue(() => insert.run(1)), queue.enqueue(() => insert.run(2))]);
     const messages = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : o.status));
     assert.deepEqual(messages, ['disk I/O error', 'disk I/O error']);
@@ -81,7 +81,7 @@ describe('write queue (group commit)', () => {
 
   it('rejects every operation of a flush when SQLite aborts the whole transaction', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const aborted = new Error('SQLITE_FULL');
     const outcomes = await Promise.allSettled([
       queue.enqueue(() => insert.run(1)),
@@ -98,7 +98,7 @@ describe('write queue (group commit)', () => {
 
   it('passes every error through its failure mapper before a caller sees it, operations and items alike', async () => {
     const { db, control, insert } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction, (error) => new Error(`mapped: ${(error as Error).message}`));
+    const queue = createWriteQueue(control, (error) => new Error(`mapped: ${(error as Error).message}`));
     const kind: ItemKind<number, void> = { durability: 'durable', run: (items) => items.map((x) => ({ ok: false as const, error: new Error(`item ${x}`) })) };
     const outcomes = await Promise.allSettled([
       queue.enqueue(() => insert.run(1)),
@@ -114,7 +114,7 @@ describe('write queue (group commit)', () => {
 
   it('runs queued operations synchronously on flushNow', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const done = queue.enqueue(() => insert.run(7));
     assert.deepEqual(rows(), []);
     queue.flushNow();
@@ -125,7 +125,7 @@ describe('write queue (group commit)', () => {
 
   it('commits with synchronous=FULL when any operation of the flush is durable, NORMAL otherwise', async () => {
     const { db, control, insert } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const level = () => db.pragma('synchronous', { simple: true }) as number;
     const FULL = 2;
     const NORMAL = 1;
@@ -139,7 +139,7 @@ describe('write queue (group commit)', () => {
 
   it('gathers items of one kind queued back to back into one operation, each with its own outcome', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const runs: number[][] = [];
     const kind: ItemKind<number, number> = {
       durability: 'relaxed',
@@ -157,7 +157,7 @@ describe('write queue (group commit)', () => {
 
   it('never lets an item join an operation queued before another write, so call order holds', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const runs: number[][] = [];
     const kind: ItemKind<number, void> = { durability: 'relaxed', run: (items) => (runs.push([...items]), items.map((x) => (insert.run(x), { ok: true, value: undefined }))) };
     await Promise.all([queue.enqueueItem(kind, 1), queue.enqueue(() => insert.run(2)), queue.enqueueItem(kind, 3), queue.enqueueItem(kind, 4)]);
@@ -170,7 +170,7 @@ describe('write queue (group commit)', () => {
 
   it('rejects every item of an operation whose run throws, and keeps none of its writes', async () => {
     const { db, control, insert, rows } = setup();
-    const queue = createWriteQueue(control, () => db.inTransaction);
+    const queue = createWriteQueue(control);
     const kind: ItemKind<number, void> = {
       durability: 'relaxed',
       run: (items) => {

@@ -33,25 +33,31 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? systemClock;
   const db = await openDataDirectory(dataDir, clock.now());
   const sql = prepareStatements(db);
-  const queue = createWriteQueue(sql, () => db.inTransaction, storeFailure);
+  const queue = createWriteQueue(sql, storeFailure);
   let closed: Promise<void> | undefined;
   // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
   const attempts: ItemKind<AttemptRecord, void> = { durability: 'relaxed', run: (records) => ops.recordAttempts(sql, records, clock.now()) };
 
   const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
 
+  /** Starts `operation`, unless the store is closed: then it rejects with ENGINE_CLOSED. */
+  function whileOpen<T>(operation: () => Promise<T>): Promise<T> {
+    return closed === undefined ? operation() : Promise.reject(closedError());
+  }
+
   function write<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-    return closed === undefined ? queue.enqueue(run, durability) : Promise.reject(closedError());
+    return whileOpen(() => queue.enqueue(run, durability));
   }
 
   function read<T>(run: () => T): Promise<T> {
-    if (closed !== undefined) return Promise.reject(closedError());
-    try {
-      queue.flushNow();
-      return Promise.resolve(run());
-    } catch (error) {
-      return Promise.reject(storeFailure(error));
-    }
+    return whileOpen(() => {
+      try {
+        queue.flushNow();
+        return Promise.resolve(run());
+      } catch (error) {
+        return Promise.reject(storeFailure(error));
+      }
+    });
   }
 
   function close(): void {
@@ -65,7 +71,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    recordAttempt: (record) => (closed === undefined ? queue.enqueueItem(attempts, record) : Promise.reject(closedError())),
+    recordAttempt: (record) => whileOpen(() => queue.enqueueItem(attempts, record)),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),

@@ -14,7 +14,7 @@ import {
   type NewEvent,
 } from '../store.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type Statements } from './sql.js';
-import type { Outcome } from './write-queue.js';
+import { inSavepoint, type Outcome } from './write-queue.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
@@ -115,20 +115,6 @@ export function recordAttempts(sql: Statements, records: readonly AttemptRecord[
   });
   if (together.ok) return records.map(() => together);
   return records.map((record) => inSavepoint(sql, () => recordAttempt(sql, record, now)));
-}
-
-/** Runs `run` in a savepoint: its writes stay when it returns, and are undone when it throws. */
-function inSavepoint<T>(sql: Statements, run: () => T): Outcome<T> {
-  sql.savepoint.run();
-  try {
-    const value = run();
-    sql.release.run();
-    return { ok: true, value };
-  } catch (error) {
-    sql.rollbackToSavepoint.run();
-    sql.release.run();
-    return { ok: false, error };
-  }
 }
 
 function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: number): void {

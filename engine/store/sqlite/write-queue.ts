@@ -72,6 +72,37 @@ interface Runnable {
   run(): unknown;
 }
 
+/** The statements a savepoint needs. */
+export type SavepointControl = Pick<TransactionControl, 'savepoint' | 'release' | 'rollbackToSavepoint'>;
+
+/**
+ * Runs `run` in a savepoint (inside an open transaction): its writes stay when it returns, and are
+ * undone when it throws, which gives `{ ok: false }`. When SQLite itself has rolled back the whole
+ * transaction (a full disk, an I/O error), there is no savepoint to go back to: the error is thrown,
+ * so that the caller fails the whole transaction.
+ */
+export function inSavepoint<T>(sql: SavepointControl, run: () => T): Outcome<T> {
+  sql.savepoint.run();
+  try {
+    const value = run();
+    sql.release.run();
+    return { ok: true, value };
+  } catch (error) {
+    try {
+      sql.rollbackToSavepoint.run();
+      sql.release.run();
+    } catch {
+      throw error;
+    }
+    return { ok: false, error };
+  }
+}
+
+/** When a queued operation flushes, and whether its flush syncs (see Durability). */
+function timing(durability: Durability): { readonly durable: boolean; readonly soon: boolean } {
+  return { durable: durability === 'durable', soon: durability !== 'relaxed' };
+}
+
 interface QueuedOp {
   run(): unknown;
   readonly durable: boolean;
@@ -89,7 +120,7 @@ interface OpenItems {
 }
 
 /** `failure` maps each error before a caller sees it (the store turns disk errors into its own). */
-export function createWriteQueue(sql: TransactionControl, inTransaction: () => boolean, failure: (error: unknown) => unknown = (error) => error): WriteQueue {
+export function createWriteQueue(sql: TransactionControl, failure: (error: unknown) => unknown = (error) => error): WriteQueue {
   let queued: QueuedOp[] = [];
   let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
   let synchronousFull: boolean | undefined;
@@ -139,28 +170,14 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
     try {
       setSynchronous(batch.some((op) => op.durable));
       sql.begin.run();
-      for (const op of batch) {
-        sql.savepoint.run();
-        try {
-          const value = op.run();
-          sql.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          if (!inTransaction()) throw error; // SQLite rolled the whole transaction back
-          sql.rollbackToSavepoint.run();
-          sql.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
+      for (const op of batch) outcomes.push(inSavepoint(sql, () => op.run()));
       sql.commit.run();
       return outcomes;
     } catch (error) {
-      if (inTransaction()) {
-        try {
-          sql.rollback.run();
-        } catch {
-          // The transaction is already gone; the original error is the one to report.
-        }
+      try {
+        sql.rollback.run();
+      } catch {
+        // The transaction is already gone; the original error is the one to report.
       }
       return batch.map((_, i) => {
         const own = outcomes[i];
@@ -171,7 +188,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
 
   return {
     enqueue<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-      return new Promise<T>((resolve, reject) => push({ run, durable: durability === 'durable', soon: durability !== 'relaxed', resolve: resolve as (value: unknown) => void, reject }));
+      return new Promise<T>((resolve, reject) => push({ run, ...timing(durability), resolve: resolve as (value: unknown) => void, reject }));
     },
     enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result> {
       return new Promise<Result>((resolve, reject) => {
@@ -184,8 +201,7 @@ export function createWriteQueue(sql: TransactionControl, inTransaction: () => b
         const open: OpenItems = { kind: kind as ItemKind<unknown, unknown>, items: [item], settlers: [settler] };
         push({
           run: () => kind.run(open.items as Item[]),
-          durable: kind.durability === 'durable',
-          soon: kind.durability !== 'relaxed',
+          ...timing(kind.durability),
           resolve: (outcomes) =>
             (outcomes as Outcome[]).forEach((outcome, i) => {
               if (outcome.ok) open.settlers[i]!.resolve(outcome.value);
