@@ -6,6 +6,7 @@ import { manualClock } from '../../engine/clock.js';
 import { createLiveConfig, type ConfigStatus } from '../../engine/config/live-config.js';
 import { createRegistry } from '../../engine/config/registry.js';
 import { captureLogger } from '../helpers/capture-logger.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { connectorDir, lines } from './connector-dir.js';
 
 const connector = (path: string) => lines('name: alpha', 'target: {url: "http://127.0.0.1:1"}', 'routes:', `  - {on: tick, path: ${path}}`);
@@ -85,7 +86,7 @@ test('editing only a file\'s tests: keeps its revision, so a reload changes noth
   await live.close();
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(condition(), 'the reload did not reach onApplied within 5 s');
+/** Resolves once `condition` holds (the reload reached onApplied), or fails after 5 s. */
+function waitFor(condition: () => boolean): Promise<true> {
+  return waitUntil(() => condition() || undefined, 'the reload to reach onApplied', 5_000);
 }
