@@ -7,6 +7,7 @@ import jsonata from 'jsonata';
 import { HmsError } from '../errors.js';
 import type { CompiledExpression } from './compiled.js';
 import { compileFastPath, DECLINE } from './fast-expression.js';
+import { linearRegexEngine } from './linear-regex.js';
 
 export { isTruthy } from './truthy.js';
 
@@ -34,17 +35,26 @@ export class ExpressionSyntaxError extends HmsError {
 }
 
 /**
- * Compiles `source`. Throws ExpressionSyntaxError when it is not valid JSONata. The result's
+ * Compiles `source`. Throws ExpressionSyntaxError when it is not valid JSONata, or when one of its
+ * regular expressions cannot run on RE2 (see linear-regex.ts). The result's
  * `evaluate` rejects with HmsError MAPPING_FAILED `<where>: <jsonata message>` on any evaluation
  * error, including the guardrails; the error carries no cause, so the event's data is not
  * attached to it.
  */
 export function compileExpression(source: string, where: string): CompiledExpression {
+  const RegexEngine = linearRegexEngine();
   let expression: jsonata.Expression;
   try {
-    expression = jsonata(source, { timeout: EXPRESSION_TIMEOUT_MS, stack: EXPRESSION_STACK_DEPTH });
+    expression = jsonata(source, { timeout: EXPRESSION_TIMEOUT_MS, stack: EXPRESSION_STACK_DEPTH, RegexEngine: RegexEngine as unknown as RegExpConstructor });
   } catch (error) {
     throw new ExpressionSyntaxError(where, errorOffset(error, source), messageOf(error));
+  }
+  for (const literal of regexLiterals(expression.ast())) {
+    try {
+      new RegexEngine(literal.regex); // compiles and caches it now, so a regex RE2 cannot run fails the load
+    } catch (error) {
+      throw new ExpressionSyntaxError(where, regexOffset(literal, source), (error as Error).message);
+    }
   }
   const fast = compileFastPath(expression.ast());
   return Object.freeze({
@@ -61,6 +71,33 @@ export function compileExpression(source: string, where: string): CompiledExpres
       }
     },
   });
+}
+
+interface RegexLiteral {
+  readonly regex: RegExp;
+  /** jsonata's position: the offset just past the literal. */
+  readonly position: number;
+}
+
+/** Every regex literal of a jsonata AST (nodes `{ type: 'regex', value: RegExp }`). */
+function regexLiterals(ast: unknown): RegexLiteral[] {
+  const found: RegexLiteral[] = [];
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node)) return;
+    seen.add(node);
+    const { type, value, position } = node as { type?: unknown; value?: unknown; position?: unknown };
+    if (type === 'regex' && value instanceof RegExp) found.push({ regex: value, position: typeof position === 'number' ? position : 0 });
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(ast);
+  return found;
+}
+
+/** The offset of the `/` that opens a regex literal: jsonata's position is just past its flags. */
+function regexOffset({ regex, position }: RegexLiteral, source: string): number {
+  const literalLength = regex.source.length + 2 + regex.flags.replace('g', '').length;
+  return clamp(position - literalLength, 0, source.length);
 }
 
 /** jsonata throws plain objects `{ code, message, position, token }`, not Errors. */
