@@ -1,6 +1,6 @@
 /**
  * `hms-sync run`: the engine plus its HTTP API until SIGTERM or SIGINT, hot-reloading the
- * connectors directory as it changes. Shutdown order: stop
+ * connectors directory as it changes, and on SIGHUP. Shutdown order: stop
  * accepting requests, let deliveries in flight finish (bounded), close the store, exit 0.
  */
 import { once } from 'node:events';
@@ -39,7 +39,18 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     throw listenFailure(error, options.host, options.port);
   }
 
+  // SIGHUP re-reads the connectors directory at once, as it does for Vector or nginx: for file
+  // systems whose changes the watcher never hears of (NFS, SMB). Unhandled, it would kill the engine.
+  let stopping = false;
+  const reloadOnHangup = () => {
+    if (stopping) return;
+    lifecycle.info({ signal: 'SIGHUP' }, 'reloading connectors');
+    void engine.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; the connectors in force keep serving'));
+  };
+  process.on('SIGHUP', reloadOnHangup);
+
   const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  stopping = true;
   lifecycle.info({ signal: signal[0] ?? 'signal' }, 'shutting down');
   process.once('SIGTERM', () => process.exit(1));
   process.once('SIGINT', () => process.exit(1));

@@ -73,6 +73,20 @@ describe('hms-sync run (child process)', () => {
     }
   });
 
+  test('SIGHUP re-reads the connectors directory and the engine keeps running', async () => {
+    const connectors = join(suite.dir.path, 'hup');
+    await mkdir(connectors);
+    await suite.dir.write('hup/registry.yaml', GOOD);
+    const engine = await startEngineProcess(['--connectors', connectors, '--data', join(suite.dir.path, 'data-hup')], { RECEIVER_URL: suite.receiver.url });
+    const lastReload = async () => ((await (await request(`${engine.url}/status`)).body.json()) as { lastReload: { result: string } | null }).lastReload;
+    assert.equal(await lastReload(), null, 'nothing changed, so nothing reloaded yet');
+    engine.child.kill('SIGHUP');
+    const report = await waitUntil(async () => (await lastReload()) ?? undefined, 'a reload after SIGHUP');
+    assert.equal(report.result, 'ok');
+    assert.match(engine.stdout(), /"signal":"SIGHUP","msg":"reloading connectors"/);
+    assert.equal(await engine.stop('SIGTERM'), 0, 'still running, and stops cleanly');
+  });
+
   test('invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
     const connectors = join(suite.dir.path, 'bad');
     await mkdir(connectors);
