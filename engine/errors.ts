@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, its id is not a string or number, or it is nested more than 100 levels deep.' },
   INGEST_EMPTY: { http: 400, summary: 'The request holds no events.' },
   INGEST_TOO_LARGE: { http: 413, summary: 'The request body is over the body limit.' },
+  INGEST_BUSY: { http: 503, summary: 'Other POST /events requests fill the engine, and this one waited too long for its turn; nothing of it was stored; send it again after Retry-After.' },
   INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson, or Content-Encoding is not gzip, deflate, br or identity.' },
   NOT_FOUND: { http: 404, summary: 'No such resource.' },
   QUERY_INVALID: { http: 400, summary: 'A query parameter of the request is missing or not valid.' },

@@ -13,6 +13,7 @@ import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './d
 import { decodeBody } from './decode-body.js';
 import { createTokenCheck, PUBLIC_PATHS } from './api-token.js';
 import { toStatusResponse } from './status-response.js';
+import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
 
 /** Default largest accepted request body. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -27,12 +28,26 @@ export interface ServerOptions {
   /** When set, every request but GET /healthz needs `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
   readonly requestTimeoutMs?: number;
+  /** How many POST /events batches are worked on at once, and how long others wait (ingest-gate.ts). */
+  readonly ingestGate?: Partial<IngestGateOptions>;
+}
+
+/** A POST /events body as read; it is parsed once the ingest gate lets its batch proceed. */
+interface EventsBody {
+  readonly text: string;
+  readonly parse: (text: string) => SyncEvent[];
 }
 
 export function buildServer(options: ServerOptions) {
   const { engine } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const ingestGate = createIngestGate({
+    maxBytes: DEFAULT_INGEST_MAX_BYTES,
+    maxWaitingBytes: DEFAULT_INGEST_MAX_WAITING_BYTES,
+    maxWaitMs: DEFAULT_INGEST_MAX_WAIT_MS,
+    ...options.ingestGate,
+  });
   const app = Fastify({
     requestTimeout: requestTimeoutMs,
     // Node enforces the timeout when it checks its connections (every 30 s by default): check at
@@ -49,26 +64,16 @@ export function buildServer(options: ServerOptions) {
 
   app.addHook('preParsing', decodeBody(bodyLimitBytes));
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonEvents(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseNdjsonEvents(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  const bodyOf = (parse: EventsBody['parse']) => (_request: unknown, text: string | Buffer, done: (error: Error | null, body?: EventsBody) => void) => done(null, { text: text as string, parse });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, bodyOf(parseJsonEvents));
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, bodyOf(parseNdjsonEvents));
 
   app.setErrorHandler((error, request, reply) => {
     const known = error instanceof HmsError ? error : fromFastifyError(error);
     // Unknown errors, and a store that cannot write, need an operator; the rest is the client's.
     if (!known || known.code === 'STORE_UNAVAILABLE') request.log.error({ err: error, url: request.url }, 'request failed');
     const status = known ? httpStatusOf(known) : 500;
+    if (known?.code === 'INGEST_BUSY') void reply.header('retry-after', '1');
     void reply.status(status).send(errorBody(known ?? error));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -90,13 +95,19 @@ export function buildServer(options: ServerOptions) {
   app.get('/status', async () => toStatusResponse(await engine.status()));
 
   app.post('/events', async (request, reply) => {
-    if (!Array.isArray(request.body)) {
+    const body = request.body as EventsBody | undefined;
+    if (body === undefined) {
       throw new HmsError('INGEST_EMPTY', 'the request holds no events; send a JSON object, a JSON array or NDJSON');
     }
-    const results = await engine.ingest(request.body as SyncEvent[]);
-    return reply.status(202).send({
-      accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
-    });
+    const release = await ingestGate.admit(body.text.length);
+    try {
+      const results = await engine.ingest(body.parse(body.text));
+      return reply.status(202).send({
+        accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
+      });
+    } finally {
+      release();
+    }
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
