@@ -24,7 +24,7 @@ import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store } from './store/store.js';
+import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth } from './store/store.js';
 import { createDeadLetters } from './sweep/dead-letters.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
@@ -61,6 +61,7 @@ export interface EngineOptions {
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
   readonly connectors: readonly CompiledConnector[];
   readonly deliveries: Record<DeliveryState, number>;
+  readonly store: StoreHealth;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
   readonly flow: Readonly<Record<string, LaneStatus>>;
 }
@@ -184,9 +185,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     async status() {
       const deliveries = await store.countByState();
       const flow = dispatcher.status();
-      if (config) return { ...config.status(), deliveries, flow };
+      const health = store.health();
+      if (config) return { ...config.status(), deliveries, store: health, flow };
       const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, flow };
+      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, store: health, flow };
     },
     close() {
       closing ??= (async () => {

@@ -28,6 +28,7 @@ export function toStatusResponse(status: EngineStatus) {
     })),
     lastReload: status.lastReload && { ...status.lastReload, at: new Date(status.lastReload.at).toISOString() },
     deliveries: status.deliveries,
+    store: { writable: status.store.writable, lastFailure: status.store.lastFailure && { ...status.store.lastFailure, at: iso(status.store.lastFailure.at) } },
   };
 }
 

@@ -190,6 +190,14 @@ export interface EventView {
   readonly deliveries: readonly DeliveryView[];
 }
 
+/** Whether the store could write lately, for operators (GET /status). */
+export interface StoreHealth {
+  /** False from a read or write that failed on the disk (STORE_UNAVAILABLE) until events are stored again. */
+  readonly writable: boolean;
+  /** The latest such failure; kept after the store recovers, so a past outage stays visible. */
+  readonly lastFailure: { readonly at: number; readonly message: string } | null;
+}
+
 export interface Store {
   acceptEvents(events: readonly NewEvent[]): Promise<AcceptResult[]>;
   recordAttempt(record: AttemptRecord): Promise<void>;
@@ -222,6 +230,7 @@ export interface Store {
   retryDead(which: DeadSelection, connectors: ReadonlySet<string>, now: number): Promise<number>;
   /** Counts of deliveries per state, for status and benchmarks. */
   countByState(): Promise<Record<DeliveryState, number>>;
+  health(): StoreHealth;
   /** Flushes pending writes and closes. Idempotent. */
   close(): Promise<void>;
 }

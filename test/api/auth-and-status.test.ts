@@ -47,7 +47,7 @@ describe('API token and GET /status', () => {
     assert.equal((await harness.engine.status()).deliveries.pending + (await harness.engine.status()).deliveries.retrying, 0, 'nothing was accepted');
   });
 
-  test('GET /status shows revision, connectors, files and delivery counts, and no secrets', async () => {
+  test('GET /status shows revision, connectors, files, delivery counts and store health, and no secrets', async () => {
     const response = await app.inject({ method: 'GET', url: '/status', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(response.statusCode, 200);
     const body = response.json();
@@ -56,6 +56,7 @@ describe('API token and GET /status', () => {
     assert.match(body.connectors[0].file, /registry\.yaml$/);
     assert.deepEqual(body.files.map((f: { serving: string; problems: unknown[] }) => [f.serving, f.problems]), [['registry', []]]);
     assert.equal(typeof body.deliveries.dead, 'number');
+    assert.deepEqual(body.store, { writable: true, lastFailure: null });
     assert.ok(!response.body.includes(HEADER_SECRET));
     assert.ok(!response.body.includes('127.0.0.1:9'), 'target URLs are not shown');
   });

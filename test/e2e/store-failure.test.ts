@@ -4,6 +4,7 @@
  * SIGXFSZ, so SQLite's writes past the limit fail with EFBIG, a real I/O error. Ingest must answer
  * 503 STORE_UNAVAILABLE and store nothing of the refused batch, the engine must stay up, accept
  * again without a restart once the limit is lifted, and deliver every event it acknowledged.
+ * GET /status shows the store as not writable meanwhile, and keeps the last failure after.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -52,6 +53,10 @@ test('a store that cannot write answers 503, loses nothing it acknowledged, and 
 
     const get = async (path: string) => (await request(`${engine.url}${path}`)).statusCode;
     assert.equal(await get('/healthz'), 200, 'the engine is still up');
+    const storeHealth = async () => ((await (await request(`${engine.url}/status`)).body.json()) as { store: { writable: boolean; lastFailure: { at: string; message: string } | null } }).store;
+    const failing = await storeHealth();
+    assert.equal(failing.writable, false, 'GET /status tells the operator');
+    assert.match(failing.lastFailure?.message ?? '', /^the engine cannot store anything now: it cannot write to its data directory \(SQLITE_IOERR\w*\)$/);
     assert.equal(await get(`/events/${refused.prefix}-0`), 404, 'nothing of the refused batch was stored');
     assert.equal(await get(`/events/${acknowledged[0]}`), 200);
 
@@ -60,6 +65,11 @@ test('a store that cannot write answers 503, loses nothing it acknowledged, and 
     const again = await post(engine.url, batch(refused.prefix));
     assert.equal(again.status, 202, JSON.stringify(again.body));
     acknowledged.push(...again.body.accepted!.map((a) => a.id));
+    const recovered = await storeHealth();
+    assert.equal(recovered.writable, true, 'writable again once a write commits');
+    // Background bookkeeping may have failed again before the limit was lifted: the latest failure shows.
+    assert.ok(recovered.lastFailure && recovered.lastFailure.at >= failing.lastFailure!.at, 'the outage stays visible');
+    assert.match(recovered.lastFailure.message, /^the engine cannot store anything now: /);
 
     await waitUntil(() => {
       const seen = new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { id: string }).id));

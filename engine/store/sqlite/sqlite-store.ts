@@ -9,11 +9,11 @@
  */
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
-import type { AttemptRecord, Store } from '../store.js';
+import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
-import { storeFailure } from './store-errors.js';
+import { diskFailure, storeFailure } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
 
@@ -33,7 +33,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? systemClock;
   const db = await openDataDirectory(dataDir, clock.now());
   const sql = prepareStatements(db);
-  const queue = createWriteQueue(sql, storeFailure);
+  let health: StoreHealth = { writable: true, lastFailure: null };
+  /** storeFailure, remembering disk failures for health(). */
+  const failure = (error: unknown): unknown => {
+    const why = diskFailure(error);
+    if (why !== undefined) health = { writable: false, lastFailure: { at: clock.now(), message: why } };
+    return storeFailure(error);
+  };
+  // Bookkeeping commits are small and may still fit where a batch of events does not, so only a
+  // durable commit (events acknowledged) shows the store writable again.
+  const queue = createWriteQueue(sql, failure, (durable) => {
+    if (durable && !health.writable) health = { ...health, writable: true };
+  });
   let closed: Promise<void> | undefined;
   // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
   const attempts: ItemKind<AttemptRecord, void> = { durability: 'relaxed', run: (records) => ops.recordAttempts(sql, records, clock.now()) };
@@ -55,7 +66,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         queue.flushNow();
         return Promise.resolve(run());
       } catch (error) {
-        return Promise.reject(storeFailure(error));
+        return Promise.reject(failure(error));
       }
     });
   }
@@ -84,6 +95,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
     retryDead: (which, connectors, now) => write(() => ops.retryDead(sql, which, connectors, now)),
     countByState: () => read(() => countByState(sql)),
+    health: () => health,
     close() {
       // Operations queued before close still commit; anything called after it rejects.
       closed ??= new Promise<void>((resolve) => resolve(close()));

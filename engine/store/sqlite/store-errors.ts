@@ -8,9 +8,15 @@ import { HmsError } from '../../errors.js';
 /** SQLite result codes (better-sqlite3's `error.code`) that mean the disk or file, not the request. */
 const DISK_CODES = /^SQLITE_(FULL|IOERR(_\w+)?|READONLY(_\w+)?|CANTOPEN(_\w+)?)$/;
 
-export function storeFailure(error: unknown): unknown {
+/** Why the engine cannot store anything, when `error` is a SQLite failure of the disk or file. */
+export function diskFailure(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !DISK_CODES.test(code)) return error;
-  const what = code === 'SQLITE_FULL' ? 'the disk of its data directory is full' : `it cannot write to its data directory (${code})`;
-  return new HmsError('STORE_UNAVAILABLE', `the engine cannot store anything now: ${what}; nothing of this request was stored, so send it again later (operators: check the free space and the disk of the data directory)`, { cause: error, retryable: true });
+  if (typeof code !== 'string' || !DISK_CODES.test(code)) return undefined;
+  return `the engine cannot store anything now: ${code === 'SQLITE_FULL' ? 'the disk of its data directory is full' : `it cannot write to its data directory (${code})`}`;
+}
+
+export function storeFailure(error: unknown): unknown {
+  const why = diskFailure(error);
+  if (why === undefined) return error;
+  return new HmsError('STORE_UNAVAILABLE', `${why}; nothing of this request was stored, so send it again later (operators: check the free space and the disk of the data directory)`, { cause: error, retryable: true });
 }

@@ -119,8 +119,13 @@ interface OpenItems {
   readonly settlers: { resolve(value: unknown): void; reject(error: unknown): void }[];
 }
 
-/** `failure` maps each error before a caller sees it (the store turns disk errors into its own). */
-export function createWriteQueue(sql: TransactionControl, failure: (error: unknown) => unknown = (error) => error): WriteQueue {
+/** `failure` maps each error before a caller sees it (the store turns disk errors into its own);
+ * `committed` hears of every transaction that commits, and whether it was synced (held a durable operation). */
+export function createWriteQueue(
+  sql: TransactionControl,
+  failure: (error: unknown) => unknown = (error) => error,
+  committed: (durable: boolean) => void = () => {},
+): WriteQueue {
   let queued: QueuedOp[] = [];
   let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
   let synchronousFull: boolean | undefined;
@@ -168,10 +173,12 @@ export function createWriteQueue(sql: TransactionControl, failure: (error: unkno
   function runInOneTransaction(batch: readonly QueuedOp[]): Outcome[] {
     const outcomes: Outcome[] = [];
     try {
-      setSynchronous(batch.some((op) => op.durable));
+      const durable = batch.some((op) => op.durable);
+      setSynchronous(durable);
       sql.begin.run();
       for (const op of batch) outcomes.push(inSavepoint(sql, () => op.run()));
       sql.commit.run();
+      committed(durable);
       return outcomes;
     } catch (error) {
       try {
