@@ -6,6 +6,10 @@
  *
  * What is kept of the body depends on the status: nothing of a 2xx, unless `keepWhole` (then at
  * most `wholeLimitBytes`, more is an error); the first `errorKeepBytes` of anything else.
+ *
+ * `timeoutMs` bounds connecting, the wait for the response headers, and reading the whole body:
+ * undici's own body timeout only bounds the gaps between chunks, so a target trickling a byte now
+ * and then would hold the request, and its connector's concurrency slot, for ever.
  */
 import type { Dispatcher, Pool } from 'undici';
 
@@ -36,10 +40,14 @@ export function dispatchRequest(pool: Pool, request: DispatchedRequest): Promise
     let keep: 'nothing' | 'start' | 'whole' = 'nothing';
     let chunks: Buffer[] = [];
     let size = 0;
+    let bodyDeadline: NodeJS.Timeout | undefined;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {},
       // Called again for each 1xx interim answer; the last call is the final status.
-      onResponseStart(_controller, statusCode, headers) {
+      onResponseStart(controller, statusCode, headers) {
+        if (statusCode >= 200 && bodyDeadline === undefined) {
+          bodyDeadline = setTimeout(() => controller.abort(new Error(`response body not complete within ${request.timeoutMs} ms`)), request.timeoutMs);
+        }
         status = statusCode;
         const value = headers['retry-after'];
         retryAfter = Array.isArray(value) ? value[0] : value;
@@ -57,9 +65,11 @@ export function dispatchRequest(pool: Pool, request: DispatchedRequest): Promise
         chunks.push(chunk);
       },
       onResponseEnd() {
+        clearTimeout(bodyDeadline);
         resolve({ status, retryAfter, body: keep === 'nothing' ? undefined : Buffer.concat(chunks) });
       },
       onResponseError(_controller, error) {
+        clearTimeout(bodyDeadline);
         reject(error);
       },
     };

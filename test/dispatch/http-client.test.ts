@@ -92,6 +92,22 @@ describe('HTTP client', () => {
     assert.match(refused.message, /ECONNREFUSED/);
   });
 
+  it('reports a body that trickles on past the timeout as an error, though no gap between its bytes is that long', async () => {
+    // A byte every 50 ms for 3 s: undici's body timeout only bounds the gaps, so this used to count as delivered.
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200);
+      const drip = setInterval(() => res.write('.'), 50);
+      setTimeout(() => (clearInterval(drip), res.end()), 3_000);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    after(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const result = await client.send(post(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { timeoutMs: 300 }));
+    assert.ok(result.kind === 'error', JSON.stringify(result));
+    assert.match(result.message, /response body not complete within 300 ms/);
+  });
+
   it('answers every send after close with an error and sends nothing', async () => {
     const receiver = await startReceiver();
     after(() => receiver.close());
