@@ -12,7 +12,7 @@
  * interpolation.
  */
 import { dirname } from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { isMap, isSeq, visit, type Document } from 'yaml';
 import type { CompiledConnector, Problem } from './compiled.js';
 import { buildConnector } from './build-connector.js';
 import { compileExpressions } from './compile-expressions.js';
@@ -79,9 +79,10 @@ export async function loadConnectorSource(input: SourceInput): Promise<SourceLoa
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
+  } catch {
     // toJS throws only when aliases expand past MAX_ALIAS_COUNT (a "billion laughs" document).
-    return done([{ file, line: 0, column: 0, code: 'CONFIG_YAML_SYNTAX', message: `invalid YAML: ${(error as Error).message}` }]);
+    const message = `invalid YAML: its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, which could exhaust memory; write the values out instead of nesting aliases`;
+    return done([{ file, ...firstAlias(doc, locator), code: 'CONFIG_YAML_SYNTAX', message }]);
   }
   const name = nameOf(value, locator);
   const envPaths = new Set(interpolation.problems.map((p) => formatDataPath(p.path)));
@@ -119,6 +120,18 @@ export async function loadConnectorSource(input: SourceInput): Promise<SourceLoa
   found.push(...built.problems);
   if (found.length > 0 || built.connector === undefined) return done(found.map((p) => toProblem(file, p)), name);
   return { ...(name && { name }), connector: built.connector, problems: [] };
+}
+
+/** Where the document's first alias is (a file whose aliases expand too far has one). */
+function firstAlias(doc: Document, locator: YamlLocator): Position {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset === undefined ? { line: 0, column: 0 } : locator.at(offset);
 }
 
 function done(problems: Problem[], name?: SourceLoad['name']): SourceLoad {

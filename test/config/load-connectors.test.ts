@@ -60,6 +60,21 @@ test('a bad file does not stop a good one from compiling', async (t) => {
   assert.deepEqual(result.problems.map((p) => [p.file, p.line, p.column, p.code]), [[join(dir, 'a-bad.yaml'), 6, 5, 'CONFIG_SCHEMA']]);
 });
 
+test('a file whose aliases expand exponentially ("billion laughs") is a problem at its first alias, and the others load', async (t) => {
+  const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g']]) {
+    levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+  }
+  const dir = await connectorDir(t, {
+    'bomb.yaml': lines('name: bomb', 'target: {url: "http://x"}', 'routes: [{on: a}]', 'extra:', ...levels.map((level) => `  ${level}`)),
+    'good.yaml': minimalConnector('good'),
+  });
+  const result = await loadConnectors(dir, { env: {} });
+  assert.deepEqual(result.connectors.map((c) => c.name), ['good']);
+  assert.deepEqual(result.problems.map((p) => [p.file, p.line, p.column, p.code]), [[join(dir, 'bomb.yaml'), 6, 10, 'CONFIG_YAML_SYNTAX']]);
+  assert.match(result.problems[0]!.message, /^invalid YAML: its aliases \(\*name\) expand to more than 100 copies, which could exhaust memory; write the values out/);
+});
+
 test('a duplicate name flags the second file at its name line and the first keeps the name', async (t) => {
   const dir = await connectorDir(t, {
     'a.yaml': minimalConnector('shared'),
