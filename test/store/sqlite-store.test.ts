@@ -11,7 +11,8 @@ import { DB_FILE_NAME, openDatabase } from '../../engine/store/sqlite/open-datab
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
-import { event, handedOver, pending, T0 } from './contract-helpers.js';
+import { RESTART_CHUNK_ROWS } from '../../engine/store/sqlite/write-ops.js';
+import { dead, event, handedOver, pending, T0 } from './contract-helpers.js';
 import { runStoreContract } from './store-contract.js';
 
 const tempDirs: string[] = [];
@@ -38,6 +39,28 @@ runStoreContract('sqlite', async () => {
 });
 
 describe('sqlite store', () => {
+  it('retries and re-drives more dead deliveries than one write takes, a chunk per write, and counts them all', async () => {
+    const dataDir = await tempDir();
+    const store = await openSqliteStore({ dataDir });
+    const many = RESTART_CHUNK_ROWS + 5;
+    try {
+      await store.acceptEvents(Array.from({ length: many }, (_, i) => event(`e${i}`, [dead(`d${i}`, 'MAPPING_FAILED: bad map')])));
+      assert.equal(await store.retryDead({}, new Set(['crm']), T0), many);
+      assert.deepEqual([(await store.countByState()).dead, (await store.countByState()).retrying], [0, many]);
+      for (let i = 0; i < many; i++) await store.recordAttempt({ deliveryId: `d${i}`, attempt: 1, startedAt: T0, durationMs: 1, status: 400, error: 'TARGET_REJECTED: HTTP 400', errorCode: 'TARGET_REJECTED', revision: 'r', nextState: 'dead', nextAttemptAt: null });
+      assert.equal(await store.redrive('crm', T0), many);
+      assert.equal((await store.countByState()).dead, 0);
+    } finally {
+      await store.close();
+    }
+    // Each write restarts no more than its limit.
+    inspect(dataDir, (db) => {
+      db.prepare("UPDATE deliveries SET state = 'dead'").run();
+      assert.equal(db.prepare(SQL.retryDeadOf).run(T0, T0, '["crm"]', 3).changes, 3);
+      assert.equal(db.prepare(SQL.redrive).run(T0, T0, 'crm', '["TARGET_REJECTED"]', 4).changes, 4);
+    });
+  });
+
   it('creates a missing data directory and its database file', async () => {
     const dataDir = join(await tempDir(), 'nested', 'data');
     const store = await openSqliteStore({ dataDir });
@@ -205,8 +228,14 @@ describe('sqlite store', () => {
   });
 
   it('finds the dead deliveries to re-drive through the deliveries_dead_cause partial index', () => {
-    const plan = queryPlan(SQL.redrive, T0, T0, 'crm', '["MAPPING_FAILED"]');
+    const plan = queryPlan(SQL.redrive, T0, T0, 'crm', '["MAPPING_FAILED"]', 100);
     assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
+  });
+
+  it('finds the dead deliveries of connectors to retry through a partial index of dead ones, with no sort', () => {
+    const plan = queryPlan(SQL.retryDeadOf, T0, T0, '["crm"]', 100);
+    assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\?\)/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/, 'a chunk stops after its limit instead of sorting every dead delivery');
   });
 
   it('counts deliveries by state through the partial indexes, never scanning every delivery', () => {

@@ -125,9 +125,11 @@ export const SQL = {
   resumeParked: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, updated_at = ?
     WHERE state = 'parked' AND connector IN (SELECT value FROM json_each(?))`,
 
-  // Redrive. The WHERE's state test must stay textually identical to the deliveries_dead_cause index's.
+  // Redrive, at most `limit` deliveries at a time (see write-ops.ts). The WHERE's state test must
+  // stay textually identical to the deliveries_dead_cause index's.
   redrive: `UPDATE deliveries ${RESTART_DEAD}
-    WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?))`,
+    WHERE seq IN (SELECT seq FROM deliveries
+      WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?)) LIMIT ?)`,
 
   // Dead letters. selectDead's state test must stay textually identical to the deliveries_dead
   // index's WHERE; the cursor is the seq of the last row of the previous page.
@@ -141,7 +143,8 @@ export const SQL = {
   retryDeadById: `UPDATE deliveries ${RESTART_DEAD}
     WHERE id = ? AND state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
   retryDeadOf: `UPDATE deliveries ${RESTART_DEAD}
-    WHERE state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
+    WHERE seq IN (SELECT seq FROM deliveries
+      WHERE state = 'dead' AND connector IN (SELECT value FROM json_each(?)) LIMIT ?)`,
 
   // Reads
   selectEvent: 'SELECT id, type, body, received_at FROM events WHERE id = ?',
@@ -291,11 +294,11 @@ export function prepareStatements(db: Db) {
     selectDisabled: prepare<[], DisabledConnector>(SQL.selectDisabled),
     parkUnconfigured: prepare<[now: number, connectors: string]>(SQL.parkUnconfigured),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
-    redrive: prepare<[dueAt: number, now: number, connector: string, codes: string]>(SQL.redrive),
+    redrive: prepare<[dueAt: number, now: number, connector: string, codes: string, limit: number]>(SQL.redrive),
     selectDead: prepare<[{ after: number; connector: string | null; limit: number }], DeadRow>(SQL.selectDead),
     selectDeliveryState: prepare<[id: string], { state: DeliveryState; connector: string }>(SQL.selectDeliveryState),
     retryDeadById: prepare<[dueAt: number, now: number, id: string, connectors: string]>(SQL.retryDeadById),
-    retryDeadOf: prepare<[dueAt: number, now: number, connectors: string]>(SQL.retryDeadOf),
+    retryDeadOf: prepare<[dueAt: number, now: number, connectors: string, limit: number]>(SQL.retryDeadOf),
     selectEvent: prepare<[id: string], EventRow>(SQL.selectEvent),
     selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),

@@ -60,6 +60,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     return whileOpen(() => queue.enqueue(run, durability));
   }
 
+  /** Repeats `restart` (up to `limit` rows), a flush each, until it restarts fewer; other writes
+   * commit in between. Resolves with the total. */
+  async function inChunks(restart: (limit: number) => number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const restarted = await write(() => restart(ops.RESTART_CHUNK_ROWS));
+      total += restarted;
+      if (restarted < ops.RESTART_CHUNK_ROWS) return total;
+    }
+  }
+
   function read<T>(run: () => T): Promise<T> {
     return whileOpen(() => {
       try {
@@ -87,13 +98,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
-    redrive: (connector, now) => write(() => ops.redrive(sql, connector, now)),
+    redrive: (connector, now) => inChunks((limit) => ops.redrive(sql, connector, now, limit)),
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),
     disabledConnectors: () => read(() => sql.selectDisabled.all()),
     getEvent: (id) => read(() => getEvent(sql, id)),
     listDead: (options) => read(() => listDead(sql, options)),
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
-    retryDead: (which, connectors, now) => write(() => ops.retryDead(sql, which, connectors, now)),
+    retryDead: (which, connectors, now) => inChunks((limit) => ops.retryDead(sql, which, connectors, now, limit)),
     countByState: () => read(() => countByState(sql)),
     health: () => health,
     close() {

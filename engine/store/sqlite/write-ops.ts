@@ -165,15 +165,22 @@ export function reconcileConnectors(
   return { parked, resumed };
 }
 
-/** Dead deliveries of `connector` that died of a cause in REDRIVE_ERROR_CODES become `retrying`,
- * due at `now`, their retry schedule restarted after the attempts already made. */
-export function redrive(sql: Statements, connector: string, now: number): number {
-  return sql.redrive.run(now, now, connector, REDRIVE_CODES_JSON).changes;
+/**
+ * Dead deliveries restarted per write (redrive, retryDead of many): a million of them in one
+ * statement would hold the engine's thread for seconds, ingest included. The store repeats the
+ * write, one flush each, until a write restarts fewer.
+ */
+export const RESTART_CHUNK_ROWS = 10_000;
+
+/** Up to `limit` dead deliveries of `connector` that died of a cause in REDRIVE_ERROR_CODES become
+ * `retrying`, due at `now`, their retry schedule restarted after the attempts already made. */
+export function redrive(sql: Statements, connector: string, now: number, limit: number): number {
+  return sql.redrive.run(now, now, connector, REDRIVE_CODES_JSON, limit).changes;
 }
 
-/** See Store.retryDead. */
-export function retryDead(sql: Statements, which: DeadSelection, connectors: ReadonlySet<string>, now: number): number {
+/** See Store.retryDead; a selection of many restarts up to `limit` of them. */
+export function retryDead(sql: Statements, which: DeadSelection, connectors: ReadonlySet<string>, now: number, limit: number): number {
   if ('id' in which) return sql.retryDeadById.run(now, now, which.id, nameList(connectors)).changes;
   const chosen = which.connector === undefined ? connectors : new Set([which.connector].filter((name) => connectors.has(name)));
-  return sql.retryDeadOf.run(now, now, nameList(chosen)).changes;
+  return sql.retryDeadOf.run(now, now, nameList(chosen), limit).changes;
 }
