@@ -6,6 +6,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
 import { errorBody, HmsError, httpStatusOf } from '../errors.js';
+import { invalidUtf8At } from '../utf8.js';
 import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
@@ -64,9 +65,15 @@ export function buildServer(options: ServerOptions) {
 
   app.addHook('preParsing', decodeBody(bodyLimitBytes));
   app.removeAllContentTypeParsers();
-  const bodyOf = (parse: EventsBody['parse']) => (_request: unknown, text: string | Buffer, done: (error: Error | null, body?: EventsBody) => void) => done(null, { text: text as string, parse });
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, bodyOf(parseJsonEvents));
-  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, bodyOf(parseNdjsonEvents));
+  // JSON is UTF-8 (RFC 8259): a body in another encoding is refused rather than decoded with
+  // replacement characters, which would store altered events.
+  const bodyOf = (parse: EventsBody['parse']) => (_request: unknown, bytes: string | Buffer, done: (error: Error | null, body?: EventsBody) => void) => {
+    const invalid = invalidUtf8At(bytes as Buffer);
+    if (invalid === undefined) done(null, { text: bytes.toString(), parse });
+    else done(new HmsError('INGEST_INVALID_JSON', `body is not valid UTF-8 at line ${invalid.line}, column ${invalid.column}; JSON must be sent as UTF-8`));
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyOf(parseJsonEvents));
+  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'buffer' }, bodyOf(parseNdjsonEvents));
 
   app.setErrorHandler((error, request, reply) => {
     const known = error instanceof HmsError ? error : fromFastifyError(error);

@@ -25,6 +25,7 @@ import { toProblem, type LocatedProblem } from './located-problem.js';
 import { readTls } from './read-tls.js';
 import { schemaProblems } from './schema-problems.js';
 import { waiveUnresolvedPatterns } from './unresolved-env.js';
+import { encodingProblem } from './text-encoding.js';
 import { parseYamlFile, type Position, type YamlLocator } from './yaml-locator.js';
 import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
 
@@ -58,6 +59,8 @@ export interface SourceInput {
 
 export async function loadConnectorSource(input: SourceInput): Promise<SourceLoad> {
   const { file } = input;
+  const encoding = encodingProblem(input.bytes);
+  if (encoding) return done([toProblem(file, { ...encoding, code: 'CONFIG_YAML_SYNTAX' })]);
   const { doc, locator } = parseYamlFile(input.bytes);
 
   if (doc.errors.length > 0) return done(yamlSyntaxProblems(file, doc, locator));

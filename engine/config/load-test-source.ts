@@ -12,6 +12,7 @@ import { interpolate } from './interpolate.js';
 import { toProblem } from './located-problem.js';
 import { schemaProblems } from './schema-problems.js';
 import type { TestFileValidator } from './test-file-validator.js';
+import { encodingProblem } from './text-encoding.js';
 import { parseYamlFile } from './yaml-locator.js';
 import { yamlSyntaxProblems } from './yaml-syntax-problems.js';
 
@@ -37,6 +38,8 @@ export interface TestSourceLoad {
 
 export async function loadTestSource(input: TestSourceInput): Promise<TestSourceLoad> {
   const { file } = input;
+  const encoding = encodingProblem(input.bytes);
+  if (encoding) return failed([toProblem(file, { ...encoding, code: 'CONFIG_YAML_SYNTAX' })]);
   const { doc, locator } = parseYamlFile(input.bytes);
   if (doc.errors.length > 0) return failed(yamlSyntaxProblems(file, doc, locator));
   if (!isMap(doc.contents)) {

@@ -32,7 +32,7 @@ describe('HTTP API', () => {
     await receiver.close();
   });
 
-  const post = (payload: string, contentType = 'application/json') =>
+  const post = (payload: string | Buffer, contentType = 'application/json') =>
     app.inject({ method: 'POST', url: '/events', payload, headers: { 'content-type': contentType } });
 
   test('GET /healthz answers 200', async () => {
@@ -119,7 +119,9 @@ describe('HTTP API', () => {
     assert.equal(response.json().error.code, 'NOT_FOUND');
   });
 
-  const rejected: [string, string, string, number, RegExp][] = [
+  const latin1Json = '[{"type":"permitApproved","id":"bad-8","city":"Montréal"}]';
+  const latin1Line = '{"type":"permitApproved","id":"bad-10","v":"ü"}';
+  const rejected: [string, string | Buffer, string, number, RegExp][] = [
     ['not JSON', '{"type":', 'application/json', 400, /^body is not valid JSON/],
     ['an event with no type', '[{"type":"permitApproved","id":"bad-1"},{"id":"x"}]', 'application/json', 400, /^event at index 1 has no string "type"/],
     ['an event that is not an object', '[{"type":"permitApproved","id":"bad-2"},"hello"]', 'application/json', 400, /^event at index 1 is a string/],
@@ -128,13 +130,15 @@ describe('HTTP API', () => {
     ['an empty array', '[]', 'application/json', 400, /no events/],
     ['another content type', '{"type":"permitApproved","id":"bad-4"}', 'text/plain', 415, /application\/json or application\/x-ndjson/],
     ['a body over the limit', JSON.stringify([{ type: 'permitApproved', id: 'bad-5', pad: 'x'.repeat(4096) }]), 'application/json', 413, /over the body limit/],
+    ['a Latin-1 JSON body', Buffer.from(latin1Json, 'latin1'), 'application/json', 400, new RegExp(`^body is not valid UTF-8 at line 1, column ${latin1Json.indexOf('é') + 1}; JSON must be sent as UTF-8`)],
+    ['a Latin-1 NDJSON line', Buffer.from(`{"type":"permitApproved","id":"bad-9"}\n${latin1Line}\n`, 'latin1'), 'application/x-ndjson', 400, new RegExp(`^body is not valid UTF-8 at line 2, column ${latin1Line.indexOf('ü') + 1};`)],
   ];
   for (const [what, payload, contentType, status, message] of rejected) {
     test(`rejects ${what} with ${status} and stores nothing`, async () => {
       const response = await post(payload, contentType);
       assert.equal(response.statusCode, status);
       assert.match(response.json().error.message, message);
-      for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5', 'bad-6', 'bad-7']) assert.equal(await harness.engine.getEvent(id), undefined);
+      for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5', 'bad-6', 'bad-7', 'bad-8', 'bad-9', 'bad-10']) assert.equal(await harness.engine.getEvent(id), undefined);
     });
   }
 });

@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** Writes `files` (relative path → content) into a new temp dir and returns the dir. */
-export async function connectorDir(t: TestContext, files: Readonly<Record<string, string>>): Promise<string> {
+export async function connectorDir(t: TestContext, files: Readonly<Record<string, string | Uint8Array>>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hms-config-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   for (const [name, content] of Object.entries(files)) {

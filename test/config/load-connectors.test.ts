@@ -75,6 +75,21 @@ test('a file whose aliases expand exponentially ("billion laughs") is a problem 
   assert.match(result.problems[0]!.message, /^invalid YAML: its aliases \(\*name\) expand to more than 100 copies, which could exhaust memory; write the values out/);
 });
 
+test('a connector file that is not UTF-8 is a problem saying so, not a puzzle or silently altered text', async (t) => {
+  const text = lines('name: cafe', 'description: Café permits', 'target: {url: "http://x"}', 'routes: [{on: a}]');
+  const dir = await connectorDir(t, {
+    'latin1.yaml': Buffer.from(text, 'latin1'),
+    'utf16.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace('cafe', 'wide'), 'utf16le')]),
+    'utf8.yaml': text.replace('cafe', 'fine'),
+  });
+  const result = await loadConnectors(dir, { env: {} });
+  assert.deepEqual(result.connectors.map((c) => [c.name, c.description]), [['fine', 'Café permits']]);
+  assert.deepEqual(result.problems.map((p) => [p.file.slice(dir.length + 1), p.line, p.column, p.code, p.message]), [
+    ['latin1.yaml', 2, 17, 'CONFIG_YAML_SYNTAX', 'the file is not valid UTF-8 from here (Windows-1252 or Latin-1, perhaps); save it as UTF-8'],
+    ['utf16.yaml', 1, 1, 'CONFIG_YAML_SYNTAX', 'the file is UTF-16 or binary, not UTF-8 text (PowerShell 5 Out-File writes UTF-16); save it as UTF-8'],
+  ]);
+});
+
 test('a duplicate name flags the second file at its name line and the first keeps the name', async (t) => {
   const dir = await connectorDir(t, {
     'a.yaml': minimalConnector('shared'),
