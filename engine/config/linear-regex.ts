@@ -5,10 +5,10 @@
  * crafted against a regex such as /^(a+)+$/ used to stall the whole engine, and a stored one
  * stalled it again after every restart.
  *
- * RE2 has no backreferences, no lookahead or lookbehind, and no repeat count above 1000;
- * constructing a matcher for such a regex throws, and connectors using one fail to load. Otherwise RE2 follows
- * JavaScript's syntax, with two differences: `\s` is ASCII whitespace only, and `.` matches a whole
- * character (a surrogate pair) rather than half of one.
+ * RE2 has no backreferences, no lookahead or lookbehind, and no repeat count above 1000:
+ * constructing a matcher for such a regex throws, and a connector using one fails to load.
+ * Otherwise RE2 follows JavaScript's syntax, with two differences: `\s` is ASCII whitespace only,
+ * and `.` matches a whole character (a surrogate pair) rather than half of one.
  */
 import { RE2JS } from 're2js';
 

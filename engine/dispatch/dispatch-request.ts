@@ -9,7 +9,9 @@
  *
  * `timeoutMs` bounds connecting, the wait for the response headers, and reading the whole body:
  * undici's own body timeout only bounds the gaps between chunks, so a target trickling a byte now
- * and then would hold the request, and its connector's concurrency slot, for ever.
+ * and then would hold the request, and its connector's concurrency slot, for ever. When the body
+ * runs past it, the connection is dropped; the answer stands on its status and what was kept,
+ * unless the whole body was wanted (then it is an error). A 2xx is not sent again for being slow.
  */
 import type { Dispatcher, Pool } from 'undici';
 
@@ -46,7 +48,10 @@ export function dispatchRequest(pool: Pool, request: DispatchedRequest): Promise
       // Called again for each 1xx interim answer; the last call is the final status.
       onResponseStart(controller, statusCode, headers) {
         if (statusCode >= 200 && bodyDeadline === undefined) {
-          bodyDeadline = setTimeout(() => controller.abort(new Error(`response body not complete within ${request.timeoutMs} ms`)), request.timeoutMs);
+          bodyDeadline = setTimeout(() => {
+            if (keep !== 'whole') resolve({ status, retryAfter, body: keep === 'nothing' ? undefined : Buffer.concat(chunks) });
+            controller.abort(new Error(`response body not complete within ${request.timeoutMs} ms`));
+          }, request.timeoutMs);
         }
         status = statusCode;
         const value = headers['retry-after'];
