@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   CONFIG_ENV_MISSING: { http: 500, summary: '${env:NAME} names a variable that is not set and has no default.' },
   CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata.' },
   CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
-  CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read.' },
+  CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read, or a file is over 1 MiB.' },
   CONFIG_SECRET_FILE: { http: 500, summary: 'A file the connector reads at load (${file:PATH}, tls.cert, tls.key, tls.ca) is missing, unreadable, or not the PEM it should be.' },
   CONFIG_LITERAL_SECRET: { http: 500, summary: 'A header value, auth credential or signing secret is written into the file as a literal; move it to ${env:NAME} or ${file:PATH} (reported by validate).' },
   CONFIG_INVALID: { http: 500, summary: 'The connectors could not be loaded; each problem is listed.' },

@@ -57,8 +57,19 @@ export interface SourceInput {
   readonly reportLiteralSecrets?: boolean;
 }
 
+/**
+ * The largest connector file read. A connector with hundreds of routes and long mappings is tens
+ * of kilobytes; parsing YAML takes some 150 times its size in memory, so a data dump saved into
+ * the connectors directory by mistake could take the running engine down at its next reload.
+ */
+export const MAX_CONNECTOR_FILE_BYTES = 1024 * 1024;
+
 export async function loadConnectorSource(input: SourceInput): Promise<SourceLoad> {
   const { file } = input;
+  if (input.bytes.length > MAX_CONNECTOR_FILE_BYTES) {
+    const size = (input.bytes.length / 1024 ** 2).toFixed(1);
+    return done([{ file, line: 0, column: 0, code: 'CONFIG_READ', message: `the file is ${size} MiB; a connector file may be at most 1 MiB: is it really a connector? Move other files out of the connectors directory` }]);
+  }
   const encoding = encodingProblem(input.bytes);
   if (encoding) return done([toProblem(file, { ...encoding, code: 'CONFIG_YAML_SYNTAX' })]);
   const { doc, locator } = parseYamlFile(input.bytes);

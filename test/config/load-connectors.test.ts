@@ -90,6 +90,15 @@ test('a connector file that is not UTF-8 is a problem saying so, not a puzzle or
   ]);
 });
 
+test('a file over 1 MiB is not parsed: a problem says so, and the others load', async (t) => {
+  const routes = Array.from({ length: 70_000 }, (_, i) => `  - on: type${i}`);
+  const dir = await connectorDir(t, { 'dump.yaml': lines('name: dump', 'target: {url: "http://x"}', 'routes:', ...routes), 'good.yaml': minimalConnector('good') });
+  const result = await loadConnectors(dir, { env: {} });
+  assert.deepEqual(result.connectors.map((c) => c.name), ['good']);
+  assert.deepEqual(result.problems.map((p) => [p.file.slice(dir.length + 1), p.line, p.code]), [['dump.yaml', 0, 'CONFIG_READ']]);
+  assert.match(result.problems[0]!.message, /^the file is 1\.\d MiB; a connector file may be at most 1 MiB/);
+});
+
 test('a duplicate name flags the second file at its name line and the first keeps the name', async (t) => {
   const dir = await connectorDir(t, {
     'a.yaml': minimalConnector('shared'),
