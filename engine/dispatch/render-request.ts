@@ -80,7 +80,7 @@ async function assemble(
   context: RenderContext,
   body: EncodedBody | undefined,
 ): Promise<HttpRequest> {
-  const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent);
+  const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent, refuseSegmentChanges);
   const query = route.query ? await renderQuery(route.query, event, `routes[${route.index}].query`) : [];
   const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
   if (body !== undefined) engineHeaders['content-type'] = body.contentType;
@@ -112,9 +112,26 @@ async function renderRouteHeaders(route: CompiledRoute, event: unknown): Promise
 }
 
 /** Literal text plus each placeholder's value passed through `encode`. */
-async function renderTemplate(parts: readonly PathPart[], event: unknown, where: string, encode: (text: string) => string): Promise<string> {
+/** Checks one placeholder's text before it joins the rendered template; throws to refuse it. */
+type PlaceholderCheck = (value: string, before: string, after: PathPart | undefined, source: string, where: string) => void;
+
+/**
+ * A path placeholder that fills a whole segment may not give "", "." or "..": encoding leaves
+ * them as they are, and they would empty the segment (`DELETE /api/slots/`) or move the path up
+ * a level (URL parsers resolve dot segments, `%2E%2E` too). Only the path before any `?` counts.
+ */
+function refuseSegmentChanges(value: string, before: string, after: PathPart | undefined, source: string, where: string): void {
+  if (value !== '' && value !== '.' && value !== '..') return;
+  const inPath = !before.includes('?');
+  const wholeSegment = before.endsWith('/') && (after === undefined || ('literal' in after && /^[/?#]/.test(after.literal)));
+  if (!inPath || !wholeSegment) return;
+  const what = value === '' ? 'an empty string, which would leave its path segment empty' : `"${value}", which would move the path up a level`;
+  throw new HmsError('MAPPING_FAILED', `${where}: {${source}} gave ${what}; it must give a segment's text for this event`);
+}
+
+async function renderTemplate(parts: readonly PathPart[], event: unknown, where: string, encode: (text: string) => string, check?: PlaceholderCheck): Promise<string> {
   let text = '';
-  for (const part of parts) {
+  for (const [index, part] of parts.entries()) {
     if ('literal' in part) {
       text += part.literal;
       continue;
@@ -126,6 +143,7 @@ async function renderTemplate(parts: readonly PathPart[], event: unknown, where:
         `${where}: {${part.expression.source}} gave ${describeValue(value)}; it must give a string or number for this event`,
       );
     }
+    check?.(String(value), text, parts[index + 1], part.expression.source, where);
     text += encode(String(value));
   }
   return text;

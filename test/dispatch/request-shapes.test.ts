@@ -73,6 +73,16 @@ describe('request bodies, query parameters and headers, as received', () => {
     await assert.rejects(render(target, { name: 'a', city: 'Oslo' }), mappingFailure(/routes\[0\]\.map: field "address" holds an object; form fields take strings, numbers, booleans or arrays of them/));
   });
 
+  test('a path placeholder that is a whole segment may not give "", "." or "..": each would change which resource is meant', async () => {
+    const target = connector({ route: { method: 'DELETE', path: '/api/slots/{id}/hold?by={by}' } });
+    await assert.rejects(render(target, { id: '..', by: 'x' }), mappingFailure(/^routes\[0\]\.path: \{id\} gave "\.\.", which would move the path up a level/));
+    await assert.rejects(render(target, { id: '.', by: 'x' }), mappingFailure(/^routes\[0\]\.path: \{id\} gave "\.", which would move the path up a level/));
+    await assert.rejects(render(target, { id: '', by: 'x' }), mappingFailure(/^routes\[0\]\.path: \{id\} gave an empty string, which would leave its path segment empty/));
+    // Inside a segment, or in the query, such values change nothing about the path.
+    assert.equal((await render(connector({ route: { path: '/api/v{v}/x' } }), { v: '..' })).url, `${receiver.url}/api/v../x`);
+    assert.equal((await render(target, { id: '..a', by: '' })).url, `${receiver.url}/api/slots/..a/hold?by=`);
+  });
+
   test('query gives url-encoded parameters after the path, arrays repeated, null and missing skipped', async () => {
     const query = '{ "since": since, "tag": tags, "q": q, "none": null, "missing": nothing }';
     const received = await deliver(connector({ route: { method: 'GET', path: '/search/{kind}?v=2', query } }), { kind: 'a/b', since: '2024-06-01', tags: ['x', 'y'], q: 'a b&c=d' });
