@@ -47,7 +47,9 @@ describe('sqlite store', () => {
       await store.acceptEvents(Array.from({ length: many }, (_, i) => event(`e${i}`, [dead(`d${i}`, 'MAPPING_FAILED: bad map')])));
       assert.equal(await store.retryDead({}, new Set(['crm']), T0), many);
       assert.deepEqual([(await store.countByState()).dead, (await store.countByState()).retrying], [0, many]);
-      for (let i = 0; i < many; i++) await store.recordAttempt({ deliveryId: `d${i}`, attempt: 1, startedAt: T0, durationMs: 1, status: 400, error: 'TARGET_REJECTED: HTTP 400', errorCode: 'TARGET_REJECTED', revision: 'r', nextState: 'dead', nextAttemptAt: null });
+      const rejected = { attempt: 1, startedAt: T0, durationMs: 1, status: 400, error: 'TARGET_REJECTED: HTTP 400', errorCode: 'TARGET_REJECTED', revision: 'r', nextState: 'dead' as const, nextAttemptAt: null };
+      // All at once, so they share a few commits (one by one, each would wait for its own).
+      await Promise.all(Array.from({ length: many }, (_, i) => store.recordAttempt({ deliveryId: `d${i}`, ...rejected })));
       assert.equal(await store.redrive('crm', T0), many);
       assert.equal((await store.countByState()).dead, 0);
     } finally {
