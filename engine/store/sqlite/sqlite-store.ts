@@ -13,7 +13,7 @@ import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
-import { diskFailure, storeFailure } from './store-errors.js';
+import { diskFailure, storeUnavailable } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
 
@@ -34,11 +34,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = await openDataDirectory(dataDir, clock.now());
   const sql = prepareStatements(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
-  /** storeFailure, remembering disk failures for health(). */
+  /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
+   * for health(); any other error passes unchanged. */
   const failure = (error: unknown): unknown => {
     const why = diskFailure(error);
-    if (why !== undefined) health = { writable: false, lastFailure: { at: clock.now(), message: why } };
-    return storeFailure(error);
+    if (why === undefined) return error;
+    health = { writable: false, lastFailure: { at: clock.now(), message: why } };
+    return storeUnavailable(why, error);
   };
   // Bookkeeping commits are small and may still fit where a batch of events does not, so only a
   // durable commit (events acknowledged) shows the store writable again.

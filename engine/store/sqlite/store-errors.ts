@@ -15,8 +15,7 @@ export function diskFailure(error: unknown): string | undefined {
   return `the engine cannot store anything now: ${code === 'SQLITE_FULL' ? 'the disk of its data directory is full' : `it cannot write to its data directory (${code})`}`;
 }
 
-export function storeFailure(error: unknown): unknown {
-  const why = diskFailure(error);
-  if (why === undefined) return error;
-  return new HmsError('STORE_UNAVAILABLE', `${why}; nothing of this request was stored, so send it again later (operators: check the free space and the disk of the data directory)`, { cause: error, retryable: true });
+/** The error a caller gets for a disk failure that `diskFailure` explained as `why`. */
+export function storeUnavailable(why: string, cause: unknown): HmsError {
+  return new HmsError('STORE_UNAVAILABLE', `${why}; nothing of this request was stored, so send it again later (operators: check the free space and the disk of the data directory)`, { cause, retryable: true });
 }
