@@ -111,7 +111,6 @@ async function renderRouteHeaders(route: CompiledRoute, event: unknown): Promise
   return headers;
 }
 
-/** Literal text plus each placeholder's value passed through `encode`. */
 /** Checks one placeholder's text before it joins the rendered template; throws to refuse it. */
 type PlaceholderCheck = (value: string, before: string, after: PathPart | undefined, source: string, where: string) => void;
 
@@ -129,6 +128,7 @@ function refuseSegmentChanges(value: string, before: string, after: PathPart | u
   throw new HmsError('MAPPING_FAILED', `${where}: {${source}} gave ${what}; it must give a segment's text for this event`);
 }
 
+/** Literal text plus each placeholder's value, checked by `check` and passed through `encode`. */
 async function renderTemplate(parts: readonly PathPart[], event: unknown, where: string, encode: (text: string) => string, check?: PlaceholderCheck): Promise<string> {
   let text = '';
   for (const [index, part] of parts.entries()) {
