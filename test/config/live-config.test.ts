@@ -28,25 +28,28 @@ test('while a reload applies its changes, status already shows the new revision 
       return new Promise<void>((resolve) => (release = resolve));
     },
   });
+  /** Starts a reload and, while onApplied holds it open, checks that status already shows a
+   * revision other than `previous` together with its own report. */
+  const reloadHeldOpen = async (previous: string) => {
+    const expected = seen.length + 1;
+    const reloading = live.reload();
+    await waitFor(() => seen.length === expected);
+    const status = live.status();
+    assert.notEqual(status.revision.label, previous);
+    assert.equal(status.lastReload?.revision, status.revision.label);
+    return { status, reloading };
+  };
   const initial = live.status();
   assert.equal(initial.lastReload, null);
 
-  const first = live.reload();
-  await waitFor(() => seen.length === 1);
-  const during = live.status();
-  assert.notEqual(during.revision.label, initial.revision.label);
-  assert.equal(during.lastReload?.revision, during.revision.label);
+  const { status: during, reloading: first } = await reloadHeldOpen(initial.revision.label);
   assert.deepEqual(during.lastReload?.added, ['alpha']);
   assert.equal(registry.get('alpha')?.source.routes[0]?.path, '/v1');
   release();
   assert.equal((await first).revision, during.revision.label);
 
   await writeFile(join(dir, 'a.yaml'), connector('/v2'));
-  const second = live.reload();
-  await waitFor(() => seen.length === 2);
-  const changed = live.status();
-  assert.notEqual(changed.revision.label, during.revision.label);
-  assert.equal(changed.lastReload?.revision, changed.revision.label);
+  const { status: changed, reloading: second } = await reloadHeldOpen(during.revision.label);
   assert.deepEqual(changed.lastReload?.changed, ['alpha']);
   assert.deepEqual(seen.map((s) => s.lastReload?.revision), [during.revision.label, changed.revision.label]);
   release();
