@@ -9,10 +9,11 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledConnector } from './config/compiled.js';
-import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live-config.js';
-import { revisionOf } from './config/revision.js';
-import { formatProblem } from './config/format-problem.js';
-import { loadConnectors } from './config/load-connectors.js';
+import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live/live-config.js';
+import { revisionOf } from './config/live/revision.js';
+import { formatProblem } from './config/problems/format-problem.js';
+import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
+import { loadConnectors } from './config/load/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
@@ -96,13 +97,21 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const connectorsDir = options.connectorsDir ?? 'connectors.d';
+  const connectorsDir = options.connectorsDir ?? DEFAULT_CONNECTORS_DIR;
   const env = options.env ?? process.env;
+
+  // Config: the connectors in force and, when they come from a directory, their live reload.
   const connectors = options.connectors ?? (await loadOrThrow(connectorsDir, env));
   const registry = createRegistry(connectors);
+  const staticRevision = revisionOf(connectors, null);
+  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger });
+  const revision = () => config?.revision() ?? staticRevision.label;
+
+  // Store, and the HTTP client deliveries go out with.
   const store = options.store ?? (await openSqliteStore({ dataDir: options.dataDir ?? 'data', clock }));
   const http = options.http ?? createHttpClient({ clock });
 
+  // Dispatch sends; the sweep feeds it what is due in the store; dead letters are the sweep's too.
   const dispatcher = createDispatcher({
     store,
     disabled: await store.disabledConnectors(),
@@ -112,25 +121,25 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     logger,
     random: options.random ?? Math.random,
     userAgent: `hms-sync/${packageVersion()}`,
-    revision: () => config?.revision() ?? staticRevision.label,
+    revision,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
-    onRoom: () => refill(),
-    // An ordered delivery finished or a breaker closed: what waited in the store may go now.
-    onUnblocked: () => sweep.kick(),
-    onOutcome: (outcome) => outcomes.publish(outcome),
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
+  const deadLetters = createDeadLetters({ store, registry, clock, logger, kick: () => sweep.kick() });
   // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
   const refill = () => {
     if (dispatcher.room() > 0) sweep.kick();
   };
-  const deadLetters = createDeadLetters({ store, registry, clock, logger, kick: () => sweep.kick() });
+
+  // The bus: ingest stores and routes events; outcome events go back onto it.
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
 
-  // What a reload means for deliveries: unfinished ones of removed connectors park, parked ones of
-  // connectors that are back resume, and dead ones of changed connectors are re-driven.
+  // What a reload means for deliveries: a connector disabled by a 410 whose file changed sends
+  // again, unfinished deliveries of removed connectors park, parked ones of connectors that are
+  // back resume, and dead ones of changed connectors are re-driven.
   const applyConnectorChanges = async (changedNames: readonly string[]) => {
+    dispatcher.reconcile();
     const now = clock.now();
     const moved = await store.reconcileConnectors(registry.names(), now);
     let redriven = 0;
@@ -140,14 +149,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
     sweep.kick();
   };
-  const staticRevision = revisionOf(connectors, null);
-  const config = options.connectors
-    ? undefined
-    : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger, onApplied: (plan) => applyConnectorChanges([...plan.added, ...plan.changed]) });
-  if (options.watch && config) await config.watch();
 
+  // Signals between the stages, subscribed now that every stage exists.
+  dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
+  dispatcher.signals.on('unblocked', () => sweep.kick());
+  dispatcher.signals.on('room', refill);
+  config?.signals.on('applied', (plan) => applyConnectorChanges([...plan.added, ...plan.changed]));
+
+  if (options.watch && config) await config.watch();
+  dispatcher.reconcile();
   const moved = await store.reconcileConnectors(registry.names(), clock.now());
-  logger.info({ connectors: [...registry.names()], revision: config?.revision() ?? staticRevision.label, ...moved }, 'engine started');
+  logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
 

@@ -66,3 +66,9 @@ export function errorBody(error: unknown): { error: { code: ErrorCode; message: 
   if (error instanceof HmsError) return { error: { code: error.code, message: error.message } };
   return { error: { code: 'INTERNAL', message: 'internal error; see the engine log' } };
 }
+
+/** A failure of an expression or a request as stored with its delivery: `CODE: message`, an
+ * unknown error counting as MAPPING_FAILED (it came out of a connector's JSONata). */
+export function describeFailure(error: unknown): string {
+  return error instanceof HmsError ? `${error.code}: ${error.message}` : `MAPPING_FAILED: ${String(error)}`;
+}

@@ -1,8 +1,8 @@
 /** The public API of the hms-sync package. */
 export { createEngine, type Engine, type EngineOptions } from './engine.js';
 export { buildServer, type ServerOptions } from './api/server.js';
-export { loadConnectors, loadConnectorFiles } from './config/load-connectors.js';
-export { formatProblem } from './config/format-problem.js';
+export { loadConnectors, loadConnectorFiles } from './config/load/load-connectors.js';
+export { formatProblem } from './config/problems/format-problem.js';
 export { createLogger } from './logger.js';
 export { HmsError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { manualClock, systemClock, type Clock } from './clock.js';

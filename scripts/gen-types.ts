@@ -1,5 +1,5 @@
 /**
- * Regenerates engine/config/connector-file.generated.ts from schemas/connector.schema.json.
+ * Regenerates engine/config/schema/connector-file.generated.ts from schemas/connector.schema.json.
  * Run directly (`node dist/scripts/gen-types.js`) it writes the file; test/config/generated-types.test.ts
  * calls renderConnectorTypes() and fails when the checked-in file differs.
  */
@@ -11,7 +11,7 @@ import { compile } from 'json-schema-to-typescript';
 
 const BANNER = '/* Generated from schemas/connector.schema.json by npm run gen:types. Do not edit: change the schema and regenerate. */';
 const SCHEMA_PATH = 'schemas/connector.schema.json';
-export const GENERATED_TYPES_PATH = 'engine/config/connector-file.generated.ts';
+export const GENERATED_TYPES_PATH = 'engine/config/schema/connector-file.generated.ts';
 
 /** The repository root: the nearest ancestor of this module holding the schema (works from source and from dist/). */
 export function repoRoot(): string {

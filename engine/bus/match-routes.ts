@@ -4,9 +4,9 @@
  * as a dead delivery instead of silently skipping the route.
  */
 import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
-import { isTruthy } from '../config/expression.js';
+import { isTruthy } from '../config/expression/expression.js';
 import type { Registry } from '../config/registry.js';
-import { HmsError } from '../errors.js';
+import { describeFailure } from '../errors.js';
 import type { SyncEvent } from '../model.js';
 
 export interface RouteMatch {
@@ -30,8 +30,4 @@ export async function matchRoutes(registry: Pick<Registry, 'routesFor'>, event: 
     }
   }
   return matches;
-}
-
-export function describeFailure(error: unknown): string {
-  return error instanceof HmsError ? `${error.code}: ${error.message}` : `MAPPING_FAILED: ${String(error)}`;
 }

@@ -5,21 +5,10 @@
  * when some connector route takes their type (so an engine with no such route pays nothing).
  * An outcome event never causes another outcome event.
  */
+import type { DeliveryOutcome } from '../dispatch/dispatcher-signals.js';
 import type { SyncEvent } from '../model.js';
 
 export const OUTCOME_EVENT_TYPES: ReadonlySet<string> = new Set(['sync.delivered', 'sync.dead']);
-
-export interface DeliveryOutcome {
-  readonly deliveryId: string;
-  readonly eventId: string;
-  /** Type of the event the delivery carried. */
-  readonly eventType: string;
-  readonly connector: string;
-  readonly route: string;
-  readonly attempts: number;
-  readonly lastStatus: number | null;
-  readonly state: 'delivered' | 'dead';
-}
 
 /** The type of the outcome event for a delivery that ended in `state`. */
 export function outcomeEventType(state: DeliveryOutcome['state']): string {

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { SyncEvent } from '../model.js';
-import { outcomeEventType, toOutcomeEvent, type DeliveryOutcome } from './outcome-events.js';
+import type { DeliveryOutcome } from '../dispatch/dispatcher-signals.js';
+import { outcomeEventType, toOutcomeEvent } from './outcome-events.js';
 
 export type OutcomeListener = (event: SyncEvent) => void;
 

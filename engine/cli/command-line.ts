@@ -1,9 +1,7 @@
 /** What validate, test and preview share on the command line: flag parsing and the default connector path. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { HmsError } from '../errors.js';
-
-/** Where connector files are when no PATH is given and HMS_SYNC_CONNECTORS is unset (as for `run`). */
-export const DEFAULT_CONNECTORS_DIR = 'connectors.d';
 
 export interface CommandLine {
   /** Flag values by long name: strings for `type: 'string'`, booleans for `type: 'boolean'` (no `multiple` flags). */

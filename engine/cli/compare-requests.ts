@@ -5,8 +5,8 @@
  * are paired in order. Values are kept unmasked here; whoever prints a Mismatch masks secrets.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ExpectedRequest } from '../config/connector-file.generated.js';
-import type { RenderedDelivery } from '../dispatch/render-event.js';
+import type { ExpectedRequest } from '../config/schema/connector-file.generated.js';
+import type { RenderedDelivery } from './render-event.js';
 
 /** A value that is not there (a header not sent, a request not made), as opposed to null. */
 export const ABSENT: unique symbol = Symbol('absent');

@@ -10,7 +10,7 @@
  * `{connector, route, error}`.
  */
 import type { Problem } from '../config/compiled.js';
-import type { RenderedDelivery } from '../dispatch/render-event.js';
+import type { RenderedDelivery } from './render-event.js';
 import { plural } from './problem-report.js';
 
 export const PREVIEW_FORMATS = ['text', 'json'] as const;

@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   validate: { summary: 'check connector files and report every problem with file:line:col', load: async () => (await import('./validate-command.js')).validateCommand },
   test: { summary: "run connectors' tests (no network)", load: async () => (await import('./test-command.js')).testCommand },
   preview: { summary: 'show the requests every connector would send for one event (no network)', load: async () => (await import('./preview-command.js')).previewCommand },
-  diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff-command.js')).diffCommand },
+  diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff/diff-command.js')).diffCommand },
 };
 
 const USAGE = `usage: hms-sync <command> [options]

@@ -8,9 +8,9 @@
  * the others are still previewed. Exit 0 when every connector loaded and every matching route
  * rendered, 1 when a connector has problems or a mapping failed, 2 on a bad command line or event.
  */
-import { formatProblem } from '../config/format-problem.js';
-import { loadConnectorFiles } from '../config/load-connectors.js';
-import { renderEvent } from '../dispatch/render-event.js';
+import { formatProblem } from '../config/problems/format-problem.js';
+import { loadConnectorFiles } from '../config/load/load-connectors.js';
+import { renderEvent } from './render-event.js';
 import { HmsError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { connectorPaths, oneOf, parseCommandLine, stringFlag } from './command-line.js';

@@ -6,7 +6,7 @@
  * - github: one `::error` workflow command per problem, then the text summary line.
  */
 import type { Problem } from '../config/compiled.js';
-import { formatProblem } from '../config/format-problem.js';
+import { formatProblem } from '../config/problems/format-problem.js';
 import { githubAnnotation } from './github-annotation.js';
 
 export const PROBLEM_FORMATS = ['text', 'json', 'github'] as const;

@@ -1,5 +1,6 @@
 /** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables, then defaults. */
 import { parseArgs } from 'node:util';
+import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { HmsError } from '../errors.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../api/server.js';
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
@@ -52,7 +53,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
   const sweep = values.sweep ?? env.HMS_SYNC_SWEEP ?? DEFAULT_SWEEP_SCHEDULE;
   validateSweepSchedule(sweep);
   return {
-    connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? 'connectors.d',
+    connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
     data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',

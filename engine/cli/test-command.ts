@@ -9,13 +9,13 @@
  * `:-default` takes its default, one without stays as its text (as with validate --env-optional),
  * and TLS files are not read (tests make no connections).
  */
-import { formatProblem } from '../config/format-problem.js';
-import { loadConnectorsWithTests } from '../config/load-with-tests.js';
+import { formatProblem } from '../config/problems/format-problem.js';
+import { loadConnectorsWithTests } from '../config/load/load-with-tests.js';
 import { packageVersion } from '../version.js';
 import { connectorPaths, parseCommandLine } from './command-line.js';
 import { formatMismatch } from './format-mismatch.js';
 import { summaryLine } from './problem-report.js';
-import { runConnectorTest, type TestOutcome } from './run-connector-test.js';
+import { runConnectorTest, type TestResult } from './run-connector-test.js';
 
 export const TEST_USAGE = `usage: hms-sync test [PATH...]
 
@@ -49,12 +49,12 @@ export async function testCommand(args: readonly string[], env: Record<string, s
   const loaded = await loadConnectorsWithTests(paths, { env: HERMETIC_ENV, envOptional: true, readFile: absentFile });
   const userAgent = `hms-sync/${packageVersion()}`;
 
-  const outcomes: TestOutcome[] = [];
+  const results: TestResult[] = [];
   for (const connector of loaded.connectors) {
     for (const testCase of loaded.tests.get(connector.name) ?? []) {
-      const outcome = await runConnectorTest(connector, testCase, userAgent);
-      outcomes.push(outcome);
-      process.stdout.write(`${formatOutcome(outcome).join('\n')}\n`);
+      const result = await runConnectorTest(connector, testCase, userAgent);
+      results.push(result);
+      process.stdout.write(`${formatTestResult(result).join('\n')}\n`);
     }
   }
 
@@ -62,19 +62,19 @@ export async function testCommand(args: readonly string[], env: Record<string, s
     const lines = loaded.problems.map(formatProblem);
     lines.push(`${summaryLine(loaded.problems, { connectors: 0, files: 0 })}; the tests of a connector with problems do not run`);
     process.stderr.write(`${lines.join('\n')}\n`);
-  } else if (outcomes.length === 0) {
+  } else if (results.length === 0) {
     process.stdout.write(`no tests found in ${paths.join(', ')}; add a tests: list to a connector (see docs/connectors.md#connector-tests)\n`);
   }
-  const failed = outcomes.filter((outcome) => outcome.mismatches.length > 0).length;
-  process.stdout.write(`${outcomes.length - failed} passed, ${failed} failed\n`);
+  const failed = results.filter((result) => result.mismatches.length > 0).length;
+  process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
   return failed === 0 && loaded.problems.length === 0 ? 0 : 1;
 }
 
 /** `✓ connector: name`, or `✗ connector: name` followed by where the test is and each mismatch. */
-export function formatOutcome(outcome: TestOutcome): string[] {
-  const title = `${outcome.connector}: ${outcome.name}`;
-  if (outcome.mismatches.length === 0) return [`${PASS_MARK} ${title}`];
-  const lines = [`${FAIL_MARK} ${title}`, `in ${outcome.file} (- expected, + actual)`];
-  for (const mismatch of outcome.mismatches) lines.push(...formatMismatch(mismatch, outcome.secrets));
+export function formatTestResult(result: TestResult): string[] {
+  const title = `${result.connector}: ${result.name}`;
+  if (result.mismatches.length === 0) return [`${PASS_MARK} ${title}`];
+  const lines = [`${FAIL_MARK} ${title}`, `in ${result.file} (- expected, + actual)`];
+  for (const mismatch of result.mismatches) lines.push(...formatMismatch(mismatch, result.secrets));
   return [lines[0] as string, ...lines.slice(1).map((text) => `${DETAIL_INDENT}${text}`)];
 }

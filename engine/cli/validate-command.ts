@@ -3,7 +3,7 @@
  * every connector file and test file at once, each with file, line and column. Exit 0 when clean,
  * 1 on problems, 2 on a bad command line. Nothing is started and nothing is sent.
  */
-import { loadConnectorsWithTests } from '../config/load-with-tests.js';
+import { loadConnectorsWithTests } from '../config/load/load-with-tests.js';
 import { connectorPaths, oneOf, parseCommandLine, stringFlag } from './command-line.js';
 import { PROBLEM_FORMATS, problemReport } from './problem-report.js';
 

@@ -3,7 +3,7 @@
  * interpolated, durations in ms). The registry swaps whole objects, so work in flight keeps the
  * object it started with.
  */
-import type { ConnectorFile, ConnectorRoute } from './connector-file.generated.js';
+import type { ConnectorFile, ConnectorRoute } from './schema/connector-file.generated.js';
 
 export type HttpMethod = NonNullable<ConnectorRoute['method']>;
 

@@ -11,7 +11,7 @@
  *              one opens it for another cooldown; a probe that says nothing about the target's
  *              health (a 429, a mapping error) leaves it half-open for the next probe.
  *
- * What counts (see judge-outcome.ts): `failure` is a retryable failure other than 429 (connection
+ * What counts (see judge-attempt.ts): `failure` is a retryable failure other than 429 (connection
  * error, timeout, 5xx, a status of `retry.on`); `success` is any other answer (the target is up,
  * even if it rejected the payload); `neutral` is a 429 or an attempt that sent nothing. Results of
  * requests that started before the breaker opened are ignored while it is open or half-open.

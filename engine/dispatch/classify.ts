@@ -3,14 +3,14 @@
  * 2xx: delivered. Connection errors and timeouts: retry. Other statuses: retried when `retryOn`
  * says so (a connector's `retry.on`), by default 408, 425, 429 and 5xx; dead otherwise (3xx too:
  * undici follows no redirects). What an answer means for the whole connector (410 disables it,
- * 429 pauses it, failures trip its breaker) is decided in judge-outcome.ts.
+ * 429 pauses it, failures trip its breaker) is decided in judge-attempt.ts.
  */
 import type { HttpResult } from './http-client.js';
 
 export type Verdict =
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'retry'; readonly code: 'TARGET_UNAVAILABLE'; readonly reason: string }
-  | { readonly outcome: 'dead'; readonly code: 'TARGET_REJECTED'; readonly reason: string };
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'retry'; readonly code: 'TARGET_UNAVAILABLE'; readonly reason: string }
+  | { readonly kind: 'dead'; readonly code: 'TARGET_REJECTED'; readonly reason: string };
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
@@ -20,13 +20,13 @@ export function retriedByDefault(status: number): boolean {
 }
 
 export function classify(result: HttpResult, retryOn: (status: number) => boolean = retriedByDefault): Verdict {
-  if (result.kind === 'error') return { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${result.message}` };
+  if (result.kind === 'error') return { kind: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${result.message}` };
   const { status } = result;
-  if (status >= 200 && status < 300) return { outcome: 'delivered' };
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
   const detail = `HTTP ${status}${result.bodySnippet ? `: ${result.bodySnippet}` : ''}`;
-  if (retryOn(status)) return { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${detail}` };
+  if (retryOn(status)) return { kind: 'retry', code: 'TARGET_UNAVAILABLE', reason: `TARGET_UNAVAILABLE: ${detail}` };
   if (status >= 300 && status < 400) {
-    return { outcome: 'dead', code: 'TARGET_REJECTED', reason: `TARGET_REJECTED: ${detail} (redirects are not followed; point target.url at the final address)` };
+    return { kind: 'dead', code: 'TARGET_REJECTED', reason: `TARGET_REJECTED: ${detail} (redirects are not followed; point target.url at the final address)` };
   }
-  return { outcome: 'dead', code: 'TARGET_REJECTED', reason: `TARGET_REJECTED: ${detail}` };
+  return { kind: 'dead', code: 'TARGET_REJECTED', reason: `TARGET_REJECTED: ${detail}` };
 }

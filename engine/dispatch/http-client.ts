@@ -14,7 +14,7 @@ import type { CompiledTls } from '../config/compiled.js';
 /** How much of an error response body is kept for the delivery's lastError. */
 export const ERROR_BODY_SNIPPET_BYTES = 512;
 /** How much of an error response body is kept in `errorBody` (stored with the failed attempt). */
-export const ERROR_BODY_KEEP_BYTES = 4 * 1024;
+export const RESPONSE_BODY_KEEP_BYTES = 4 * 1024;
 /** How long an idle keep-alive connection stays open. */
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 /** Largest body kept for a request with `readBody` (token responses are a few hundred bytes). */
@@ -44,7 +44,7 @@ export type HttpResult =
       readonly retryAfter?: string;
       /** The whole body of a 2xx answer, when the request asked for it with `readBody`. */
       readonly body?: string;
-      /** The first ERROR_BODY_KEEP_BYTES of a non-2xx answer's body, as received. */
+      /** The first RESPONSE_BODY_KEEP_BYTES of a non-2xx answer's body, as received. */
       readonly errorBody?: string;
     }
   | { readonly kind: 'error'; readonly message: string; readonly durationMs: number };
@@ -86,7 +86,7 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
           timeoutMs: request.timeoutMs,
           keepWhole: request.readBody === true,
           wholeLimitBytes: READ_BODY_LIMIT_BYTES,
-          errorKeepBytes: ERROR_BODY_KEEP_BYTES,
+          errorKeepBytes: RESPONSE_BODY_KEEP_BYTES,
         });
         const ok = response.status >= 200 && response.status < 300;
         const body = ok ? response.body?.toString('utf8') : undefined;
@@ -119,9 +119,9 @@ function tlsIdentity(tls: CompiledTls | undefined): string {
   return createHash('sha256').update(JSON.stringify([tls.cert ?? null, tls.key ?? null, tls.ca ?? null])).digest('hex');
 }
 
-/** The first ERROR_BODY_KEEP_BYTES of a failed answer's body, as text. */
+/** The first RESPONSE_BODY_KEEP_BYTES of a failed answer's body, as text. */
 function keptStart(body: Buffer | undefined): string {
-  return body === undefined ? '' : body.subarray(0, ERROR_BODY_KEEP_BYTES).toString('utf8');
+  return body === undefined ? '' : body.subarray(0, RESPONSE_BODY_KEEP_BYTES).toString('utf8');
 }
 
 /** The first ERROR_BODY_SNIPPET_BYTES of an error body on one line, for lastError. */

@@ -1,8 +1,8 @@
 /**
  * One attempt of one unit of work (a delivery, or a batch of them), as a chain of named steps:
  * prepare the request (JSONata), send it (with the connector's auth and signing), and judge the
- * result, giving one outcome per delivery. Recording and the connector-wide effects (410, 429,
- * breaker) are the dispatcher's.
+ * result, giving one result per delivery. Recording (record-outcome.ts) and the connector-wide
+ * effects (410, 429, breaker: connector-state.ts) are the dispatcher's.
  *
  * A batch is judged once: every item gets the same verdict (delivered, retry, dead) and the same
  * Retry-After; each item's own retry schedule sets its due time and says when it has run out, and
@@ -10,11 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { CompiledConnector, CompiledRoute } from '../config/compiled.js';
-import { describeFailure } from '../bus/match-routes.js';
-import { HmsError, type ErrorCode } from '../errors.js';
+import { describeFailure, HmsError, type ErrorCode } from '../errors.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { HttpRequest } from './http-client.js';
-import { judgeResult, outcomeFor, type Judgement, type Outcome } from './judge-outcome.js';
+import { attemptResultFor, judgeResult, type AttemptResult, type Judgement } from './judge-attempt.js';
 import { redactSecrets } from './redact.js';
 import { renderBatchRequest, renderItem, renderRequest } from './render-request.js';
 
@@ -25,7 +24,8 @@ export interface UnitJob {
   readonly scheduleOffset: number;
 }
 
-export interface SendSteps {
+/** What sending needs besides the unit itself. */
+export interface SendDependencies {
   readonly authenticator: Authenticator;
   readonly userAgent: string;
   readonly now: () => number;
@@ -39,7 +39,7 @@ export interface UnitResult {
   /** Absent when nothing was sent (the request could not be rendered). */
   readonly judgement?: Judgement;
   /** One per job, in the unit's order. */
-  readonly outcomes: readonly Outcome[];
+  readonly results: readonly AttemptResult[];
 }
 
 /**
@@ -51,41 +51,41 @@ export function batchIdempotencyKey(deliveryIds: readonly string[]): string {
   return `batch_${createHash('sha256').update([...deliveryIds].sort().join('\n')).digest('hex').slice(0, 32)}`;
 }
 
-export async function sendUnit(steps: SendSteps, connector: CompiledConnector, route: CompiledRoute | undefined, routeKey: string, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<UnitResult> {
-  const startedAt = steps.now();
+export async function sendUnit(deps: SendDependencies, connector: CompiledConnector, route: CompiledRoute | undefined, routeKey: string, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<UnitResult> {
+  const startedAt = deps.now();
   let request: HttpRequest;
   let messageId: string;
   try {
     if (route === undefined) throw new HmsError('MAPPING_FAILED', `route "${routeKey}" no longer exists in connector "${connector.name}" (${connector.file})`);
-    ({ request, messageId } = await prepare(steps, connector, route, jobs, batch));
+    ({ request, messageId } = await prepare(deps, connector, route, jobs, batch));
   } catch (error) {
-    const outcome = notSent(error, connector, steps.now() - startedAt);
-    return { outcomes: jobs.map(() => outcome) };
+    const result = notSent(error, connector, deps.now() - startedAt);
+    return { results: jobs.map(() => result) };
   }
-  const result = await steps.authenticator.send(connector, request, messageId);
-  const now = steps.now();
-  const judgement = judgeResult(result, connector, now);
+  const answer = await deps.authenticator.send(connector, request, messageId);
+  const now = deps.now();
+  const judgement = judgeResult(answer, connector, now);
   // One draw per attempt: the items of a batch retried together stay together.
-  const draw = steps.random();
-  return { judgement, outcomes: jobs.map((job) => outcomeFor(judgement, connector, job.attemptsMade + 1, job.scheduleOffset, () => draw, now)) };
+  const draw = deps.random();
+  return { judgement, results: jobs.map((job) => attemptResultFor(judgement, connector, job.attemptsMade + 1, job.scheduleOffset, () => draw, now)) };
 }
 
-async function prepare(steps: SendSteps, connector: CompiledConnector, route: CompiledRoute, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<{ request: HttpRequest; messageId: string }> {
+async function prepare(deps: SendDependencies, connector: CompiledConnector, route: CompiledRoute, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<{ request: HttpRequest; messageId: string }> {
   if (!batch) {
     const messageId = jobs[0].deliveryId;
-    return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
+    return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: deps.userAgent }), messageId };
   }
   const messageId = batchIdempotencyKey(jobs.map((job) => job.deliveryId));
   const items: unknown[] = [];
   for (const job of jobs) {
-    const rendered = steps.renderedItem?.(job, route);
+    const rendered = deps.renderedItem?.(job, route);
     items.push(rendered === undefined ? await renderItem(route, job.event) : rendered.item);
   }
-  return { request: await renderBatchRequest(connector, route, jobs[0].event, items, { deliveryId: messageId, userAgent: steps.userAgent }), messageId };
+  return { request: await renderBatchRequest(connector, route, jobs[0].event, items, { deliveryId: messageId, userAgent: deps.userAgent }), messageId };
 }
 
-/** The outcome when the request could not be rendered: dead, with the mapping error. */
-export function notSent(error: unknown, connector: CompiledConnector, durationMs: number): Outcome {
+/** The result when the request could not be rendered: dead, with the mapping error. */
+export function notSent(error: unknown, connector: CompiledConnector, durationMs: number): AttemptResult {
   const errorCode: ErrorCode = error instanceof HmsError ? error.code : 'MAPPING_FAILED';
   return { state: 'dead', status: null, errorCode, error: redactSecrets(describeFailure(error), connector.secrets), responseBody: null, durationMs, nextAttemptAt: null };
 }

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { ABSENT, compareRequests } from '../../engine/cli/compare-requests.js';
 import { formatMismatch } from '../../engine/cli/format-mismatch.js';
 import { diffLines } from '../../engine/cli/line-diff.js';
-import type { ExpectedRequest } from '../../engine/config/connector-file.generated.js';
-import type { RenderedDelivery } from '../../engine/dispatch/render-event.js';
+import type { ExpectedRequest } from '../../engine/config/schema/connector-file.generated.js';
+import type { RenderedDelivery } from '../../engine/cli/render-event.js';
 import { connectorDir, lines, repoPath } from '../config/connector-dir.js';
 import { runCli } from '../helpers/engine-process.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { looksLikeLiteralSecret, envNameFor } from '../../engine/config/literal-secrets.js';
+import { looksLikeLiteralSecret, envNameFor } from '../../engine/config/interpolate/literal-secrets.js';
 import { escapeData, escapeProperty, githubAnnotation } from '../../engine/cli/github-annotation.js';
 import { problemReport } from '../../engine/cli/problem-report.js';
 import { connectorDir, lines, minimalConnector, repoPath } from '../config/connector-dir.js';

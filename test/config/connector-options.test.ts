@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { LoadResult } from '../../engine/config/compiled.js';
-import { DEFAULT_MAX_RETRY_AFTER_MS } from '../../engine/config/defaults.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from '../../engine/config/schema/defaults.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { connectorDir, lines } from './connector-dir.js';
 
 /** A connector whose extra lines start at line 4. */

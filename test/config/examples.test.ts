@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { formatProblem } from '../../engine/config/format-problem.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { formatProblem } from '../../engine/config/problems/format-problem.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { repoPath } from './connector-dir.js';
 import { pemFixture } from './pem-fixture.js';
 

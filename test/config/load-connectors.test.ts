@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatProblem } from '../../engine/config/format-problem.js';
-import { loadConnectorFiles, loadConnectors } from '../../engine/config/load-connectors.js';
+import { formatProblem } from '../../engine/config/problems/format-problem.js';
+import { loadConnectorFiles, loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { connectorDir, lines, minimalConnector, repoPath } from './connector-dir.js';
 
 test('loads the three example connectors with zero problems', async () => {

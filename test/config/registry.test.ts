@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CompiledConnector } from '../../engine/config/compiled.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { createRegistry } from '../../engine/config/registry.js';
 import { connectorDir, lines } from './connector-dir.js';
 

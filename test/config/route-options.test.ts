@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { LoadResult, PathPart } from '../../engine/config/compiled.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { connectorDir, lines } from './connector-dir.js';
 
 /** A connector whose single route's lines start at line 5 (`  - on: permitApproved` is line 5). */

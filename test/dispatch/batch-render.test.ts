@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { manualClock } from '../../engine/clock.js';
 import { createIngest } from '../../engine/bus/ingest.js';
 import type { CompiledConnector, CompiledExpression } from '../../engine/config/compiled.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { createRegistry } from '../../engine/config/registry.js';
 import { createDispatcher } from '../../engine/dispatch/dispatcher.js';
 import { createHttpClient } from '../../engine/dispatch/http-client.js';

@@ -1,13 +1,13 @@
 /**
- * The dispatcher on its own, over a real SQLite store and a real receiver: the outcome hook.
+ * The dispatcher on its own, over a real SQLite store and a real receiver: the outcome signal.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from '../../engine/clock.js';
-import type { DeliveryOutcome } from '../../engine/bus/outcome-events.js';
+import type { DeliveryOutcome } from '../../engine/dispatch/dispatcher-signals.js';
 import { createIngest } from '../../engine/bus/ingest.js';
-import { loadConnectors } from '../../engine/config/load-connectors.js';
+import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { createRegistry } from '../../engine/config/registry.js';
 import { createDispatcher } from '../../engine/dispatch/dispatcher.js';
 import { createHttpClient } from '../../engine/dispatch/http-client.js';
@@ -24,7 +24,7 @@ describe('dispatcher', () => {
   });
   after(() => receiver.close());
 
-  test('calls onOutcome once per delivery that ends delivered or dead, with the event type', async () => {
+  test('signals the outcome once per delivery that ends delivered or dead, with the event type', async () => {
     const dir = await tempDir();
     await dir.write('crm.yaml', `name: crm\ntarget: { url: "${receiver.url}" }\nroutes:\n  - name: main\n    on: "*"\n`);
     const { connectors, problems } = await loadConnectors(dir.path, { env: {} });
@@ -35,7 +35,8 @@ describe('dispatcher', () => {
     const http = createHttpClient({ clock });
     const outcomes: DeliveryOutcome[] = [];
     const { logger } = captureLogger();
-    const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', maxHeld: 100, onOutcome: (o) => outcomes.push(o) });
+    const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', maxHeld: 100 });
+    dispatcher.signals.on('outcome', (o) => void outcomes.push(o));
     const ingest = createIngest({ store, registry, dispatcher, clock, leaseMs: 60_000 });
     try {
       await ingest([{ type: 'order.created', id: 'good' }, { type: 'order.created', id: 'bad' }, { type: 'order.updated', id: 'busy' }]);

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { systemClock } from '../../engine/clock.js';
-import { createHttpClient, ERROR_BODY_KEEP_BYTES, ERROR_BODY_SNIPPET_BYTES, READ_BODY_LIMIT_BYTES, type HttpRequest } from '../../engine/dispatch/http-client.js';
+import { createHttpClient, RESPONSE_BODY_KEEP_BYTES, ERROR_BODY_SNIPPET_BYTES, READ_BODY_LIMIT_BYTES, type HttpRequest } from '../../engine/dispatch/http-client.js';
 import { freePort } from '../../bench/free-port.js';
 import { startReceiver } from '../helpers/receiver.js';
 
@@ -57,15 +57,15 @@ describe('HTTP client', () => {
     assert.ok(new Set(ports).size <= 2, `at most two connections for four 300 KB answers, saw ports ${ports.join(', ')}`);
   });
 
-  it('keeps the start of a failed answer: ERROR_BODY_KEEP_BYTES as errorBody, a one-line snippet', async () => {
-    const body = `first line\n${'e'.repeat(ERROR_BODY_KEEP_BYTES * 3)}`;
+  it('keeps the start of a failed answer: RESPONSE_BODY_KEEP_BYTES as errorBody, a one-line snippet', async () => {
+    const body = `first line\n${'e'.repeat(RESPONSE_BODY_KEEP_BYTES * 3)}`;
     const receiver = await startReceiver(() => ({ status: 503, body, headers: { 'retry-after': '7' } }));
     after(() => receiver.close());
     const result = await client.send(post(receiver.url));
     assert.ok(result.kind === 'response');
     assert.equal(result.status, 503);
     assert.equal(result.retryAfter, '7');
-    assert.equal(result.errorBody, body.slice(0, ERROR_BODY_KEEP_BYTES));
+    assert.equal(result.errorBody, body.slice(0, RESPONSE_BODY_KEEP_BYTES));
     assert.equal(result.bodySnippet, `first line ${'e'.repeat(ERROR_BODY_SNIPPET_BYTES - 'first line\n'.length)}`);
   });
 

@@ -45,7 +45,7 @@ describe('mutual TLS', () => {
     const result = await send(connector('ca-only', { ca: pki.ca }));
     assert.equal(result.kind, 'error', JSON.stringify(result));
     const verdict = classify(result);
-    assert.equal(verdict.outcome, 'retry');
+    assert.equal(verdict.kind, 'retry');
     assert.doesNotMatch(JSON.stringify(verdict), /PRIVATE KEY/);
     assert.equal(receiver.requests.length, before);
   });
@@ -53,6 +53,6 @@ describe('mutual TLS', () => {
   test('without the CA, the server certificate is not trusted (retryable)', async () => {
     const result = await send(connector('no-ca', { cert: pki.clientCert, key: pki.clientKey }));
     assert.equal(result.kind, 'error');
-    assert.match(classify(result).outcome, /retry/);
+    assert.match(classify(result).kind, /retry/);
   });
 });

@@ -113,7 +113,7 @@ describe('OAuth2 client credentials', () => {
     assert.equal(statusOf(result), 401);
     assert.equal(oauth.requests.length, 2);
     assert.equal(api.requests.length, 2);
-    assert.equal(classify(result).outcome, 'dead');
+    assert.equal(classify(result).kind, 'dead');
   });
 
   test('concurrent 401s to one stale token cause a single refresh', async () => {
@@ -130,7 +130,7 @@ describe('OAuth2 client credentials', () => {
     oauth.failWith = { status: 500, body: 'boom' };
     const target = connector();
     const failed = await send(target);
-    assert.deepEqual(classify(failed), { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: OAuth2 token endpoint answered 500' });
+    assert.deepEqual(classify(failed), { kind: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: OAuth2 token endpoint answered 500' });
     assert.equal(api.requests.length, 0);
     oauth.failWith = undefined;
     assert.equal(statusOf(await send(target)), 200);
@@ -140,14 +140,14 @@ describe('OAuth2 client credentials', () => {
   test('a refused client shows the OAuth2 error code, never the secret or the description', async () => {
     oauth.failWith = { status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: `secret ${CLIENT_SECRET} is wrong` }) };
     const verdict = classify(await send(connector()));
-    assert.deepEqual(verdict, { outcome: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: OAuth2 token endpoint answered 401 (invalid_client)' });
+    assert.deepEqual(verdict, { kind: 'retry', code: 'TARGET_UNAVAILABLE', reason: 'TARGET_UNAVAILABLE: OAuth2 token endpoint answered 401 (invalid_client)' });
   });
 
   test('an unreachable token endpoint is a retryable connection failure', async () => {
     const closed = await startOAuth2Server();
     await closed.close();
     const verdict = classify(await send(connector(closed.tokenUrl)));
-    assert.equal(verdict.outcome, 'retry');
+    assert.equal(verdict.kind, 'retry');
     assert.match((verdict as { reason: string }).reason, /^TARGET_UNAVAILABLE: OAuth2 token endpoint unreachable: .*ECONNREFUSED/);
   });
 

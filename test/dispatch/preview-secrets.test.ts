@@ -6,7 +6,7 @@ import { createAuthenticator } from '../../engine/dispatch/auth/authenticator.js
 import { classify } from '../../engine/dispatch/classify.js';
 import { createHttpClient } from '../../engine/dispatch/http-client.js';
 import { redactSecrets } from '../../engine/dispatch/redact.js';
-import { renderEvent } from '../../engine/dispatch/render-event.js';
+import { renderEvent } from '../../engine/cli/render-event.js';
 import { renderRequest } from '../../engine/dispatch/render-request.js';
 import { compiledConnector } from '../helpers/compiled-connector.js';
 import { startOAuth2Server, type OAuth2Server } from '../helpers/oauth2-server.js';
@@ -84,7 +84,7 @@ describe('secrets in previews and error messages', () => {
         const verdict = classify(result);
         const responseBody = redactSecrets(result.kind === 'response' ? (result.errorBody ?? '') : '', connector.secrets);
         assert.match(responseBody, /^rejected /);
-        assert.equal(verdict.outcome, 'retry');
+        assert.equal(verdict.kind, 'retry');
         // What the dispatcher stores: the reason with the connector's secrets redacted.
         const stored = redactSecrets((verdict as { reason: string }).reason, connector.secrets);
         assert.match(stored, /^TARGET_UNAVAILABLE: HTTP 500: rejected /, connector.name);

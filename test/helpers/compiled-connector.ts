@@ -4,9 +4,9 @@
  * with the engine's own JSONata compiler and path template splitter.
  */
 import type { CompiledConnector, CompiledRoute, PathPart } from '../../engine/config/compiled.js';
-import type { ConnectorFile } from '../../engine/config/connector-file.generated.js';
-import { compileExpression } from '../../engine/config/expression.js';
-import { splitPathTemplate } from '../../engine/config/path-template.js';
+import type { ConnectorFile } from '../../engine/config/schema/connector-file.generated.js';
+import { compileExpression } from '../../engine/config/expression/expression.js';
+import { splitPathTemplate } from '../../engine/config/expression/path-template.js';
 
 export interface RouteSpec {
   readonly method?: CompiledRoute['method'];

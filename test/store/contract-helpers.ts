@@ -61,22 +61,22 @@ export function claim(store: Store, now: number, limit = 100, extra: ClaimExtras
   return store.claimDue({ now, limit, leaseMs: 1_000, connectors: extra.connectors ?? CRM, ...skip });
 }
 
-export type Outcome = Pick<AttemptRecord, 'status' | 'error' | 'errorCode' | 'nextState' | 'nextAttemptAt'>;
+export type AttemptEnd = Pick<AttemptRecord, 'status' | 'error' | 'errorCode' | 'nextState' | 'nextAttemptAt'>;
 
 /** The config revision label attempts are recorded with unless told otherwise. */
 export const REVISION = '3f2a9c1b7d4e@abc1234';
 
-export function attempt(deliveryId: string, n: number, outcome: Outcome, revision = REVISION): AttemptRecord {
+export function attempt(deliveryId: string, n: number, outcome: AttemptEnd, revision = REVISION): AttemptRecord {
   return { deliveryId, attempt: n, startedAt: T0 + n * 100, durationMs: 10 * n, revision, ...outcome };
 }
 
-export const DELIVERED: Outcome = { status: 200, error: null, errorCode: null, nextState: 'delivered', nextAttemptAt: null };
+export const DELIVERED: AttemptEnd = { status: 200, error: null, errorCode: null, nextState: 'delivered', nextAttemptAt: null };
 
-export function retrying(nextAttemptAt: number, error = 'TARGET_UNAVAILABLE: 503'): Outcome {
+export function retrying(nextAttemptAt: number, error = 'TARGET_UNAVAILABLE: 503'): AttemptEnd {
   return { status: 503, error, errorCode: 'TARGET_UNAVAILABLE', nextState: 'retrying', nextAttemptAt };
 }
 
 /** A final failure with the given code: `<code>: <detail>`. */
-export function died(errorCode: string, status: number | null = null, detail = 'it failed'): Outcome {
+export function died(errorCode: string, status: number | null = null, detail = 'it failed'): AttemptEnd {
   return { status, error: `${errorCode}: ${detail}`, errorCode, nextState: 'dead', nextAttemptAt: null };
 }

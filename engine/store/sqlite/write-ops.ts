@@ -14,7 +14,7 @@ import {
   type NewEvent,
 } from '../store.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type Statements } from './sql.js';
-import { inSavepoint, type Outcome } from './write-queue.js';
+import { inSavepoint, type Settled } from './write-queue.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
@@ -104,12 +104,12 @@ export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): v
 }
 
 /**
- * Records many attempts, one outcome each, in order: as a few multi-row statements when they all
+ * Records many attempts, one result each, in order: as a few multi-row statements when they all
  * apply, else one by one so that each bad record (unknown delivery, repeated attempt number)
  * fails alone. An attempt for a delivery already in the current chunk starts the next chunk, so
  * two attempts of one delivery apply in call order.
  */
-export function recordAttempts(sql: Statements, records: readonly AttemptRecord[], now: number): Outcome<void>[] {
+export function recordAttempts(sql: Statements, records: readonly AttemptRecord[], now: number): Settled<void>[] {
   const together = inSavepoint(sql, () => {
     for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
   });

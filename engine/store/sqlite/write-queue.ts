@@ -14,7 +14,7 @@
  *
  * Items of one kind queued back to back (`enqueueItem`, e.g. attempt records) share one
  * operation, so the kind can write them with a few multi-row statements; each item still gets its
- * own outcome. An item never joins an operation queued before another write, so call order holds.
+ * own result. An item never joins an operation queued before another write, so call order holds.
  *
  * Durability is chosen per flush: a flush holding any `durable` operation (an acknowledgement
  * depends on it) commits with synchronous=FULL, one fsync of the WAL; a flush of the others only
@@ -41,11 +41,11 @@ export const RELAXED_FLUSH_DELAY_MS = 10;
 /** A kind of item written many at a time. */
 export interface ItemKind<Item, Result> {
   readonly durability: Durability;
-  /** Writes the items; returns one outcome per item, in order. Throwing fails every item. */
-  run(items: readonly Item[]): Outcome<Result>[];
+  /** Writes the items; returns one result per item, in order. Throwing fails every item. */
+  run(items: readonly Item[]): Settled<Result>[];
 }
 
-export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
+export type Settled<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface WriteQueue {
   enqueue<T>(run: () => T, durability?: Durability): Promise<T>;
@@ -81,7 +81,7 @@ export type SavepointControl = Pick<TransactionControl, 'savepoint' | 'release' 
  * transaction (a full disk, an I/O error), there is no savepoint to go back to: the error is thrown,
  * so that the caller fails the whole transaction.
  */
-export function inSavepoint<T>(sql: SavepointControl, run: () => T): Outcome<T> {
+export function inSavepoint<T>(sql: SavepointControl, run: () => T): Settled<T> {
   sql.savepoint.run();
   try {
     const value = run();
@@ -162,24 +162,24 @@ export function createWriteQueue(
     const batch = queued;
     queued = [];
     openItems = undefined;
-    const outcomes = runInOneTransaction(batch);
+    const settled = runInOneTransaction(batch);
     batch.forEach((op, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) op.resolve(outcome.value);
-      else op.reject(failure(outcome.error));
+      const result = settled[i]!;
+      if (result.ok) op.resolve(result.value);
+      else op.reject(failure(result.error));
     });
   }
 
-  function runInOneTransaction(batch: readonly QueuedOp[]): Outcome[] {
-    const outcomes: Outcome[] = [];
+  function runInOneTransaction(batch: readonly QueuedOp[]): Settled[] {
+    const settled: Settled[] = [];
     try {
       const durable = batch.some((op) => op.durable);
       setSynchronous(durable);
       sql.begin.run();
-      for (const op of batch) outcomes.push(inSavepoint(sql, () => op.run()));
+      for (const op of batch) settled.push(inSavepoint(sql, () => op.run()));
       sql.commit.run();
       committed(durable);
-      return outcomes;
+      return settled;
     } catch (error) {
       try {
         sql.rollback.run();
@@ -187,7 +187,7 @@ export function createWriteQueue(
         // The transaction is already gone; the original error is the one to report.
       }
       return batch.map((_, i) => {
-        const own = outcomes[i];
+        const own = settled[i];
         return own !== undefined && !own.ok ? own : { ok: false, error };
       });
     }
@@ -209,10 +209,10 @@ export function createWriteQueue(
         push({
           run: () => kind.run(open.items as Item[]),
           ...timing(kind.durability),
-          resolve: (outcomes) =>
-            (outcomes as Outcome[]).forEach((outcome, i) => {
-              if (outcome.ok) open.settlers[i]!.resolve(outcome.value);
-              else open.settlers[i]!.reject(failure(outcome.error));
+          resolve: (settled) =>
+            (settled as Settled[]).forEach((result, i) => {
+              if (result.ok) open.settlers[i]!.resolve(result.value);
+              else open.settlers[i]!.reject(failure(result.error));
             }),
           reject: (error) => open.settlers.forEach((s) => s.reject(error)),
         });

@@ -1,0 +1,128 @@
+/**
+ * Pairs the two sides of a diff, with no I/O: connectors by name, requests by (event, connector,
+ * route). A connector has changed when its configuration (the file as loaded, tests aside) or any
+ * of its requests has; formatting and comments alone do not count.
+ */
+import type { CompiledConnector } from '../../config/compiled.js';
+import type { DiffEvent } from './diff-events.js';
+import type { RenderedRequest } from './diff-render.js';
+import { compareCodeUnits } from './diff-sources.js';
+
+export type Change = 'added' | 'removed' | 'changed' | 'unchanged';
+
+export interface RequestChange {
+  readonly change: Change;
+  readonly event: DiffEvent;
+  readonly route: string;
+  /** Base lines; absent when added. */
+  readonly before?: readonly string[];
+  /** Working tree lines; absent when removed. */
+  readonly after?: readonly string[];
+}
+
+export interface ConnectorChange {
+  readonly name: string;
+  readonly change: Change;
+  readonly base?: CompiledConnector;
+  readonly head?: CompiledConnector;
+  /** Configuration fields that differ (`target.timeout`, `routes.book-slot`), values never included. */
+  readonly fields: readonly string[];
+  /** Sorted by event, then route position. */
+  readonly requests: readonly RequestChange[];
+  /** Routes of the connector (working tree, or base when removed) that no event reached. */
+  readonly unreached: readonly string[];
+}
+
+export function compareSides(
+  base: { readonly connectors: ReadonlyMap<string, CompiledConnector>; readonly requests: ReadonlyMap<string, RenderedRequest> },
+  head: { readonly connectors: ReadonlyMap<string, CompiledConnector>; readonly requests: ReadonlyMap<string, RenderedRequest> },
+): ConnectorChange[] {
+  const names = [...new Set([...base.connectors.keys(), ...head.connectors.keys()])].sort(compareCodeUnits);
+  return names.map((name) => {
+    const before = base.connectors.get(name);
+    const after = head.connectors.get(name);
+    const requests = pairRequests(name, base.requests, head.requests);
+    const fields = before !== undefined && after !== undefined ? changedFields(before, after) : [];
+    const reached = new Set(requests.map((request) => request.route));
+    const unreached = (after ?? before)?.routes.map((route) => route.key).filter((key) => !reached.has(key)) ?? [];
+    let change: Change;
+    if (before === undefined) change = 'added';
+    else if (after === undefined) change = 'removed';
+    else change = fields.length > 0 || requests.some((request) => request.change !== 'unchanged') ? 'changed' : 'unchanged';
+    return { name, change, ...(before && { base: before }), ...(after && { head: after }), fields, requests, unreached };
+  });
+}
+
+function pairRequests(connector: string, base: ReadonlyMap<string, RenderedRequest>, head: ReadonlyMap<string, RenderedRequest>): RequestChange[] {
+  const keys = new Set<string>();
+  for (const [key, request] of [...base, ...head]) if (request.connector === connector) keys.add(key);
+  const changes = [...keys].map((key) => {
+    const before = base.get(key);
+    const after = head.get(key);
+    const request = (after ?? before)!;
+    let change: Change;
+    if (before === undefined) change = 'added';
+    else if (after === undefined) change = 'removed';
+    else change = sameLines(before.lines, after.lines) ? 'unchanged' : 'changed';
+    const order = after?.routeIndex ?? before?.routeIndex ?? -1;
+    return {
+      order,
+      change: { change, event: request.event, route: request.route, ...(before && { before: before.lines }), ...(after && { after: after.lines }) },
+    };
+  });
+  changes.sort((a, b) => compareCodeUnits(a.change.event.key, b.change.event.key) || a.order - b.order || compareCodeUnits(a.change.route, b.change.route));
+  return changes.map(({ change }) => change);
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((line, index) => line === b[index]);
+}
+
+/**
+ * Dotted paths of what differs between the two loaded files: top-level fields, one level into
+ * `target` and `retry`, and routes by key. `tests` are left out: they change events, not requests.
+ */
+export function changedFields(base: CompiledConnector, head: CompiledConnector): string[] {
+  const before = { ...base.source, tests: undefined } as Record<string, unknown>;
+  const after = { ...head.source, tests: undefined } as Record<string, unknown>;
+  const fields: string[] = [];
+  for (const field of unionKeys(before, after)) {
+    const a = before[field];
+    const b = after[field];
+    if (field === 'routes') {
+      const routesA = keyedRoutes(base);
+      const routesB = keyedRoutes(head);
+      for (const key of unionKeys(routesA, routesB)) if (!equalJson(routesA[key], routesB[key])) fields.push(`routes.${key}`);
+    } else if (field === 'target' || field === 'retry') {
+      const subA = isRecord(a) ? a : {};
+      const subB = isRecord(b) ? b : {};
+      for (const sub of unionKeys(subA, subB)) if (!equalJson(subA[sub], subB[sub])) fields.push(`${field}.${sub}`);
+    } else if (!equalJson(a, b)) {
+      fields.push(field);
+    }
+  }
+  return fields;
+}
+
+function keyedRoutes(connector: CompiledConnector): Record<string, unknown> {
+  return Object.fromEntries(connector.routes.map((route, index) => [route.key, connector.source.routes[index]]));
+}
+
+function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => a[key] !== undefined || b[key] !== undefined).sort(compareCodeUnits);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Equal as data: key order in the file does not matter. */
+function equalJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort(compareCodeUnits).map((key) => [key, canonical(value[key])]));
+}

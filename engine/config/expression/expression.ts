@@ -1,0 +1,125 @@
+/**
+ * JSONata expressions of a connector (`when`, `map`, each `{...}` of `path`): compiled once per
+ * load, evaluated per event under time and depth guardrails so a runaway expression fails its
+ * delivery instead of stalling the engine.
+ */
+import jsonata from 'jsonata';
+import { HmsError } from '../../errors.js';
+import type { CompiledExpression } from '../compiled.js';
+import { compileFastPath, DECLINE } from './fast-expression.js';
+import { linearRegexEngine } from './linear-regex.js';
+
+export { isTruthy } from './truthy.js';
+
+/** Longest an evaluation may run before it rejects (jsonata checks between evaluation steps). */
+export const EXPRESSION_TIMEOUT_MS = 250;
+/** Deepest nesting of function calls an evaluation may reach (stops non-tail recursion). */
+export const EXPRESSION_STACK_DEPTH = 200;
+
+/** Thrown by compileExpression for invalid JSONata; the loader turns it into a Problem. */
+export class ExpressionSyntaxError extends HmsError {
+  /** Where in the connector, e.g. `routes[0].map`. */
+  readonly where: string;
+  /** 0-based offset inside the expression source of the offending token (best effort). */
+  readonly offset: number;
+  /** JSONata's own message, without position. */
+  readonly detail: string;
+
+  constructor(where: string, offset: number, detail: string) {
+    super('CONFIG_JSONATA_SYNTAX', `${where}: invalid JSONata: ${detail}`);
+    this.name = 'ExpressionSyntaxError';
+    this.where = where;
+    this.offset = offset;
+    this.detail = detail;
+  }
+}
+
+/**
+ * Compiles `source`. Throws ExpressionSyntaxError when it is not valid JSONata, or when one of its
+ * regular expressions cannot run on RE2 (see linear-regex.ts). The result's
+ * `evaluate` rejects with HmsError MAPPING_FAILED `<where>: <jsonata message>` on any evaluation
+ * error, including the guardrails; the error carries no cause, so the event's data is not
+ * attached to it.
+ */
+export function compileExpression(source: string, where: string): CompiledExpression {
+  const RegexEngine = linearRegexEngine();
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(source, { timeout: EXPRESSION_TIMEOUT_MS, stack: EXPRESSION_STACK_DEPTH, RegexEngine: RegexEngine as unknown as RegExpConstructor });
+  } catch (error) {
+    throw new ExpressionSyntaxError(where, errorOffset(error, source), messageOf(error));
+  }
+  for (const literal of regexLiterals(expression.ast())) {
+    try {
+      new RegexEngine(literal.regex); // compiles and caches it now, so a regex RE2 cannot run fails the load
+    } catch (error) {
+      throw new ExpressionSyntaxError(where, regexOffset(literal, source), (error as Error).message);
+    }
+  }
+  const fast = compileFastPath(expression.ast());
+  return Object.freeze({
+    source,
+    async evaluate(input: unknown): Promise<unknown> {
+      if (fast) {
+        const result = fast(input);
+        if (result !== DECLINE) return result;
+      }
+      try {
+        return await expression.evaluate(input);
+      } catch (error) {
+        throw new HmsError('MAPPING_FAILED', `${where}: ${messageOf(error)}`);
+      }
+    },
+  });
+}
+
+interface RegexLiteral {
+  readonly regex: RegExp;
+  /** jsonata's position: the offset just past the literal. */
+  readonly position: number;
+}
+
+/** Every regex literal of a jsonata AST (nodes `{ type: 'regex', value: RegExp }`). */
+function regexLiterals(ast: unknown): RegexLiteral[] {
+  const found: RegexLiteral[] = [];
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node)) return;
+    seen.add(node);
+    const { type, value, position } = node as { type?: unknown; value?: unknown; position?: unknown };
+    if (type === 'regex' && value instanceof RegExp) found.push({ regex: value, position: typeof position === 'number' ? position : 0 });
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(ast);
+  return found;
+}
+
+/** The offset of the `/` that opens a regex literal: jsonata's position is just past its flags. */
+function regexOffset({ regex, position }: RegexLiteral, source: string): number {
+  const literalLength = regex.source.length + 2 + regex.flags.replace('g', '').length;
+  return clamp(position - literalLength, 0, source.length);
+}
+
+/** jsonata throws plain objects `{ code, message, position, token }`, not Errors. */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message : 'invalid expression';
+}
+
+/**
+ * jsonata's `position` is the offset just past the offending token; step back over the token so
+ * the reported column is its first character. At the end of input, point at the last non-blank
+ * character.
+ */
+function errorOffset(error: unknown, source: string): number {
+  const { position, token } = (error ?? {}) as { position?: unknown; token?: unknown };
+  if (typeof position !== 'number') return 0;
+  if (typeof token === 'string' && token !== '(end)') return clamp(position - token.length, 0, source.length);
+  const end = Math.min(position, source.length);
+  const lastNonBlank = source.slice(0, end).trimEnd().length - 1;
+  return clamp(lastNonBlank, 0, source.length);
+}
+
+function clamp(n: number, low: number, high: number): number {
+  return Math.min(Math.max(n, low), high);
+}

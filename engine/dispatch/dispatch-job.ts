@@ -1,0 +1,15 @@
+/** A delivery as the dispatcher holds it in memory: handed over by ingest or claimed by the sweep. */
+export interface DispatchJob {
+  readonly deliveryId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly connector: string;
+  readonly route: string;
+  /** The connector's orderingKey for this event, or null: sent in parallel. */
+  readonly orderingKey: string | null;
+  readonly attemptsMade: number;
+  /** Attempts made before the delivery's current retry schedule started (0 unless re-driven). */
+  readonly scheduleOffset: number;
+  /** The event as emitted. */
+  readonly event: unknown;
+}

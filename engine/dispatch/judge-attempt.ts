@@ -1,0 +1,90 @@
+/**
+ * What one HTTP result means for the deliveries it carried: delivered, retried (when, by the
+ * schedule or the target's Retry-After) or dead, with the error and the start of the answer kept
+ * for the attempt record. Pure: time and randomness are arguments. What the result means for the
+ * whole connector (410 disables it, 429 pauses it, the breaker counts) is connector-state.ts's.
+ */
+import type { CompiledConnector } from '../config/compiled.js';
+import type { ErrorCode } from '../errors.js';
+import { classify, type Verdict } from './classify.js';
+import { RESPONSE_BODY_KEEP_BYTES, type HttpResult } from './http-client.js';
+import { redactSecrets } from './redact.js';
+import { nextRetryDelayMs, retryAfterDelayMs } from './retry-policy.js';
+
+/** The shortest start of a secret, cut off at the end of a kept body, that is dropped with it. */
+const MIN_PARTIAL_SECRET_CHARS = 4;
+
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly status: number | null;
+  readonly durationMs: number;
+  /** Why it failed, secrets removed; null when delivered. */
+  readonly error: string | null;
+  /** The start of a failed answer's body (RESPONSE_BODY_KEEP_BYTES at most), secrets removed. */
+  readonly responseBody: string | null;
+  /** The target's Retry-After as a delay, bounded by `retry.maxRetryAfter`. */
+  readonly retryAfterMs: number | undefined;
+}
+
+/** The result of one attempt for one delivery: its state after the attempt, and what is recorded. */
+export interface AttemptResult {
+  readonly state: 'delivered' | 'retrying' | 'dead';
+  readonly status: number | null;
+  /** The catalogue code of the failure (stored so dead deliveries can be re-driven by cause). */
+  readonly errorCode: ErrorCode | null;
+  readonly error: string | null;
+  readonly responseBody: string | null;
+  readonly durationMs: number;
+  readonly nextAttemptAt: number | null;
+}
+
+export function judgeResult(result: HttpResult, connector: CompiledConnector, nowMs: number): Judgement {
+  const verdict = classify(result, connector.retry.retryOn);
+  const status = result.kind === 'response' ? result.status : null;
+  const { secrets } = connector;
+  const failedResponse = result.kind === 'response' && verdict.kind !== 'delivered';
+  const retryAfterMs = result.kind === 'response' ? retryAfterDelayMs(result.retryAfter, nowMs, connector.retry.maxRetryAfterMs) : undefined;
+  return {
+    verdict,
+    status,
+    durationMs: result.durationMs,
+    error: verdict.kind === 'delivered' ? null : redactSecrets(verdict.reason, secrets),
+    responseBody: failedResponse ? keptBody(result.errorBody ?? result.bodySnippet, secrets) : null,
+    retryAfterMs,
+  };
+}
+
+/**
+ * The result for one delivery of the attempt: `attempt` is its 1-based attempt number and
+ * `scheduleOffset` the attempts made before its current schedule started.
+ */
+export function attemptResultFor(judgement: Judgement, connector: CompiledConnector, attempt: number, scheduleOffset: number, random: () => number, nowMs: number): AttemptResult {
+  const { verdict, status, durationMs, error, responseBody } = judgement;
+  // Object literals of one shape rather than spreads: every finished attempt passes here.
+  if (verdict.kind === 'delivered') return { state: 'delivered', status, errorCode: null, error, responseBody, durationMs, nextAttemptAt: null };
+  if (verdict.kind === 'dead') return { state: 'dead', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: null };
+  const delay = nextRetryDelayMs(attempt - scheduleOffset, connector.retry.scheduleMs, random, judgement.retryAfterMs);
+  if (delay === null) {
+    return { state: 'dead', status, errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, responseBody, durationMs, nextAttemptAt: null };
+  }
+  return { state: 'retrying', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: nowMs + delay };
+}
+
+/**
+ * At most RESPONSE_BODY_KEEP_BYTES of UTF-8 (never splitting a character), secrets removed. The
+ * body arrives cut at that size, so a secret may have been cut in two: a tail that starts a
+ * secret (MIN_PARTIAL_SECRET_CHARS or more of it) is dropped too.
+ */
+function keptBody(text: string, secrets: readonly string[]): string {
+  const bytes = Buffer.from(redactSecrets(text, secrets), 'utf8');
+  let kept = bytes.length <= RESPONSE_BODY_KEEP_BYTES ? bytes.toString('utf8') : new TextDecoder().decode(bytes.subarray(0, RESPONSE_BODY_KEEP_BYTES)).replace(/\uFFFD$/, '');
+  for (const secret of secrets) {
+    for (let n = Math.min(secret.length - 1, kept.length); n >= MIN_PARTIAL_SECRET_CHARS; n--) {
+      if (kept.endsWith(secret.slice(0, n))) {
+        kept = kept.slice(0, kept.length - n);
+        break;
+      }
+    }
+  }
+  return kept;
+}

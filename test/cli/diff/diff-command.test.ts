@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { runCli, type CliResult } from '../../helpers/engine-process.js';
+
+/** A fresh git repository with `files` committed on branch main; removed when the test ends. */
+async function gitRepo(t: TestContext, files: Readonly<Record<string, string>>): Promise<string> {
+  const repo = await mkdtemp(join(tmpdir(), 'hms-diff-repo-'));
+  t.after(() => rm(repo, { recursive: true, force: true }));
+  git(repo, 'init', '-q', '-b', 'main');
+  await commit(repo, files);
+  return repo;
+}
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+}
+
+/** Writes `files` (null deletes) and commits them. */
+async function commit(repo: string, files: Readonly<Record<string, string | null>>): Promise<void> {
+  await writeFiles(repo, files);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '--allow-empty', '-m', 'change');
+}
+
+async function writeFiles(repo: string, files: Readonly<Record<string, string | null>>): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(repo, name);
+    if (content === null) {
+      await rm(path, { force: true });
+    } else {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+    }
+  }
+}
+
+interface ConnectorSpec {
+  readonly url?: string;
+  readonly path?: string;
+  readonly map?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly on?: string;
+  readonly retry?: string;
+}
+
+/** A connector with one route `send` and one test whose event is itemCreated #7. */
+function connector(name: string, spec: ConnectorSpec = {}): string {
+  const headers = Object.entries(spec.headers ?? {});
+  return [
+    `name: ${name}`,
+    'target:',
+    `  url: ${spec.url ?? 'http://127.0.0.1:9000'}`,
+    ...(headers.length > 0 ? ['  headers:', ...headers.map(([header, value]) => `    ${header}: ${value}`)] : []),
+    'routes:',
+    '  - name: send',
+    `    on: ${spec.on ?? 'itemCreated'}`,
+    `    path: ${spec.path ?? '/items'}`,
+    `    map: '${spec.map ?? '{ "id": id, "title": title }'}'`,
+    ...(spec.retry === undefined ? [] : ['retry:', `  schedule: [${spec.retry}]`]),
+    'tests:',
+    `  - name: ${name} sends item 7`,
+    '    event: { type: itemCreated, id: 7, title: Lamp }',
+    '    expect: []',
+    '',
+  ].join('\n');
+}
+
+async function diff(repo: string, base = 'main', env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(['diff', '--base', base, join(repo, 'connectors.d')], env);
+}
+
+function section(report: string, heading: string): string {
+  const start = report.indexOf(heading);
+  assert.notEqual(start, -1, `no "${heading}" in:\n${report}`);
+  const next = report.indexOf('\n### ', start + heading.length);
+  return report.slice(start, next === -1 ? undefined : next);
+}
+
+describe('hms-sync diff', () => {
+  test('reports an added connector with its routes and its rendered requests', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    await writeFiles(repo, { 'connectors.d/beta.yaml': connector('beta', { path: '/beta/{id}' }) });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^<!-- hms-sync diff -->\n## hms-sync diff against `main`\n/);
+    assert.match(result.stdout, /\| added \| 1 \| 2 \|\n\| removed \| 0 \| 0 \|\n\| changed \| 0 \| 0 \|\n\| unchanged \| 1 \| 2 \|/);
+    const added = section(result.stdout, '### Added: `beta`');
+    assert.match(added, /- `send`: POST `http:\/\/127\.0\.0\.1:9000\/beta\/\{id\}` on `itemCreated`/);
+    assert.match(added, /\*\*test `beta sends item 7` of `beta` → route `send`\*\* \(new\)\n\n```diff\n\+POST http:\/\/127\.0\.0\.1:9000\/beta\/7\n\+\n\+\{\n\+  "id": 7,\n\+  "title": "Lamp"\n\+\}\n```/);
+  });
+
+  test('reports a removed connector and the requests it no longer sends', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/gone.yaml': connector('gone') });
+    await writeFiles(repo, { 'connectors.d/gone.yaml': null });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\| removed \| 1 \| 2 \|/);
+    const removed = section(result.stdout, '### Removed: `gone`');
+    assert.match(removed, /No longer sent \(2\):\n\n- test `alpha sends item 7` of `alpha` → route `send`\n- test `gone sends item 7` of `gone` → route `send`/);
+    assert.doesNotMatch(result.stdout, /### (Added|Changed)/);
+  });
+
+  test('shows a changed mapping as a unified diff of the body', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha', { map: '{ "id": id, "name": title }' }) });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    const changed = section(result.stdout, '### Changed: `alpha`');
+    assert.match(changed, /Configuration changed: `routes\.send`\./);
+    assert.match(changed, /Requests: 1 changed, 0 new, 0 gone, 0 unchanged\./);
+    assert.match(changed, /```diff\n@@ -1,6 \+1,6 @@\n POST http:\/\/127\.0\.0\.1:9000\/items\n \n \{\n   "id": 7,\n-  "title": "Lamp"\n\+  "name": "Lamp"\n \}\n```/);
+  });
+
+  test('shows a changed path as a diff of the URL, against the revision named', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha', { path: '/v1/items' }) });
+    await commit(repo, { 'connectors.d/alpha.yaml': connector('alpha', { path: '/v2/items' }) });
+    const older = await diff(repo, 'HEAD~1');
+    assert.equal(older.code, 0, older.stderr);
+    assert.match(section(older.stdout, '### Changed: `alpha`'), /\n-POST http:\/\/127\.0\.0\.1:9000\/v1\/items\n\+POST http:\/\/127\.0\.0\.1:9000\/v2\/items\n/);
+    const latest = await diff(repo, 'HEAD');
+    assert.match(latest.stdout, /\*\*No change\*\*: every connector renders the same requests \(1 connector, 1 request\)\./);
+  });
+
+  test('lists an unchanged connector as unchanged, even when only its formatting changed', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/steady.yaml': connector('steady') });
+    await writeFiles(repo, {
+      'connectors.d/alpha.yaml': connector('alpha', { retry: '1s' }),
+      'connectors.d/steady.yaml': `# reformatted, same meaning\n${connector('steady')}`,
+    });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /### Unchanged\n\n`steady`\n/);
+    assert.doesNotMatch(result.stdout, /### Changed: `steady`/);
+    const alpha = section(result.stdout, '### Changed: `alpha`');
+    assert.match(alpha, /Configuration changed: `retry\.schedule`\.\n\nNo rendered request differs \(2 requests compared\)\./);
+  });
+
+  test('renders the events of samples/*.json, one object or an array, on both sides', async (t) => {
+    const repo = await gitRepo(t, {
+      'connectors.d/alpha.yaml': connector('alpha'),
+      'connectors.d/samples/one.json': JSON.stringify({ type: 'itemCreated', id: 1, title: 'Chair' }),
+    });
+    await writeFiles(repo, {
+      'connectors.d/alpha.yaml': connector('alpha', { path: '/things' }),
+      // Only in the working tree, yet rendered under the base config too, so it shows as changed.
+      // Saved with a byte order mark, as Windows tools do.
+      'connectors.d/samples/batch.json': `\uFEFF${JSON.stringify([{ type: 'other' }, { type: 'itemCreated', id: 2, title: 'Desk' }])}`,
+    });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /4 events rendered \(1 from tests, 3 from samples\)/);
+    const changed = section(result.stdout, '### Changed: `alpha`');
+    assert.match(changed, /Requests: 3 changed, 0 new, 0 gone, 0 unchanged\./);
+    assert.match(changed, /\*\*sample `connectors\.d\/samples\/batch\.json\[1\]` → route `send`\*\*\n\n```diff\n@@ -1,6 \+1,6 @@\n-POST http:\/\/127\.0\.0\.1:9000\/items\n\+POST http:\/\/127\.0\.0\.1:9000\/things\n/);
+    assert.match(changed, /\*\*sample `connectors\.d\/samples\/one\.json` → route `send`\*\*/);
+    assert.match(changed, /"title": "Desk"/);
+  });
+
+  test('never prints a header value, a secret in a body, or a variable from its environment', async (t) => {
+    const secret = 's3cr3t-literal-value';
+    const spec = { url: '${env:ALPHA_URL}', headers: { Authorization: `Bearer ${secret}`, 'X-Pin': 'q9z' }, map: `{ "id": id, "auth": "Bearer ${secret}" }` };
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha', spec) });
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha', { ...spec, path: '/moved', headers: { ...spec.headers, 'X-Extra': 'another-s3cret' } }) });
+    const result = await diff(repo, 'main', { ALPHA_URL: 'http://real-host.internal:1234' });
+    assert.equal(result.code, 0, result.stderr);
+    for (const leak of [secret, 'q9z', 'another-s3cret', 'real-host.internal']) assert.ok(!result.stdout.includes(leak), `"${leak}" printed:\n${result.stdout}`);
+    const changed = section(result.stdout, '### Changed: `alpha`');
+    assert.match(changed, /-POST \$\{env:ALPHA_URL\}\/items\n\+POST \$\{env:ALPHA_URL\}\/moved\n Authorization: \[REDACTED\]\n X-Pin: \[REDACTED\]\n\+X-Extra: \[REDACTED\]\n/);
+    assert.match(changed, /"auth": "\[REDACTED\]"/);
+  });
+
+  test('lists the problems of an invalid side with file:line:col and still exits 0', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/samples/bad.json': '{"type": "x",}' });
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha').replace('    path: /items', '    path: /items\n    methd: PUT') });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    const problems = section(result.stdout, '### Problems');
+    assert.match(problems, /\*\*Working tree\*\* \(2 problems\):\n\n```text\nconnectors\.d\/alpha\.yaml:8:5 routes\[0\]\.methd: unknown field "methd"[^\n]*\nconnectors\.d\/samples\/bad\.json:1:\d+ not valid JSON/);
+    assert.match(problems, /\*\*Base `main`\*\* \(1 problem\):\n\n```text\nmain:connectors\.d\/samples\/bad\.json:1:\d+ not valid JSON/);
+    assert.match(result.stdout, /### Removed: `alpha`/);
+  });
+
+  test('treats a connectors directory that did not exist at the base as all added', async (t) => {
+    const repo = await gitRepo(t, { 'README.md': 'hello\n' });
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/beta.yaml': connector('beta') });
+    const result = await diff(repo);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\| added \| 2 \| 4 \|/);
+    assert.match(result.stdout, /### Added: `alpha`[\s\S]*### Added: `beta`/);
+  });
+
+  test('reads HMS_SYNC_CONNECTORS without a PATH, prints the same report twice and leaves no temp files', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha', { path: '/other' }) });
+    const temp = await mkdtemp(join(tmpdir(), 'hms-diff-tmp-'));
+    t.after(() => rm(temp, { recursive: true, force: true }));
+    const env = { HMS_SYNC_CONNECTORS: join(repo, 'connectors.d'), TMPDIR: temp };
+    const first = await runCli(['diff', '--base', 'main'], env);
+    const second = await runCli(['diff', '--base', 'main'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /### Changed: `alpha`/);
+    assert.equal(second.stdout, first.stdout);
+    assert.deepEqual(await readdir(temp), []);
+  });
+
+  test('an unknown REF is a clear error with exit code 2', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    const result = await diff(repo, 'no-such-branch');
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /--base "no-such-branch" does not name a commit/);
+  });
+
+  test('a path outside any git work tree exits 1, and a missing --base exits 2', async (t) => {
+    const plain = await mkdtemp(join(tmpdir(), 'hms-diff-plain-'));
+    t.after(() => rm(plain, { recursive: true, force: true }));
+    const outside = await runCli(['diff', '--base', 'main', plain]);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /is not inside a git work tree/);
+    const usage = await runCli(['diff', plain]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--base REF is required/);
+  });
+});
