@@ -27,6 +27,7 @@ import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth } from './store/store.js';
 import { createDeadLetters } from './sweep/dead-letters.js';
+import { configChangeApplier } from './sweep/apply-config-change.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
@@ -135,26 +136,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
 
-  // What a reload means for deliveries: a connector disabled by a 410 whose file changed sends
-  // again, unfinished deliveries of removed connectors park, parked ones of connectors that are
-  // back resume, and dead ones of changed connectors are re-driven.
-  const applyConnectorChanges = async (changedNames: readonly string[]) => {
-    dispatcher.reconcile();
-    const now = clock.now();
-    const moved = await store.reconcileConnectors(registry.names(), now);
-    let redriven = 0;
-    for (const name of changedNames) {
-      if (registry.get(name)?.source.redrive !== 'never') redriven += await store.redrive(name, now);
-    }
-    if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
-    sweep.kick();
-  };
+  // What a reload means for deliveries (parked, resumed, re-driven, enabled again).
+  const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
 
   // Signals between the stages, subscribed now that every stage exists.
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', refill);
-  config?.signals.on('applied', (plan) => applyConnectorChanges([...plan.added, ...plan.changed]));
+  config?.signals.on('applied', (plan) => applyConfigChange([...plan.added, ...plan.changed]));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();

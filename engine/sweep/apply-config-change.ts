@@ -1,0 +1,40 @@
+/**
+ * What a change of the connectors in force (a reload, or the start) means for deliveries: a
+ * connector disabled by a 410 whose file changed sends again, unfinished deliveries of removed
+ * connectors park, parked ones of connectors that are back resume, and the dead ones of changed
+ * connectors that a fix can cure (REDRIVE_ERROR_CODES) are re-driven unless the connector says
+ * `redrive: never`. Then the sweep runs, so what became due goes at once.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Registry } from '../config/registry.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Store } from '../store/store.js';
+import type { Sweep } from './sweep.js';
+
+export interface ApplyConfigChangeOptions {
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly dispatcher: Dispatcher;
+  readonly sweep: Sweep;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Applies a change; `changedNames` are the connectors added or changed (re-driven). */
+export type ApplyConfigChange = (changedNames: readonly string[]) => Promise<void>;
+
+export function configChangeApplier(options: ApplyConfigChangeOptions): ApplyConfigChange {
+  const { store, registry, dispatcher, sweep, clock, logger } = options;
+  return async (changedNames) => {
+    dispatcher.reconcile();
+    const now = clock.now();
+    const moved = await store.reconcileConnectors(registry.names(), now);
+    let redriven = 0;
+    for (const name of changedNames) {
+      if (registry.get(name)?.source.redrive !== 'never') redriven += await store.redrive(name, now);
+    }
+    if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
+    sweep.kick();
+  };
+}
