@@ -58,6 +58,9 @@ export interface EngineOptions {
   readonly drainTimeoutMs?: number;
   /** Hot-reload `connectorsDir` when its files change (default false; `hms-sync run` turns it on). */
   readonly watch?: boolean;
+  /** Refuse to start (CONFIG_INVALID) when a connector file has problems, instead of setting the
+   * file aside and running the valid ones as a reload does (default false). */
+  readonly strict?: boolean;
 }
 
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
@@ -102,10 +105,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const env = options.env ?? process.env;
 
   // Config: the connectors in force and, when they come from a directory, their live reload.
-  const connectors = options.connectors ?? (await loadOrThrow(connectorsDir, env));
+  const { connectors, problems } = options.connectors ? { connectors: options.connectors, problems: [] } : await loadAtStart(connectorsDir, env, options.strict === true, logger);
   const registry = createRegistry(connectors);
   const staticRevision = revisionOf(connectors, null);
-  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger });
+  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger }, problems);
   const revision = () => config?.revision() ?? staticRevision.label;
 
   // Store, and the HTTP client deliveries go out with.
@@ -206,11 +209,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   };
 }
 
-/** A load with problems at start is fatal: the error lists every problem as file:line:col message. */
-async function loadOrThrow(dir: string, env: Record<string, string | undefined>): Promise<readonly CompiledConnector[]> {
-  const { connectors, problems } = await loadConnectors(dir, { env });
-  if (problems.length > 0) {
-    throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${problems.map(formatProblem).join('\n')}`);
-  }
-  return connectors;
+/**
+ * The connectors at start, loaded as a reload loads them: a file with problems is set aside (logged
+ * at error, listed in GET /status) and the valid ones run. With `strict`, a load with problems is
+ * fatal instead: the error lists every problem as file:line:col message.
+ */
+async function loadAtStart(dir: string, env: Record<string, string | undefined>, strict: boolean, logger: Logger): Promise<Awaited<ReturnType<typeof loadConnectors>>> {
+  const loaded = await loadConnectors(dir, { env });
+  if (loaded.problems.length === 0) return loaded;
+  const listed = loaded.problems.map(formatProblem);
+  if (strict) throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${listed.join('\n')}`);
+  logger.error({ problems: listed }, 'connector files with problems are set aside: the valid connectors run, and deliveries of the others wait (parked) until their files are fixed');
+  return loaded;
 }

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   CONFIG_SCHEMA: { http: 500, summary: 'The connector does not match schemas/connector.schema.json.' },
   CONFIG_ENV_MISSING: { http: 500, summary: '${env:NAME} names a variable that is not set and has no default.' },
   CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata.' },
+  CONFIG_JSONATA_FUNCTION: { http: 500, summary: 'An expression calls a function that is neither a JSONata built-in nor defined in it, or a built-in with too few or too many arguments.' },
   CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
   CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read, or a file is over 1 MiB.' },
   CONFIG_SECRET_FILE: { http: 500, summary: 'A file the connector reads at load (${file:PATH}, tls.cert, tls.key, tls.ca) is missing, unreadable, or not the PEM it should be.' },

@@ -13,6 +13,7 @@ export interface RunOptions {
   readonly sweep: string;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  readonly strict: boolean;
   readonly help: boolean;
 }
 
@@ -25,6 +26,8 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
   --body-limit BYTES  largest POST /events body (env HMS_SYNC_BODY_LIMIT, default ${DEFAULT_BODY_LIMIT_BYTES})
   --log-level LEVEL   trace, debug, info, warn, error (env HMS_SYNC_LOG_LEVEL, default info)
+  --strict            exit 1 when a connector file has problems, instead of setting it aside and
+                      running the valid ones (env HMS_SYNC_STRICT=1)
 
   HMS_SYNC_API_TOKEN  when set, every endpoint but /healthz needs "Authorization: Bearer <token>";
                       without it the engine listens on loopback addresses only`;
@@ -42,6 +45,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
         sweep: { type: 'string' },
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
+        strict: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,8 +64,17 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     sweep,
     bodyLimitBytes: integer('--body-limit', values['body-limit'] ?? env.HMS_SYNC_BODY_LIMIT ?? String(DEFAULT_BODY_LIMIT_BYTES), 1, 2 ** 31),
     logLevel: values['log-level'] ?? env.HMS_SYNC_LOG_LEVEL ?? 'info',
+    strict: values.strict ?? envFlag('HMS_SYNC_STRICT', env.HMS_SYNC_STRICT),
     help: values.help ?? false,
   };
+}
+
+/** A yes/no variable: 1, true or yes turn it on; 0, false, no or empty leave it off. */
+function envFlag(name: string, text: string | undefined): boolean {
+  const value = (text ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  if (['', '0', 'false', 'no'].includes(value)) return false;
+  throw new HmsError('USAGE', `${name} must be 1 or 0 (true or false), got "${text}"`);
 }
 
 function integer(flag: string, text: string, min: number, max: number): number {

@@ -89,7 +89,7 @@ describe('hms-sync preview (child process)', () => {
   });
 
   test('shows a failed mapping instead of a request, and exits 1', async (t) => {
-    const dir = await connectorDir(t, { 'm.yaml': lines('name: m', 'target:', '  url: http://x', 'routes:', '  - name: r', '    on: ping', '    map: $nope(1)') });
+    const dir = await connectorDir(t, { 'm.yaml': lines('name: m', 'target:', '  url: http://x', 'routes:', '  - name: r', '    on: ping', '    map: $error("no mapping for this event")') });
     const result = await runCli(['preview', '--event', '-', dir], {}, '{"type":"ping"}');
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^# m \/ r\nMAPPING_FAILED: routes\[0\]\.map: .+\n\n0 requests to 1 connector for ping \(1 mapping error\)\n$/);

@@ -12,6 +12,9 @@ import { CLI_PATH, runCli, startEngineProcess } from '../helpers/engine-process.
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
+const BROKEN = 'name: broken\ntarget:\n  url: http://127.0.0.1:1\nroutes:\n  - on: x\n    methd: POST\n';
+const UNSET = 'name: unset\ntarget:\n  url: ${env:HMS_TEST_NOT_SET_ANYWHERE}\nroutes:\n  - on: x\n';
+
 const GOOD = `name: registry
 target:
   url: \${env:RECEIVER_URL}
@@ -87,16 +90,44 @@ describe('hms-sync run (child process)', () => {
     assert.equal(await engine.stop('SIGTERM'), 0, 'still running, and stops cleanly');
   });
 
-  test('invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
+  test('with --strict, invalid connectors at start exit 1 listing every problem as file:line:col', async () => {
     const connectors = join(suite.dir.path, 'bad');
     await mkdir(connectors);
     await suite.dir.write('bad/good.yaml', GOOD);
-    await suite.dir.write('bad/broken.yaml', 'name: broken\ntarget:\n  url: http://127.0.0.1:1\nroutes:\n  - on: x\n    methd: POST\n');
-    await suite.dir.write('bad/unset.yml', 'name: unset\ntarget:\n  url: ${env:HMS_TEST_NOT_SET_ANYWHERE}\nroutes:\n  - on: x\n');
-    const result = await runCli(['run', '--port', '0', '--connectors', connectors, '--data', join(suite.dir.path, 'data-bad')], { RECEIVER_URL: suite.receiver.url });
+    await suite.dir.write('bad/broken.yaml', BROKEN);
+    await suite.dir.write('bad/unset.yml', UNSET);
+    const result = await runCli(['run', '--strict', '--port', '0', '--connectors', connectors, '--data', join(suite.dir.path, 'data-bad')], { RECEIVER_URL: suite.receiver.url });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'broken.yaml'))}:6:5 .*methd`));
     assert.match(result.stderr, new RegExp(`${escape(join(connectors, 'unset.yml'))}:3:8 .*HMS_TEST_NOT_SET_ANYWHERE`));
+  });
+
+  test('a file with problems at start is set aside as a reload would: the valid connectors run, /status lists the problems, its deliveries wait parked', async () => {
+    const connectors = join(suite.dir.path, 'aside');
+    await mkdir(connectors);
+    await suite.dir.write('aside/good.yaml', GOOD);
+    const second = 'name: registry-two\ntarget:\n  url: http://127.0.0.1:9\nroutes:\n  - on: permitApproved\n';
+    await suite.dir.write('aside/second.yaml', second);
+    const data = join(suite.dir.path, 'data-aside');
+    // A first run with both files valid leaves a delivery of registry-two unfinished (nothing listens on port 9).
+    const first = await startEngineProcess(['--connectors', connectors, '--data', data], { RECEIVER_URL: suite.receiver.url });
+    await request(`${first.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"permitApproved","id":"aside-1"}' });
+    assert.equal(await first.stop('SIGTERM'), 0);
+    await suite.dir.write('aside/second.yaml', `${second}    methd: POST\n`);
+
+    const engine = await startEngineProcess(['--connectors', connectors, '--data', data], { RECEIVER_URL: suite.receiver.url });
+    const status = (await (await request(`${engine.url}/status`)).body.json()) as { connectors: { name: string }[]; files: { file: string; serving: string | null; problems: { line: number; column: number; code: string }[] }[] };
+    assert.deepEqual(status.connectors.map((c) => c.name), ['registry']);
+    const broken = status.files.find((f) => f.file.endsWith('second.yaml'));
+    assert.deepEqual(broken && { serving: broken.serving, problems: broken.problems.map((p) => `${p.line}:${p.column} ${p.code}`) }, { serving: null, problems: ['6:5 CONFIG_SCHEMA'] });
+    assert.match(engine.stdout(), /"level":50.*connector files with problems are set aside/);
+    const event = (await (await request(`${engine.url}/events/aside-1`)).body.json()) as { deliveries: { connector: string; state: string }[] };
+    assert.equal(event.deliveries.find((d) => d.connector === 'registry-two')?.state, 'parked');
+
+    const response = await request(`${engine.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"permitApproved","id":"aside-2"}' });
+    assert.equal(response.statusCode, 202);
+    assert.deepEqual(await response.body.json(), { accepted: [{ id: 'aside-2', deliveries: 1 }] });
+    assert.equal(await engine.stop('SIGTERM'), 0);
   });
 
   test('a data directory it cannot use exits 1 with one line saying which and why, no stack trace', async () => {

@@ -36,7 +36,7 @@ const SCHEDULING = lines(
   '    path: /api/slots/{permitId}',
   '  - name: broken',
   '    on: boom',
-  '    map: $nope(1)',
+  '    map: $error("no mapping for this event")',
 );
 
 const BOOKS = lines(

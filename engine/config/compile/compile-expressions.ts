@@ -51,8 +51,10 @@ export function compileExpressions(data: unknown, context: CompileContext): Comp
       return compileExpression(source, formatDataPath(path));
     } catch (error) {
       if (!(error instanceof ExpressionSyntaxError)) throw error;
-      const message = detail ? `invalid JSONata: ${error.detail}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
-      problems.push({ path, position: locator.inString(path, offsetInValue + error.offset), code: 'CONFIG_JSONATA_SYNTAX', message: at(path, message) });
+      for (const { offset, detail: what } of [error, ...error.more]) {
+        const message = detail ? `invalid JSONata: ${what}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
+        problems.push({ path, position: locator.inString(path, offsetInValue + offset), code: error.code, message: at(path, message) });
+      }
       return undefined;
     }
   };

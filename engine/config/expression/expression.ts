@@ -4,9 +4,10 @@
  * delivery instead of stalling the engine.
  */
 import jsonata from 'jsonata';
-import { HmsError } from '../../errors.js';
+import { HmsError, type ErrorCode } from '../../errors.js';
 import type { CompiledExpression } from '../compiled.js';
 import { compileFastPath, DECLINE } from './fast-expression.js';
+import { badFunctionCalls, type FunctionCallProblem } from './function-calls.js';
 import { linearRegexEngine } from './linear-regex.js';
 
 export { isTruthy } from './truthy.js';
@@ -16,7 +17,9 @@ export const EXPRESSION_TIMEOUT_MS = 250;
 /** Deepest nesting of function calls an evaluation may reach (stops non-tail recursion). */
 export const EXPRESSION_STACK_DEPTH = 200;
 
-/** Thrown by compileExpression for invalid JSONata; the loader turns it into a Problem. */
+/** Thrown by compileExpression for invalid JSONata (CONFIG_JSONATA_SYNTAX) or a call of a function
+ * that does not exist or with the wrong number of arguments (CONFIG_JSONATA_FUNCTION); the loader
+ * turns it into a Problem. */
 export class ExpressionSyntaxError extends HmsError {
   /** Where in the connector, e.g. `routes[0].map`. */
   readonly where: string;
@@ -24,13 +27,16 @@ export class ExpressionSyntaxError extends HmsError {
   readonly offset: number;
   /** JSONata's own message, without position. */
   readonly detail: string;
+  /** More problems of the same expression, each with its offset (all bad calls are reported at once). */
+  readonly more: readonly FunctionCallProblem[];
 
-  constructor(where: string, offset: number, detail: string) {
-    super('CONFIG_JSONATA_SYNTAX', `${where}: invalid JSONata: ${detail}`);
+  constructor(where: string, offset: number, detail: string, code: Extract<ErrorCode, 'CONFIG_JSONATA_SYNTAX' | 'CONFIG_JSONATA_FUNCTION'> = 'CONFIG_JSONATA_SYNTAX', more: readonly FunctionCallProblem[] = []) {
+    super(code, `${where}: invalid JSONata: ${detail}`);
     this.name = 'ExpressionSyntaxError';
     this.where = where;
     this.offset = offset;
     this.detail = detail;
+    this.more = more;
   }
 }
 
@@ -47,7 +53,7 @@ export function compileExpression(source: string, where: string): CompiledExpres
   try {
     expression = jsonata(source, { timeout: EXPRESSION_TIMEOUT_MS, stack: EXPRESSION_STACK_DEPTH, RegexEngine: RegexEngine as unknown as RegExpConstructor });
   } catch (error) {
-    throw new ExpressionSyntaxError(where, errorOffset(error, source), messageOf(error));
+    throw new ExpressionSyntaxError(where, errorOffset(error, source), messageOf(error) + equalityHint(error, source));
   }
   for (const literal of regexLiterals(expression.ast())) {
     try {
@@ -56,6 +62,8 @@ export function compileExpression(source: string, where: string): CompiledExpres
       throw new ExpressionSyntaxError(where, regexOffset(literal, source), (error as Error).message);
     }
   }
+  const [call, ...more] = badFunctionCalls(expression.ast());
+  if (call !== undefined) throw new ExpressionSyntaxError(where, call.offset, call.detail, 'CONFIG_JSONATA_FUNCTION', more);
   const fast = compileFastPath(expression.ast());
   return Object.freeze({
     source,
@@ -104,6 +112,14 @@ function regexOffset({ regex, position }: RegexLiteral, source: string): number 
 function messageOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' && message !== '' ? message : 'invalid expression';
+}
+
+/** `==` (or `===`) is a syntax error in JSONata, whose message ("= cannot be used as a unary
+ * operator") does not say what to write instead. */
+function equalityHint(error: unknown, source: string): string {
+  const { token, position } = (error ?? {}) as { token?: unknown; position?: unknown };
+  if (token !== '=' || typeof position !== 'number' || source[position - 2] !== '=') return '';
+  return '; JSONata compares with a single "=" (and "!="), write a = b';
 }
 
 /**

@@ -56,16 +56,13 @@ export interface LiveConfig {
   close(): Promise<void>;
 }
 
+/** `initialProblems`: what the load at start found; a file with problems and no connector is
+ * set aside (shown with its problems, serving nothing) until a reload finds it valid. */
 export async function createLiveConfig(options: LiveConfigOptions, initialProblems: readonly Problem[] = []): Promise<LiveConfig> {
   const { dir, registry, logger } = options;
   const validator: ConnectorValidator = await createConnectorValidator();
   let revision = revisionOf(registry.all(), await gitCommitOf(dir));
-  let files: readonly FileState[] = registry.all().map((c) => ({
-    file: c.file,
-    serving: c.name,
-    lastKnownGood: false,
-    problems: initialProblems.filter((p) => p.file === c.file),
-  }));
+  let files: readonly FileState[] = initialFiles(registry.all(), initialProblems);
   let lastReload: ReloadReport | null = null;
   let running: Promise<ReloadReport> | undefined;
   let again = false;
@@ -129,4 +126,12 @@ export async function createLiveConfig(options: LiveConfigOptions, initialProble
       await running?.catch(() => undefined);
     },
   };
+}
+
+/** The file states at start, in file order: each serving file, and each file set aside with its problems. */
+function initialFiles(connectors: readonly CompiledConnector[], problems: readonly Problem[]): FileState[] {
+  const serving: FileState[] = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: problems.filter((p) => p.file === c.file) }));
+  const setAside = [...new Set(problems.map((p) => p.file))].filter((file) => !connectors.some((c) => c.file === file));
+  const aside: FileState[] = setAside.map((file) => ({ file, serving: null, lastKnownGood: false, problems: problems.filter((p) => p.file === file) }));
+  return [...serving, ...aside].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }

@@ -72,9 +72,9 @@ export async function loadConnectorSource(input: SourceInput): Promise<SourceLoa
   }
   const encoding = encodingProblem(input.bytes);
   if (encoding) return done([toProblem(file, { ...encoding, code: 'CONFIG_YAML_SYNTAX' })]);
-  const { doc, locator } = parseYamlFile(input.bytes);
+  const { source, doc, locator } = parseYamlFile(input.bytes);
 
-  if (doc.errors.length > 0) return done(yamlSyntaxProblems(file, doc, locator));
+  if (doc.errors.length > 0) return done(yamlSyntaxProblems(file, source, doc, locator));
   if (doc.contents === null) {
     const message = 'the file is empty; a connector needs at least name, target.url and routes (see docs/connectors.md)';
     return done([{ file, line: 0, column: 0, code: 'CONFIG_SCHEMA', message }]);

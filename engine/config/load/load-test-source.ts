@@ -40,8 +40,8 @@ export async function loadTestSource(input: TestSourceInput): Promise<TestSource
   const { file } = input;
   const encoding = encodingProblem(input.bytes);
   if (encoding) return failed([toProblem(file, { ...encoding, code: 'CONFIG_YAML_SYNTAX' })]);
-  const { doc, locator } = parseYamlFile(input.bytes);
-  if (doc.errors.length > 0) return failed(yamlSyntaxProblems(file, doc, locator));
+  const { source, doc, locator } = parseYamlFile(input.bytes);
+  if (doc.errors.length > 0) return failed(yamlSyntaxProblems(file, source, doc, locator));
   if (!isMap(doc.contents)) {
     const message = 'a test file must be a mapping with a "tests:" list (see docs/connectors.md#connector-tests)';
     return failed([toProblem(file, { position: locator.value([]), code: 'CONFIG_SCHEMA', message })]);

@@ -31,11 +31,11 @@ interface Located {
 }
 
 /** Parses a file's bytes (UTF-8) keeping line positions, with a locator over the result. */
-export function parseYamlFile(bytes: Uint8Array): { readonly doc: Document; readonly locator: YamlLocator } {
+export function parseYamlFile(bytes: Uint8Array): { readonly source: string; readonly doc: Document; readonly locator: YamlLocator } {
   const source = new TextDecoder('utf-8').decode(bytes);
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  return { doc, locator: createYamlLocator(doc, source, lineCounter) };
+  return { source, doc, locator: createYamlLocator(doc, source, lineCounter) };
 }
 
 export function createYamlLocator(doc: Document, source: string, lineCounter: LineCounter): YamlLocator {
