@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { CompiledConnector } from './config/compiled.js';
 import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live/live-config.js';
 import { revisionOf } from './config/live/revision.js';
+import { DEFAULT_REDRIVE } from './config/schema/defaults.generated.js';
 import { formatProblem } from './config/problems/format-problem.js';
 import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
 import { loadConnectors } from './config/load/load-connectors.js';
@@ -144,7 +145,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     const moved = await store.reconcileConnectors(registry.names(), now);
     let redriven = 0;
     for (const name of changedNames) {
-      if (registry.get(name)?.source.redrive !== 'never') redriven += await store.redrive(name, now);
+      if ((registry.get(name)?.source.redrive ?? DEFAULT_REDRIVE) === 'onChange') redriven += await store.redrive(name, now);
     }
     if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
     sweep.kick();
