@@ -23,7 +23,6 @@ const UNIT_DEFINITIONS: Readonly<Record<string, FieldUnit>> = { '#/$defs/Duratio
 
 export interface SchemaNode {
   readonly $ref?: string;
-  readonly type?: string;
   readonly description?: string;
   readonly default?: unknown;
   readonly properties?: Readonly<Record<string, SchemaNode>>;

@@ -87,7 +87,7 @@ function documentedFields(text: string): Map<string, DocumentedField> {
   return rows;
 }
 
-/** Where a field's row goes: `the Routes table, as \`batch.maxWait\`` for `routes[].batch.maxWait`. */
+/** Where a field's row goes, for messages: `` `batch.maxWait` to the Routes table `` for `routes[].batch.maxWait`. */
 function rowToAdd(path: string): string {
   const [heading, prefix] = Object.entries(FIELD_TABLES).filter(([, prefix]) => path.startsWith(prefix)).sort(([, a], [, b]) => b.length - a.length)[0] ?? ['Fields', ''];
   return `\`${path.slice(prefix.length)}\` to the ${heading} table`;
