@@ -1,6 +1,7 @@
 /**
  * One error type with a stable `code`, one catalogue of codes, and the one place that maps codes to
- * HTTP statuses. Every code is documented in docs/errors.md (a test checks it).
+ * HTTP statuses. Every code is documented in docs/errors.md with its status, and every code documented
+ * there is one of these (test/errors.test.ts checks both).
  */
 
 export const ERROR_CODES = {

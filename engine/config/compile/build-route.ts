@@ -7,7 +7,7 @@ import { MAX_TIMER_DELAY_MS } from '../../clock.js';
 import type { CompiledBatch, CompiledRoute, PathPart } from '../compiled.js';
 import type { RouteExpressions } from './compile-expressions.js';
 import type { ConnectorRoute } from '../schema/connector-file.generated.js';
-import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_FORMAT, DEFAULT_METHOD } from '../schema/defaults.js';
+import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_ROUTE_FORMAT, DEFAULT_ROUTE_METHOD } from '../schema/defaults.generated.js';
 import { parseSize } from '../values/size.js';
 import { compileTypeMatcher } from '../expression/type-pattern.js';
 import type { DataPath } from '../problems/yaml-locator.js';
@@ -25,8 +25,8 @@ const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*
 export function buildRoute(route: ConnectorRoute, index: number, key: string, expressions: RouteExpressions, context: RouteContext): CompiledRoute {
   const { problem } = context;
   const base: DataPath = ['routes', index];
-  const method = route.method ?? DEFAULT_METHOD;
-  const format = route.format ?? DEFAULT_FORMAT;
+  const method = route.method ?? DEFAULT_ROUTE_METHOD;
+  const format = route.format ?? DEFAULT_ROUTE_FORMAT;
   const path = expressions.path ?? [];
   const headers = expressions.headers ?? [];
 

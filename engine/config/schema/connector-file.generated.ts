@@ -205,7 +205,7 @@ export interface ConnectorRetry {
    */
   schedule?: Duration[];
   /**
-   * Which answers are retried, overriding the default (408, 425, 429, 5xx): status codes or classes such as 5xx. Connection errors and timeouts are always retried.
+   * Which answers are retried, overriding the default [408, 425, 429, 5xx]: status codes or classes such as 5xx. Connection errors and timeouts are always retried.
    *
    * @minItems 1
    */
