@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
+import { REPORT_MARKER } from '../../engine/cli/diff/diff-report.js';
 import { connectorDir } from '../config/connector-dir.js';
+import { CLI_PATH } from '../helpers/engine-process.js';
 import { runProcess } from '../helpers/run-process.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -56,10 +59,66 @@ test('render.sh puts every file of the connectors folder in the ConfigMap the De
   assert.equal(volume.configMap!.name, configMap!.metadata.name);
 });
 
-test('the CI workflow example validates, tests and posts the diff', async () => {
-  const workflow = parse(await readFile(join(REPO, 'deploy', 'ci', 'connectors-pr.yml'), 'utf8')) as { jobs: { check: { steps: { run?: string }[] } } };
-  const runs = workflow.jobs.check.steps.map((s) => s.run ?? '').join('\n');
-  assert.match(runs, /validate --format github/);
-  assert.match(runs, / test /);
-  assert.match(runs, /diff --base/);
+interface WorkflowStep {
+  readonly name?: string;
+  readonly run?: string;
+  readonly with?: { script?: string };
+}
+
+interface FakeComment {
+  readonly id: number;
+  readonly body: string;
+}
+
+/** Runs a github-script `script` against a pull request with `comments`; returns the calls it made. */
+async function runCommentScript(script: string, workspace: string, comments: FakeComment[]): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const issues = {
+    listComments: () => assert.fail('listed through paginate'),
+    createComment: async (args: unknown) => void calls.push(['create', args]),
+    updateComment: async (args: unknown) => void calls.push(['update', args]),
+  };
+  const github = { rest: { issues }, paginate: async (fn: unknown) => (fn === issues.listComments ? comments : assert.fail('unexpected list')) };
+  const context = { repo: { owner: 'org', repo: 'connectors' }, issue: { number: 12 } };
+  const fs = { readFileSync: (path: string, encoding: BufferEncoding) => readFileSync(join(workspace, path), encoding) };
+  const require = (name: string) => (name === 'fs' ? fs : assert.fail(`unexpected require(${name})`));
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+  await new AsyncFunction('require', 'github', 'context', script)(require, github, context);
+  return calls;
+}
+
+test('the CI workflow example validates, tests and diffs a pull request, and posts or updates one comment', async (t) => {
+  const workflow = parse(await readFile(join(REPO, 'deploy', 'ci', 'connectors-pr.yml'), 'utf8')) as { jobs: { check: { steps: WorkflowStep[] } } };
+  const steps = workflow.jobs.check.steps;
+
+  // A connectors repository whose pull request changes the scheduling payload, checked out as
+  // actions/checkout leaves it (origin/main fetched), with `hms-sync` on PATH as in the image.
+  const root = await connectorDir(t, { 'bin/hms-sync': `#!/bin/sh\nexec "${process.execPath}" "${CLI_PATH}" "$@"\n` });
+  await chmod(join(root, 'bin', 'hms-sync'), 0o755);
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' });
+  await cp(join(REPO, 'connectors.d'), join(root, 'origin', 'connectors.d'), { recursive: true });
+  git(join(root, 'origin'), 'init', '-q', '-b', 'main');
+  git(join(root, 'origin'), 'add', '-A');
+  git(join(root, 'origin'), 'commit', '-q', '-m', 'connectors');
+  git(root, 'clone', '-q', 'origin', 'workspace');
+  const workspace = join(root, 'workspace');
+  const scheduling = join(workspace, 'connectors.d', 'scheduling.yaml');
+  await writeFile(scheduling, (await readFile(scheduling, 'utf8')).replace('"inspector": inspectorName', '"inspector": $uppercase(inspectorName)').replace('inspector: Lee }', 'inspector: LEE }'));
+
+  const env = { PATH: `${join(root, 'bin')}:${process.env.PATH}`, HOME: root, GITHUB_WORKSPACE: workspace };
+  for (const step of steps.filter((s) => s.run !== undefined)) {
+    const command = step.run!.replaceAll('${{ github.base_ref }}', 'main');
+    const result = await runProcess('bash', ['-e', '-c', command], { cwd: workspace, env });
+    assert.equal(result.code, 0, `${step.name}: ${command}\n${result.stdout}${result.stderr}`);
+  }
+  const report = readFileSync(join(workspace, 'diff.md'), 'utf8');
+  assert.ok(report.startsWith(`${REPORT_MARKER}\n`), report);
+  assert.match(report, /### Changed: `scheduling`/);
+
+  const script = steps.find((s) => s.with?.script !== undefined)!.with!.script!;
+  assert.ok(script.includes(`'${REPORT_MARKER}'`), 'the script looks for the marker diff prints');
+  const target = { owner: 'org', repo: 'connectors' };
+  assert.deepEqual(await runCommentScript(script, workspace, [{ id: 3, body: 'LGTM' }]), [['create', { ...target, issue_number: 12, body: report }]]);
+  const earlier = [{ id: 3, body: 'LGTM' }, { id: 7, body: `${REPORT_MARKER}\nan older report` }];
+  assert.deepEqual(await runCommentScript(script, workspace, earlier), [['update', { ...target, comment_id: 7, body: report }]]);
 });
