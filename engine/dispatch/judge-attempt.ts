@@ -7,7 +7,7 @@
 import type { CompiledConnector } from '../config/compiled.js';
 import type { ErrorCode } from '../errors.js';
 import { classify, type Verdict } from './classify.js';
-import { RESPONSE_BODY_KEEP_BYTES, type HttpResult } from './http-client.js';
+import { RESPONSE_BODY_KEEP_BYTES, snippetOf, type HttpResult } from './http-client.js';
 import { redactSecrets } from './redact.js';
 import { nextRetryDelayMs, retryAfterDelayMs } from './retry-policy.js';
 
@@ -39,9 +39,9 @@ export interface AttemptResult {
 }
 
 export function judgeResult(result: HttpResult, connector: CompiledConnector, nowMs: number): Judgement {
-  const verdict = classify(result, connector.retry.retryOn);
-  const status = result.kind === 'response' ? result.status : null;
   const { secrets } = connector;
+  const verdict = classify(withSafeSnippet(result, secrets), connector.retry.retryOn);
+  const status = result.kind === 'response' ? result.status : null;
   const failedResponse = result.kind === 'response' && verdict.kind !== 'delivered';
   const retryAfterMs = result.kind === 'response' ? retryAfterDelayMs(result.retryAfter, nowMs, connector.retry.maxRetryAfterMs) : undefined;
   return {
@@ -68,6 +68,16 @@ export function attemptResultFor(judgement: Judgement, connector: CompiledConnec
     return { state: 'dead', status, errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, responseBody, durationMs, nextAttemptAt: null };
   }
   return { state: 'retrying', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: nowMs + delay };
+}
+
+/**
+ * The one-line snippet that goes into the error, made from the body with its secrets already
+ * removed: a snippet cut from the raw body could keep the start of a secret the cut split, and
+ * collapsing its white space would hide a secret that spans lines (a PEM key) from the redactor.
+ */
+function withSafeSnippet(result: HttpResult, secrets: readonly string[]): HttpResult {
+  if (result.kind !== 'response' || result.errorBody === undefined || secrets.length === 0) return result;
+  return { ...result, bodySnippet: snippetOf(redactSecrets(result.errorBody, secrets)) };
 }
 
 /**
