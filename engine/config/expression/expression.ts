@@ -7,7 +7,7 @@ import jsonata from 'jsonata';
 import { HmsError } from '../../errors.js';
 import type { CompiledExpression } from '../compiled.js';
 import { compileFastPath, DECLINE } from './fast-expression.js';
-import { linearRegexEngine } from './linear-regex.js';
+import { linearRegexEngine, UnsupportedRegexError } from './linear-regex.js';
 
 export { isTruthy } from './truthy.js';
 
@@ -53,7 +53,9 @@ export function compileExpression(source: string, where: string): CompiledExpres
     try {
       new RegexEngine(literal.regex); // compiles and caches it now, so a regex RE2 cannot run fails the load
     } catch (error) {
-      throw new ExpressionSyntaxError(where, regexOffset(literal, source), (error as Error).message);
+      // Past the opening slash to the offending token, when the translation found one.
+      const inPattern = error instanceof UnsupportedRegexError && error.index !== undefined ? 1 + error.index : 0;
+      throw new ExpressionSyntaxError(where, clamp(regexOffset(literal, source) + inPattern, 0, source.length), (error as Error).message);
     }
   }
   const fast = compileFastPath(expression.ast());
