@@ -33,3 +33,6 @@ export const DEFAULT_BATCH_MAX_BYTES = 1_048_576;
 
 /** Longest an item waits for its batch to fill unless `batch.maxWait` says otherwise. */
 export const DEFAULT_BATCH_MAX_WAIT_MS = 5_000;
+
+/** Whether a format: lines batch body ends with a newline unless `batch.trailingNewline` says otherwise. */
+export const DEFAULT_BATCH_TRAILING_NEWLINE = true;
