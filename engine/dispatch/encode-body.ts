@@ -8,12 +8,12 @@
  * say which (`"address.city": address.city` or `"address[city]": ...`).
  */
 import type { CompiledBatch, CompiledRoute } from '../config/compiled.js';
+import { DEFAULT_BATCH_TRAILING_NEWLINE } from '../config/schema/defaults.js';
 import { HmsError } from '../errors.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
-
 
 export interface EncodedBody {
   readonly contentType: string;
@@ -56,7 +56,7 @@ export function encodeBatchBody(items: readonly unknown[], route: BodyRoute): En
     case 'ndjson':
       return { contentType: NDJSON_CONTENT_TYPE, body: items.map((item) => `${JSON.stringify(item)}\n`).join('') };
     case 'lines': {
-      const { header, trailingNewline = true } = route.batch ?? {};
+      const { header, trailingNewline } = linesShape(route);
       const lines = header === undefined ? items : [header, ...items];
       // A route with format lines loads only with a contentType; text/plain is for the type checker.
       return { contentType: route.contentType ?? 'text/plain', body: lines.join('\n') + (trailingNewline ? '\n' : '') };
@@ -80,12 +80,16 @@ export function batchFrameBytes(route: BodyRoute): number {
     case 'json':
       return 2 - 1; // [ and ], less the comma after the last item
     case 'lines': {
-      const { header, trailingNewline = true } = route.batch ?? {};
+      const { header, trailingNewline } = linesShape(route);
       return (header === undefined ? 0 : Buffer.byteLength(header) + 1) - (trailingNewline ? 0 : 1);
     }
     default:
       return 0; // ndjson: every item ends with its newline
   }
+}
+
+function linesShape(route: BodyRoute): { readonly header: string | undefined; readonly trailingNewline: boolean } {
+  return { header: route.batch?.header, trailingNewline: route.batch?.trailingNewline ?? DEFAULT_BATCH_TRAILING_NEWLINE };
 }
 
 /** An object's fields as [name, value] pairs, in field order (see the module comment). */
