@@ -3,11 +3,10 @@
  * must come before the body is read, which only a client that has not sent it yet can show.
  */
 import assert from 'node:assert/strict';
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { connect, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
 import { createBodyBudget } from '../../engine/api/inflight-bodies.js';
-import { buildServer } from '../../engine/api/server.js';
-import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { useListeningServer } from '../helpers/listening-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('body budget', () => {
@@ -69,25 +68,12 @@ const chunkedHead = 'POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: a
 const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`;
 
 describe('POST /events past the bodies held at once', () => {
-  let harness: TestEngine;
-  let app: ReturnType<typeof buildServer>;
-  let port: number;
-
-  before(async () => {
-    harness = await startTestEngine({ 'sink.yaml': 'name: sink\ntarget:\n  url: http://127.0.0.1:9\nroutes:\n  - on: nomatch\n' });
-    app = buildServer({ engine: harness.engine, logger: harness.logs.logger, maxInflightBodyBytes: MAX_INFLIGHT_BYTES, maxConnections: MAX_CONNECTIONS });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    port = (app.server.address() as AddressInfo).port;
-  });
-  after(async () => {
-    await app.close();
-    await harness.close();
-  });
+  const server = useListeningServer({ maxInflightBodyBytes: MAX_INFLIGHT_BYTES, maxConnections: MAX_CONNECTIONS });
 
   test('a declared body that does not fit gets 503 with Retry-After before it is sent, and its connection closes', async () => {
     const slow = event('held-1', 800);
-    const holder = await rawClient(port, postHead(slow.length) + slow.slice(0, 100));
-    const refused = await rawClient(port, postHead(300));
+    const holder = await rawClient(server.port, postHead(slow.length) + slow.slice(0, 100));
+    const refused = await rawClient(server.port, postHead(300));
     await refused.closed;
     assert.match(refused.answer(), /^HTTP\/1\.1 503 /);
     assert.match(refused.answer(), /\r\nretry-after: 1\r\n/i);
@@ -98,16 +84,16 @@ describe('POST /events past the bodies held at once', () => {
     await holder.closed;
     assert.match(holder.answer(), /^HTTP\/1\.1 202 /, 'the request that held the room is served');
     const next = event('after-1', 300);
-    const accepted = await rawClient(port, postHead(next.length).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + next);
+    const accepted = await rawClient(server.port, postHead(next.length).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + next);
     await accepted.closed;
     assert.match(accepted.answer(), /^HTTP\/1\.1 202 /, 'the room came back once the response was sent');
   });
 
   test('a chunked body is counted as it arrives and refused once it passes the cap; nothing of it is stored', async () => {
     const slow = event('held-2', 800);
-    const holder = await rawClient(port, postHead(slow.length) + slow.slice(0, 100));
+    const holder = await rawClient(server.port, postHead(slow.length) + slow.slice(0, 100));
     const body = event('chunked-1', 400);
-    const chunked = await rawClient(port, chunkedHead + chunk(body.slice(0, 150)));
+    const chunked = await rawClient(server.port, chunkedHead + chunk(body.slice(0, 150)));
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(chunked.answer(), '', '800 + 150 bytes fit in 1000');
     chunked.socket.write(chunk(body.slice(150)));
@@ -115,14 +101,14 @@ describe('POST /events past the bodies held at once', () => {
     assert.match(chunked.answer(), /^HTTP\/1\.1 503 [^]*"code":"INGEST_BUSY"/);
     holder.socket.end(slow.slice(100));
     await holder.closed;
-    assert.equal(await harness.engine.getEvent('chunked-1'), undefined);
-    assert.ok(await harness.engine.getEvent('held-2'));
+    assert.equal(await server.harness.engine.getEvent('chunked-1'), undefined);
+    assert.ok(await server.harness.engine.getEvent('held-2'));
   });
 
   test('a chunked body whose first chunk already passes the cap is refused, and the server keeps serving', async () => {
     const slow = event('held-3', 800);
-    const holder = await rawClient(port, postHead(slow.length) + slow.slice(0, 100));
-    const chunked = await rawClient(port, chunkedHead + chunk(event('chunked-2', 300)));
+    const holder = await rawClient(server.port, postHead(slow.length) + slow.slice(0, 100));
+    const chunked = await rawClient(server.port, chunkedHead + chunk(event('chunked-2', 300)));
     await chunked.closed;
     assert.match(chunked.answer(), /^HTTP\/1\.1 503 [^]*"code":"INGEST_BUSY"/);
     holder.socket.end(slow.slice(100));
@@ -132,26 +118,26 @@ describe('POST /events past the bodies held at once', () => {
 
   test('an upload cut off midway gives its bytes back', async () => {
     const slow = event('cut-1', 900);
-    const cut = await rawClient(port, postHead(slow.length) + slow.slice(0, 100));
+    const cut = await rawClient(server.port, postHead(slow.length) + slow.slice(0, 100));
     await new Promise((resolve) => setTimeout(resolve, 50));
     cut.socket.destroy();
     const next = event('after-cut-1', 900);
     await waitUntil(async () => {
-      const client = await rawClient(port, postHead(next.length).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + next);
+      const client = await rawClient(server.port, postHead(next.length).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + next);
       await client.closed;
       return client.answer().startsWith('HTTP/1.1 202 ') || undefined;
     }, 'a 900-byte body to be accepted once the cut upload is gone');
   });
 
   test('connections past --max-connections are closed at once, unanswered; one closing lets a new one in', async () => {
-    const idle = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => rawClient(port, '')));
-    await waitUntil(async () => (await countConnections(app.server)) === MAX_CONNECTIONS || undefined, 'the connections to be open');
-    const dropped = await rawClient(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const idle = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => rawClient(server.port, '')));
+    await waitUntil(async () => (await countConnections(server.app.server)) === MAX_CONNECTIONS || undefined, 'the connections to be open');
+    const dropped = await rawClient(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await dropped.closed;
     assert.equal(dropped.answer(), '');
     idle[0]!.socket.destroy();
-    await waitUntil(async () => (await countConnections(app.server)) < MAX_CONNECTIONS || undefined, 'a connection to close');
-    const served = await rawClient(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    await waitUntil(async () => (await countConnections(server.app.server)) < MAX_CONNECTIONS || undefined, 'a connection to close');
+    const served = await rawClient(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     await served.closed;
     assert.match(served.answer(), /^HTTP\/1\.1 200 [^]*\{"status":"ok"\}$/);
     for (const client of idle) client.socket.destroy();
