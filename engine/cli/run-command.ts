@@ -31,7 +31,14 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     sweepSchedule: options.sweep,
     strict: options.strict,
   });
-  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken });
+  const server = buildServer({
+    engine,
+    logger,
+    apiToken,
+    bodyLimitBytes: options.bodyLimitBytes,
+    maxConnections: options.maxConnections,
+    maxInflightBodyBytes: options.maxInflightBodyBytes,
+  });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
     lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);

@@ -24,6 +24,9 @@ export const DEFAULT_BATCH_MAX_BYTES = 1_048_576;
 /** `routes[].batch.maxWait`: 5s, in milliseconds. */
 export const DEFAULT_BATCH_MAX_WAIT_MS = 5_000;
 
+/** `routes[].batch.trailingNewline`: true. */
+export const DEFAULT_BATCH_TRAILING_NEWLINE = true;
+
 /** `retry.schedule`: [5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h, 12h, 24h], in milliseconds. */
 export const DEFAULT_RETRY_SCHEDULE_MS = Object.freeze([5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000] as const);
 
