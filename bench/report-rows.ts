@@ -99,6 +99,7 @@ function backlogRows(backlog: NonNullable<BenchResults['backlog']>, judged: (nam
     ['    store size per event (data directory / events)', `${count(backlog.storeBytes / Math.max(1, backlog.acked))} B`, '', `${mb(backlog.storeBytes / 1024 ** 2)} MB; copy opened in ${ms(claim?.openMs)} ms`],
     ['(i) SIGKILL with the backlog waiting, restart', '', '', backlog.statesAtKill ? states(backlog.statesAtKill) : ''],
     ['    spawn -> GET /healthz 200', `${ms(backlog.restartHealthyMs)} ms`, ...judged('restartHealthyMs')],
+    ['        the same for a fresh start on an empty store', `${ms(backlog.freshStartHealthyMs)} ms`, '', ''],
     ['    spawn -> first 202', `${ms(backlog.restartFirstAckMs)} ms`, ...judged('restartFirstAckMs')],
   ];
 }

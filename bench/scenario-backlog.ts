@@ -49,6 +49,8 @@ export interface BacklogScenarioResult {
   readonly statesAtKill: Readonly<Record<string, number>> | null;
   readonly storeBytes: number;
   readonly claim: ClaimTiming | null;
+  /** The baseline of (i): E1's start on an empty data directory, spawn to GET /healthz 200. */
+  readonly freshStartHealthyMs: number;
   /** (i): from spawning the restarted engine to GET /healthz 200, and to the first 202. */
   readonly restartHealthyMs: number;
   readonly restartFirstAckMs: number | null;
@@ -134,6 +136,7 @@ export async function runBacklogScenario(options: BenchOptions, log: (line: stri
       statesAtKill,
       storeBytes,
       claim,
+      freshStartHealthyMs: first.healthyAt - first.spawnedAt,
       restartHealthyMs,
       restartFirstAckMs: firstAckAt === null ? null : firstAckAt - restarted.spawnedAt,
       drainEventsPerSecond: window.complete ? perSecond(window.received, window.firstAt, window.lastAt) : null,
