@@ -28,6 +28,7 @@ export interface EngineChildOptions {
   readonly dataDir: string;
   /** Added to this process's environment. */
   readonly env?: Record<string, string>;
+  /** --log-level; without it the engine's default (info), as a user runs it and as the bench measures it. */
   readonly logLevel?: string;
   /** --sweep cron expression (with seconds); the engine's default when absent. */
   readonly sweep?: string;
@@ -64,7 +65,8 @@ export interface EngineChild {
 export async function startEngineChild(options: EngineChildOptions): Promise<EngineChild> {
   const port = options.port ?? (await freePort());
   // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
-  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir, '--log-level', options.logLevel ?? 'warn'];
+  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
+  if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -62,6 +62,7 @@ export function formatReport(results: BenchResults): string {
     '',
     ...table,
     '',
+    '  Every engine runs as a user runs it: Node flags of `npm start`, default log level (info), default durability.',
     '  CPU per event is user + system time of each process over its scenario, divided by events delivered',
     '  (acknowledged, for ingest); unlike throughput it barely moves with other load on the machine.',
     '  (b)\'s latency is queueing behind a saturated engine (posters outpace delivery); (e)\'s is the engine\'s',
