@@ -44,7 +44,7 @@ export interface BenchOptions {
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
 
-Default run (about 3 minutes on 2 cores): (a) raw undici loop, (b) engine end to end,
+Default run (3 to 4 minutes on 2 cores): (a) raw undici loop, (b) engine end to end,
 (c) durable ingest as JSON arrays, NDJSON and one event per request, (d) naive reference,
 (e) latency under an open-loop load at half (b)'s rate.
 
@@ -58,13 +58,13 @@ Default run (about 3 minutes on 2 cores): (a) raw undici loop, (b) engine end to
   --no-naive            skip the naive-dispatcher reference row
 
 Long scenarios, off by default:
-  --peer                (f) BullMQ 5 on Redis 7 against the engine, same events and receiver (about 1 minute)
+  --peer                (f) BullMQ 5 on Redis 7 against the engine, same events and receiver (1 to 4 minutes)
   --peer-concurrency N  requests in flight on both sides of (f) (default ${DEFAULT_PEER_CONCURRENCY})
   --ordered             (g) a connector with orderingKey over 1,000 keys against the same without it,
                         live and draining (1 to 5 minutes, with how fast ordered delivery is)
   --ordered-events N    events of each of (g)'s four runs (default ${DEFAULT_ORDERED_EVENTS})
   --backlog             (h) a backlog accepted with the receiver down, then drained; (i) SIGKILL and
-                        restart with it waiting (about 5 minutes at 1,000,000 events)
+                        restart with it waiting (6 minutes at 1,000,000 events on a busy 2-core machine)
   --backlog-events N    events of the backlog (default ${DEFAULT_BACKLOG_EVENTS})
   --all                 every scenario`;
 
