@@ -20,6 +20,8 @@ const OUTAGE_BREAKER = '{ failures: 5, cooldown: 1s }';
 const OUTAGE_RETRY_DELAY = '1s';
 /** Failed attempts a delivery may make while the receiver is down (the schema allows 100 delays). */
 const OUTAGE_RETRIES = 50;
+/** The outage settings in words, for the report. */
+export const OUTAGE_SETTINGS = `breaker ${OUTAGE_BREAKER} and a retry every ${OUTAGE_RETRY_DELAY}`;
 
 export interface SinkConnector {
   readonly concurrency: number;

@@ -1,6 +1,6 @@
 /** The rows of the bench's table: figure, value, target, result. A scenario that did not run shows no rows; one that failed shows n/a. */
-import type { TargetResult } from './bench-targets.js';
-import { RAW_RATIO_OF_ISSUE_2 } from './bench-targets.js';
+import { PROBE_REPEATS } from './backlog-probes.js';
+import { RAW_RATIO_OF_ISSUE_2, type TargetResult } from './bench-targets.js';
 import type { BenchResults } from './report.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 
@@ -91,7 +91,7 @@ function backlogRows(backlog: NonNullable<BenchResults['backlog']>, judged: (nam
     ['    drain, first arrival to last', rate(backlog.drainEventsPerSecond), '', `${count(backlog.drained)} of ${count(backlog.drainExpected)}; first after ${ms(backlog.upToFirstDeliveryMs)} ms`],
     ['    ratio drain / (b)', fixed(drainRatio), ...judged('drainRatio')],
     ['    engine peak RSS (VmHWM) through ingest, restart, drain', `${mb(backlog.peakRssMb)} MB`, ...judged('backlogPeakRss')],
-    ['    with the backlog in place, median / max of 5:', '', '', ''],
+    [`    with the backlog in place, median / max of ${PROBE_REPEATS}:`, '', '', ''],
     requestRow('GET /status', '/status', 'statusMs'),
     requestRow('GET /deliveries?state=retrying&limit=100', '/deliveries', 'retryingListMs'),
     requestRow('GET /metrics', '/metrics', 'metricsMs'),

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BenchOptions } from './bench-options.js';
 import type { BenchFigures, TargetResult } from './bench-targets.js';
+import { OUTAGE_SETTINGS } from './bench-workload.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
 import { count, reportRows } from './report-rows.js';
 import type { BacklogScenarioResult } from './scenario-backlog.js';
@@ -67,8 +68,8 @@ export function formatReport(results: BenchResults): string {
     '  (acknowledged, for ingest); unlike throughput it barely moves with other load on the machine.',
     '  (b)\'s latency is queueing behind a saturated engine (posters outpace delivery); (e)\'s is the engine\'s',
     '  own delay: open loop, from each event\'s scheduled POST (so the durable commit is included) to arrival.',
-    '  Scenarios that start with the receiver down give the connector a breaker (5 failures, 1 s cooldown) and',
-    '  1 s retries, so the engine does not spend retries while it is down and everything is due when it is back.',
+    `  Scenarios that start with the receiver down give the connector ${OUTAGE_SETTINGS},`,
+    '  so the engine does not spend retries while it is down and everything is due when it is back.',
     '',
     `targets missed: ${missed.length === 0 ? 'none' : missed.join(', ')}; not measured: ${results.targets.filter((target) => target.pass === null).length}`,
     ...results.problems.map((problem) => `  ! ${problem}`),

@@ -23,7 +23,7 @@ import { formatReport, writeResults, type BenchResults } from './report.js';
 import { runBacklogScenario } from './scenario-backlog.js';
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
-import { runLatencyScenario } from './scenario-latency.js';
+import { LATENCY_LOAD_SHARE, runLatencyScenario } from './scenario-latency.js';
 import { runOrderedScenario } from './scenario-ordered.js';
 import { runPeerScenario } from './scenario-peer.js';
 import { runSenderScenario } from './scenario-sender.js';
@@ -91,7 +91,7 @@ async function main(args: readonly string[]): Promise<number> {
     const maximum = engine?.eventsPerSecond;
     const latency =
       options.latencySeconds === 0 ? null
-      : maximum ? await scenario(`(e) open-loop latency at ${n(Math.round(maximum / 2))} ev/s for ${options.latencySeconds} s`, () => runLatencyScenario(receiver, options, maximum))
+      : maximum ? await scenario(`(e) open-loop latency at ${n(Math.round(maximum * LATENCY_LOAD_SHARE))} ev/s for ${options.latencySeconds} s`, () => runLatencyScenario(receiver, options, maximum))
       : (problems.push('(e) latency not measured: it runs at half of (b)\'s rate, which was not measured'), null);
     const peer = options.peer
       ? {
