@@ -8,6 +8,7 @@ import { scenarioBudgetMs, type BenchOptions } from './bench-options.js';
 import { makeBenchDirs } from './bench-dirs.js';
 import type { CountingReceiver } from './counting-receiver.js';
 import { startEngineChild } from './engine-process.js';
+import { sharedBatches } from './bench-workload.js';
 import { postBatches } from './post-batches.js';
 import { ownCpuMs } from './process-cpu.js';
 import { perEventUs, percentile, perSecond } from './stats.js';
@@ -34,7 +35,7 @@ export interface EngineScenarioResult {
 }
 
 export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void): Promise<EngineScenarioResult> {
-  const dirs = await makeBenchDirs(options.concurrency);
+  const dirs = await makeBenchDirs({ concurrency: options.concurrency });
   try {
     const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url } });
     let engineExit: number | string | null = null;
@@ -44,7 +45,7 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
       receiver.startWindow(options.events);
       const engineCpuAtStart = engine.cpuMs();
       const benchCpuAtStart = process.cpuUsage();
-      const posted = await postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix: 'b', deadline });
+      const posted = await postBatches({ url: engine.url, posters: options.posters, batches: sharedBatches(options.events, options.batchSize, 'b'), deadline });
       log(`    ${posted.acked.toLocaleString('en-US')} events acknowledged in ${seconds(posted.firstPostAt, posted.lastAckAt)} s; waiting for deliveries`);
       receiver.setExpected(posted.acked);
       const window = await receiver.waitForWindow(Math.max(0, deadline - Date.now()), engine.exited);

@@ -48,7 +48,7 @@ async function main(): Promise<number> {
       const shown = describeEngineLine(line);
       if (shown !== undefined) print(shown);
     };
-    engine = await startEngineChild({ connectorsDir: CONNECTORS_DIR, dataDir: join(dataRoot, 'data'), env, sweep: DEMO_SWEEP, onLine });
+    engine = await startEngineChild({ connectorsDir: CONNECTORS_DIR, dataDir: join(dataRoot, 'data'), env, sweep: DEMO_SWEEP, logLevel: 'warn', onLine });
     print(`  ${ENGINE_LABEL} ${engine.url}   (pid ${engine.pid}, --log-level warn: it logs only retries, failures, start and stop)`);
     print();
 
