@@ -33,9 +33,9 @@ function inspect<T>(dataDir: string, read: (db: Database.Database) => T): T {
   }
 }
 
-runStoreContract('sqlite', async () => {
+runStoreContract('sqlite', async (clock) => {
   const dir = await mkdtemp(join(tmpdir(), 'hms-store-'));
-  return { store: await openSqliteStore({ dataDir: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { store: await openSqliteStore({ dataDir: dir, ...(clock ? { clock } : {}) }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 describe('sqlite store', () => {
@@ -236,7 +236,8 @@ describe('sqlite store', () => {
 
   it('finds the dead deliveries of connectors to retry through a partial index of dead ones, with no sort', () => {
     const plan = queryPlan(SQL.retryDeadOf, T0, T0, '["crm"]', 100);
-    assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\?\)/);
+    // Either partial index of dead deliveries by connector will do (deliveries_died came with migration 5).
+    assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_(dead_cause|died) \(connector=\?\)/);
     assert.doesNotMatch(plan, /TEMP B-TREE/, 'a chunk stops after its limit instead of sorting every dead delivery');
   });
 

@@ -3,16 +3,20 @@
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
  * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, retryDead,
- * setDisabled) go through the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
- * operations applied in the order they were called. Reads first flush whatever is queued, so
- * they see every write made before them.
+ * setDisabled, and each chunk of retention) go through the group-commit queue (write-queue.ts): one
+ * transaction and one fsync per event-loop turn, operations applied in the order they were called.
+ * Reads first flush whatever is queued, so they see every write made before them.
  */
+import { stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store, StoreHealth } from '../store.js';
-import { openDataDirectory } from './open-database.js';
+import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
+import { createSqliteRetention } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
@@ -22,6 +26,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Stamps created_at/updated_at and times crash recovery; defaults to the system clock. */
   readonly clock?: Clock;
+  /** Hears of the one-time compaction of a database written by an older hms-sync (compact-once.ts). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface SqliteStoreOptions {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
-  const db = await openDataDirectory(dataDir, clock.now());
+  const db = await openDataDirectory(dataDir, clock.now(), options.logger);
   const sql = prepareStatements(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
@@ -84,6 +90,29 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     });
   }
 
+  const dbFile = join(dataDir, DB_FILE_NAME);
+  /** The database file and its WAL, as the file system counts them. */
+  async function sizeBytes(): Promise<number> {
+    const sizes = await Promise.all([dbFile, `${dbFile}-wal`].map((file) => stat(file).then((s) => s.size, () => 0)));
+    return sizes[0]! + sizes[1]!;
+  }
+
+  const retention = createSqliteRetention({
+    sql,
+    sizeBytes,
+    read,
+    write: (run, held) => whileOpen(() => queue.enqueue(run, 'awaited', held)),
+    betweenWrites: (run, held) =>
+      read(() => {
+        const started = performance.now();
+        try {
+          return run();
+        } finally {
+          held(performance.now() - started);
+        }
+      }),
+  });
+
   function close(): void {
     try {
       queue.flushNow();
@@ -108,6 +137,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
     retryDead: (which, connectors, now) => inChunks((limit) => ops.retryDead(sql, which, connectors, now, limit)),
     countByState: () => read(() => countByState(sql)),
+    oldestUnfinishedAt: () => read(() => sql.oldestUnfinishedAt.get()?.created_at ?? null),
+    deleteExpired: (policy, signal) => retention.deleteExpired(policy, signal),
+    shrinkTo: (maxBytes, signal) => retention.shrinkTo(maxBytes, signal),
+    size: () =>
+      whileOpen(async () => {
+        const [bytes, fs] = await Promise.all([sizeBytes(), statfs(dataDir)]);
+        return { sizeBytes: bytes, freeBytes: fs.bavail * fs.bsize };
+      }),
     health: () => health,
     close() {
       // Operations queued before close still commit; anything called after it rejects.
