@@ -48,7 +48,7 @@ test('GET /status reads a read-only store without writing, even for a connector 
   let readOnly = false;
   const attempted: string[] = [];
   const connector = compiledConnector({ name: 'registry', url: receiver.url, revision: 'r1' });
-  const engine = await createEngine({ connectors: [connector], store: refusingWrites(sqlite, () => readOnly, attempted), clock, logger: logs.logger, sweepSchedule: null });
+  const engine = await createEngine({ connectors: [connector], store: refusingWrites(sqlite, () => readOnly, attempted), clock, logger: logs.logger, sweepSchedule: null, retentionSchedule: null });
   const app = buildServer({ engine, logger: logs.logger });
   try {
     const id = await engine.emit({ type: 'thing', id: 'gone-1' });

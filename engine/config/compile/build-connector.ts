@@ -13,7 +13,7 @@ import { buildRoute } from './build-route.js';
 import { at, formatDataPath } from '../problems/data-path.js';
 import { deepFreeze } from './deep-freeze.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MIN_SECRET_LENGTH } from '../schema/defaults.js';
-import { parseDuration } from '../values/duration.js';
+import { NEVER, parseDuration } from '../values/duration.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
 import { parseRateLimit } from '../values/rate-limit.js';
 import { compileRetryOn, namesSuccess } from '../values/retry-on.js';
@@ -106,6 +106,11 @@ export function buildConnector(input: BuildInput): BuildResult {
     breaker = { failures: value.breaker.failures, cooldownMs };
   }
 
+  const retention = value.retention && {
+    ...(value.retention.delivered !== undefined && { deliveredMs: duration(['retention', 'delivered'], value.retention.delivered, 0) }),
+    ...(value.retention.dead !== undefined && { deadMs: value.retention.dead === NEVER ? null : duration(['retention', 'dead'], value.retention.dead, 0) }),
+  };
+
   if (problems.length > 0 || url === undefined) return { problems };
   const headers = { ...(value.target.headers ?? {}) };
   const literalRouteHeaders = routes.flatMap((route) => route.headers.flatMap((header) => {
@@ -131,6 +136,7 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(signingSecrets && { signing: { secrets: signingSecrets } }),
     ...(rateLimit && { rateLimit }),
     ...(breaker && { breaker }),
+    ...(retention && { retention }),
     ...(orderingKey && { orderingKey }),
     secrets: secretsOf(
       input.interpolatedSecrets,
