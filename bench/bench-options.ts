@@ -9,6 +9,8 @@ export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_POSTERS = 4;
 /** Events per POST /events body. */
 export const DEFAULT_BATCH_SIZE = 200;
+/** Delivered rows retention deletes in scenario (e); 0 skips it. */
+export const DEFAULT_RETENTION_ROWS = 1_000_000;
 
 export interface BenchOptions {
   readonly events: number;
@@ -17,6 +19,8 @@ export interface BenchOptions {
   readonly batchSize: number;
   /** Also measure the seed's "loop over connectors, await fetch" dispatcher as a reference row. */
   readonly naive: boolean;
+  /** Delivered rows seeded for retention to delete in scenario (e); 0 skips the scenario. */
+  readonly retentionRows: number;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -25,7 +29,9 @@ export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [opt
   --concurrency N   requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
   --posters N       concurrent POST /events loops (default ${DEFAULT_POSTERS})
   --batch N         events per POST /events (default ${DEFAULT_BATCH_SIZE})
-  --no-naive        skip the naive-dispatcher reference row`;
+  --no-naive        skip the naive-dispatcher reference row
+  --retention-rows N  delivered rows retention deletes while ingest runs, scenario (e)
+                    (default ${DEFAULT_RETENTION_ROWS}; 0 skips it, which saves a few minutes)`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
@@ -33,6 +39,7 @@ const OPTION_SPEC = {
   posters: { type: 'string' },
   batch: { type: 'string' },
   'no-naive': { type: 'boolean' },
+  'retention-rows': { type: 'string' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -49,6 +56,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     posters: whole('--posters', values.posters, DEFAULT_POSTERS, 1, 256),
     batchSize: whole('--batch', values.batch, DEFAULT_BATCH_SIZE, 1, 5_000),
     naive: !(values['no-naive'] ?? false),
+    retentionRows: whole('--retention-rows', values['retention-rows'], DEFAULT_RETENTION_ROWS, 0, 10_000_000),
   };
 }
 

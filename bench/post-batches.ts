@@ -20,6 +20,8 @@ export interface PostOptions {
   readonly idPrefix: string;
   /** Stop starting batches after this time (ms since the epoch). */
   readonly deadline: number;
+  /** Stop starting batches once this returns true (the events not posted are not counted). */
+  readonly stop?: () => boolean;
 }
 
 export interface PostResult {
@@ -49,7 +51,7 @@ export async function postBatches(options: PostOptions): Promise<PostResult> {
   const firstPostAt = Date.now();
 
   async function poster(): Promise<void> {
-    while (nextBatch < batches) {
+    while (nextBatch < batches && !options.stop?.()) {
       if (Date.now() > options.deadline) {
         timedOut = true;
         return;

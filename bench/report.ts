@@ -8,6 +8,7 @@ import type { BenchOptions } from './bench-options.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
+import type { RetentionScenarioResult } from './scenario-retention.js';
 import type { SenderScenarioResult } from './scenario-sender.js';
 
 /** Engine end-to-end throughput as a fraction of the raw baseline. */
@@ -16,6 +17,8 @@ export const TARGET_MIN_RATIO = 0.5;
 export const TARGET_MIN_DURABLE_EVENTS_PER_S = 20_000;
 /** Engine peak RSS through the whole of scenario (b). */
 export const TARGET_MAX_PEAK_RSS_MB = 200;
+/** Longest write transaction of retention's run in scenario (e). */
+export const TARGET_MAX_RETENTION_HOLD_MS = 50;
 
 /** CPU share busy before the run above which the report warns that other work skews it. */
 const BUSY_MACHINE_SHARE = 0.2;
@@ -40,18 +43,25 @@ export interface BenchResults {
   readonly engine: EngineScenarioResult | null;
   readonly durable: DurableScenarioResult | null;
   readonly naive: SenderScenarioResult | null;
+  readonly retention: RetentionScenarioResult | null;
   readonly ratio: number | null;
   readonly targets: readonly TargetResult[];
   /** Scenarios that failed outright, and figures that are incomplete. */
   readonly problems: readonly string[];
 }
 
-export function judgeTargets(ratio: number | null, engine: EngineScenarioResult | null, durable: DurableScenarioResult | null): TargetResult[] {
+export function judgeTargets(
+  ratio: number | null,
+  engine: EngineScenarioResult | null,
+  durable: DurableScenarioResult | null,
+  retention: RetentionScenarioResult | null,
+): TargetResult[] {
   const judge = (name: string, target: string, value: number | null, ok: (value: number) => boolean): TargetResult => ({ name, target, value, pass: value === null ? null : ok(value) });
   return [
     judge('ratio', `>= ${TARGET_MIN_RATIO}`, ratio, (value) => value >= TARGET_MIN_RATIO),
     judge('durableIngest', `>= ${TARGET_MIN_DURABLE_EVENTS_PER_S} ev/s`, durable?.ackedEventsPerSecond ?? null, (value) => value >= TARGET_MIN_DURABLE_EVENTS_PER_S),
     judge('peakRss', `< ${TARGET_MAX_PEAK_RSS_MB} MB`, engine?.peakRssMb ?? null, (value) => value < TARGET_MAX_PEAK_RSS_MB),
+    judge('retentionHold', `< ${TARGET_MAX_RETENTION_HOLD_MS} ms`, retention?.longestWriteMs ?? null, (value) => value < TARGET_MAX_RETENTION_HOLD_MS),
   ];
 }
 
@@ -78,6 +88,7 @@ export function formatReport(results: BenchResults): string {
     ['    engine peak RSS (VmHWM)', `${mb(durable?.peakRssMb)} MB`, '', ''],
   ];
   if (options.naive) rows.push(['(d) reference: naive "loop connectors, await fetch"', rate(naive?.eventsPerSecond), '', '']);
+  if (options.retentionRows > 0) rows.push(...retentionRows(results.retention, verdict('retentionHold')));
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   const table = rows.map((row, index) => {
     const line = `  ${row[0].padEnd(widths[0]!)}  ${row[1].padStart(widths[1]!)}  ${row[2].padEnd(widths[2]!)}  ${row[3]}`.trimEnd();
@@ -102,6 +113,18 @@ export function formatReport(results: BenchResults): string {
     'Figures are reported, never asserted. JSON: .bench/last.json',
     '',
   ].join('\n');
+}
+
+function retentionRows(retention: RetentionScenarioResult | null, holdVerdict: string): [string, string, string, string][] {
+  const during = retention?.ingestDuringEventsPerSecond;
+  const alone = retention?.ingestAloneEventsPerSecond;
+  return [
+    ['(e) retention: delivered rows deleted (deliveries / events)', retention?.deleted ? `${count(retention.deleted.deliveries)} / ${count(retention.deleted.events)}` : 'n/a', '', ''],
+    ['    retention run (seeding took)', retention?.retentionMs == null ? 'n/a' : `${(retention.retentionMs / 1000).toFixed(1)} s (${retention.seedSeconds.toFixed(1)} s)`, '', ''],
+    ['    longest write hold (one chunk, BEGIN to COMMIT)', `${retention?.longestWriteMs == null ? 'n/a' : retention.longestWriteMs.toFixed(1)} ms`, `< ${TARGET_MAX_RETENTION_HOLD_MS} ms`, holdVerdict],
+    ['    ingest during retention / alone (receiver down)', `${rate(during)} / ${rate(alone)}`, '', during && alone ? `ratio ${(during / alone).toFixed(2)}` : ''],
+    ['    store size before / after', `${mb(retention?.sizeBeforeMb)} / ${mb(retention?.sizeAfterMb)} MB`, '', ''],
+  ];
 }
 
 export async function writeResults(path: string, results: BenchResults): Promise<void> {

@@ -6,6 +6,7 @@
  *   (b) engine child process: POST /events -> store -> JSONata -> receiver
  *   (c) engine child process with the receiver down: durable ingest rate
  *   (d) optional reference: the seed's naive dispatcher in a child process
+ *   (e) retention deleting a million delivered rows while ingest runs (--retention-rows)
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -17,6 +18,7 @@ import { loadAverage, machineInfo } from './machine-info.js';
 import { formatReport, judgeTargets, writeResults, type BenchResults } from './report.js';
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
+import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
@@ -68,6 +70,8 @@ async function main(args: readonly string[]): Promise<number> {
     const engine = await scenario(`(b) engine end to end: ${n} events`, () => runEngineScenario(receiver, options, log));
     const durable = await scenario(`(c) durable ingest, receiver down: ${n} events`, () => runDurableScenario(options));
     const naive = options.naive ? await scenario(`(d) naive dispatcher reference: ${n} events`, () => runSenderScenario(receiver, 'naive-sender.js', options.events, options.concurrency)) : null;
+    const retention = options.retentionRows > 0 ? await scenario(`(e) retention deleting ${options.retentionRows.toLocaleString('en-US')} delivered rows while ingest runs`, () => runRetentionScenario(options, log)) : null;
+    if (retention?.firstError) problems.push(`(e) ${retention.firstError}`);
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
@@ -76,7 +80,7 @@ async function main(args: readonly string[]): Promise<number> {
     if (durable && (durable.firstError || durable.acked < durable.expected)) problems.push(`(c) ${durable.acked} of ${durable.expected} acknowledged; ${durable.firstError ?? ''}`);
 
     const ratio = raw?.eventsPerSecond && engine?.eventsPerSecond ? engine.eventsPerSecond / raw.eventsPerSecond : null;
-    results = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, durable, naive, ratio, targets: judgeTargets(ratio, engine, durable), problems };
+    results = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, durable, naive, retention, ratio, targets: judgeTargets(ratio, engine, durable, retention), problems };
   } finally {
     await receiver.close();
   }

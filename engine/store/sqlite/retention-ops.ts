@@ -17,7 +17,7 @@ import type { FinishedRow, Statements } from './sql.js';
  * delivery, its attempt and its event costs some 10 µs of the engine's thread on the bench machine,
  * so a chunk holds other writes back for about 20 ms (figures: docs/operations.md › Performance).
  */
-export const RETENTION_CHUNK_ROWS = 2_000;
+export const RETENTION_CHUNK_ROWS = 1_000;
 /** Most free pages given back to the file system in one write (incremental_vacuum moves pages). */
 export const RECLAIM_CHUNK_PAGES = 2_000;
 /** Free pages kept for new rows to reuse rather than given back, in bytes: a store that deletes

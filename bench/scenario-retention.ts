@@ -1,0 +1,96 @@
+/**
+ * Scenario (e): retention deleting a million delivered deliveries while ingest runs. The data
+ * directory is seeded straight into SQLite (seed-delivered.ts) with rows past both windows
+ * (delivered 8 days ago, received 40 days ago), so the engine's run at start deletes every
+ * delivery, attempt and event of them. Meanwhile the posters send events, as in (c) with the
+ * receiver down; once the run is over (GET /status shows lastRetention), they send as many again
+ * with nothing to delete: the ingest rate during retention against ingest alone, same engine,
+ * same minute. The engine measures its own longest write hold (lastRetention.longestWriteMs).
+ */
+import { scenarioBudgetMs, type BenchOptions } from './bench-options.js';
+import { makeBenchDirs } from './bench-dirs.js';
+import { startEngineChild } from './engine-process.js';
+import { freePort } from './free-port.js';
+import { requestJson } from './http-json.js';
+import { postBatches, type PostResult } from './post-batches.js';
+import { seedDelivered } from './seed-delivered.js';
+import { perSecond } from './stats.js';
+
+const DAY_MS = 86_400_000;
+/** How often the bench asks GET /status whether retention's run is over. */
+const STATUS_POLL_MS = 250;
+/** Fewest events posted for the "ingest alone" figure. */
+const MIN_ALONE_EVENTS = 20_000;
+
+export interface RetentionScenarioResult {
+  readonly rows: number;
+  readonly seedSeconds: number;
+  /** lastRetention of GET /status after the run. */
+  readonly deleted: { readonly deliveries: number; readonly events: number } | null;
+  readonly retentionMs: number | null;
+  readonly longestWriteMs: number | null;
+  readonly sizeBeforeMb: number | null;
+  readonly sizeAfterMb: number | null;
+  readonly ingestDuringEventsPerSecond: number | null;
+  readonly ingestAloneEventsPerSecond: number | null;
+  readonly ackedDuring: number;
+  readonly ackedAlone: number;
+  readonly firstError: string | null;
+}
+
+interface StoreStatus {
+  readonly sizeBytes: number;
+  readonly lastRetention: { deleted: { deliveries: number; events: number }; ms: number; longestWriteMs: number } | null;
+}
+
+export async function runRetentionScenario(options: BenchOptions, log: (line: string) => void): Promise<RetentionScenarioResult> {
+  const rows = options.retentionRows;
+  const dirs = await makeBenchDirs(options.concurrency);
+  const env = { RECEIVER_URL: `http://127.0.0.1:${await freePort()}` };
+  try {
+    // An engine creates the schema; the rows go in while no engine runs.
+    await (await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env })).stop();
+    const seedStarted = Date.now();
+    seedDelivered({ dataDir: dirs.dataDir, rows, now: Date.now(), deliveredAgoMs: 8 * DAY_MS, receivedAgoMs: 40 * DAY_MS });
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    log(`    seeded ${rows.toLocaleString('en-US')} delivered rows in ${seedSeconds.toFixed(1)} s`);
+
+    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env });
+    try {
+      const storeStatus = async () => ((await requestJson('GET', `${engine.url}/status`)).body as { store: StoreStatus }).store;
+      const sizeBefore = (await storeStatus()).sizeBytes;
+      let done: StoreStatus | undefined;
+      const poll = setInterval(() => {
+        void storeStatus().then((store) => (done ??= store.lastRetention ? store : undefined), () => undefined);
+      }, STATUS_POLL_MS);
+      const deadline = Date.now() + scenarioBudgetMs(rows);
+      let during: PostResult;
+      try {
+        during = await postBatches({ url: engine.url, events: 10_000_000, batchSize: options.batchSize, posters: options.posters, idPrefix: 'e', deadline, stop: () => done !== undefined });
+      } finally {
+        clearInterval(poll);
+      }
+      const last = done?.lastRetention ?? null;
+      log(`    retention done: ${last ? `${last.deleted.deliveries.toLocaleString('en-US')} deliveries in ${(last.ms / 1000).toFixed(1)} s` : 'not within the budget'}; ingest alone next`);
+      const alone = await postBatches({ url: engine.url, events: Math.max(MIN_ALONE_EVENTS, during.acked), batchSize: options.batchSize, posters: options.posters, idPrefix: 'f', deadline: Date.now() + scenarioBudgetMs(during.acked) });
+      return {
+        rows,
+        seedSeconds,
+        deleted: last && { deliveries: last.deleted.deliveries, events: last.deleted.events },
+        retentionMs: last?.ms ?? null,
+        longestWriteMs: last?.longestWriteMs ?? null,
+        sizeBeforeMb: sizeBefore / 1024 ** 2,
+        sizeAfterMb: (done?.sizeBytes ?? Number.NaN) / 1024 ** 2,
+        ingestDuringEventsPerSecond: perSecond(during.acked, during.firstPostAt, during.lastAckAt),
+        ingestAloneEventsPerSecond: perSecond(alone.acked, alone.firstPostAt, alone.lastAckAt),
+        ackedDuring: during.acked,
+        ackedAlone: alone.acked,
+        firstError: during.firstError ?? alone.firstError ?? (last ? null : 'retention did not finish within the budget'),
+      };
+    } finally {
+      await engine.stop();
+    }
+  } finally {
+    await dirs.cleanup();
+  }
+}
