@@ -70,7 +70,7 @@ async function main(args: readonly string[]): Promise<number> {
     const engine = await scenario(`(b) engine end to end: ${n} events`, () => runEngineScenario(receiver, options, log));
     const durable = await scenario(`(c) durable ingest, receiver down: ${n} events`, () => runDurableScenario(options));
     const naive = options.naive ? await scenario(`(d) naive dispatcher reference: ${n} events`, () => runSenderScenario(receiver, 'naive-sender.js', options.events, options.concurrency)) : null;
-    const retention = options.retentionRows > 0 ? await scenario(`(e) retention deleting ${options.retentionRows.toLocaleString('en-US')} delivered rows while ingest runs`, () => runRetentionScenario(options, log)) : null;
+    const retention = options.retentionRows > 0 ? await scenario(`(e) retention deleting ${options.retentionRows.toLocaleString('en-US')} delivered rows while ingest runs`, () => runRetentionScenario(receiver, options, log)) : null;
     if (retention?.firstError) problems.push(`(e) ${retention.firstError}`);
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {

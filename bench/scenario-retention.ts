@@ -2,25 +2,25 @@
  * Scenario (e): retention deleting a million delivered deliveries while ingest runs. The data
  * directory is seeded straight into SQLite (seed-delivered.ts) with rows past both windows
  * (delivered 8 days ago, received 40 days ago), so the engine's run at start deletes every
- * delivery, attempt and event of them. Meanwhile the posters send events, as in (c) with the
- * receiver down; once the run is over (GET /status shows lastRetention), they send as many again
- * with nothing to delete: the ingest rate during retention against ingest alone, same engine,
- * same minute. The engine measures its own longest write hold (lastRetention.longestWriteMs).
+ * delivery, attempt and event of them. Meanwhile the posters send up to --events events, which
+ * the engine delivers to the receiver; once the run is over (GET /status shows lastRetention),
+ * they send as many again with nothing to delete: the ingest rate during retention against ingest
+ * alone, same engine, same minute. GET /status is read once a second in both phases, so both pay
+ * for it alike. The engine measures its own longest write hold (lastRetention.longestWriteMs).
  */
-import { scenarioBudgetMs, type BenchOptions } from './bench-options.js';
+import type { BenchOptions } from './bench-options.js';
+import { scenarioBudgetMs } from './bench-options.js';
 import { makeBenchDirs } from './bench-dirs.js';
+import type { CountingReceiver } from './counting-receiver.js';
 import { startEngineChild } from './engine-process.js';
-import { freePort } from './free-port.js';
 import { requestJson } from './http-json.js';
 import { postBatches, type PostResult } from './post-batches.js';
 import { seedDelivered } from './seed-delivered.js';
 import { perSecond } from './stats.js';
 
 const DAY_MS = 86_400_000;
-/** How often the bench asks GET /status whether retention's run is over. */
-const STATUS_POLL_MS = 250;
-/** Fewest events posted for the "ingest alone" figure. */
-const MIN_ALONE_EVENTS = 20_000;
+/** How often the bench reads GET /status, one request at a time. */
+const STATUS_POLL_MS = 1_000;
 
 export interface RetentionScenarioResult {
   readonly rows: number;
@@ -43,10 +43,10 @@ interface StoreStatus {
   readonly lastRetention: { deleted: { deliveries: number; events: number }; ms: number; longestWriteMs: number } | null;
 }
 
-export async function runRetentionScenario(options: BenchOptions, log: (line: string) => void): Promise<RetentionScenarioResult> {
+export async function runRetentionScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void): Promise<RetentionScenarioResult> {
   const rows = options.retentionRows;
   const dirs = await makeBenchDirs(options.concurrency);
-  const env = { RECEIVER_URL: `http://127.0.0.1:${await freePort()}` };
+  const env = { RECEIVER_URL: receiver.url };
   try {
     // An engine creates the schema; the rows go in while no engine runs.
     await (await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env })).stop();
@@ -57,22 +57,33 @@ export async function runRetentionScenario(options: BenchOptions, log: (line: st
 
     const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env });
     try {
-      const storeStatus = async () => ((await requestJson('GET', `${engine.url}/status`)).body as { store: StoreStatus }).store;
+      const storeStatus = async () => ((await requestJson('GET', `${engine.url}/status`, undefined, 60_000)).body as { store: StoreStatus }).store;
       const sizeBefore = (await storeStatus()).sizeBytes;
       let done: StoreStatus | undefined;
-      const poll = setInterval(() => {
-        void storeStatus().then((store) => (done ??= store.lastRetention ? store : undefined), () => undefined);
-      }, STATUS_POLL_MS);
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          const store = await storeStatus().catch(() => undefined);
+          if (store?.lastRetention) done ??= store;
+          await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+        }
+      })();
       const deadline = Date.now() + scenarioBudgetMs(rows);
+      const post = (idPrefix: string, stop?: () => boolean): Promise<PostResult> =>
+        postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix, deadline, ...(stop && { stop }) });
       let during: PostResult;
+      let alone: PostResult;
       try {
-        during = await postBatches({ url: engine.url, events: 10_000_000, batchSize: options.batchSize, posters: options.posters, idPrefix: 'e', deadline, stop: () => done !== undefined });
+        during = await post('e', () => done !== undefined);
+        while (done === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+        const last = done?.lastRetention;
+        log(`    retention done: ${last ? `${last.deleted.deliveries.toLocaleString('en-US')} deliveries in ${(last.ms / 1000).toFixed(1)} s` : 'not within the budget'}; ${during.acked.toLocaleString('en-US')} events acknowledged meanwhile; ingest alone next`);
+        alone = await post('f');
       } finally {
-        clearInterval(poll);
+        polling = false;
+        await poller;
       }
       const last = done?.lastRetention ?? null;
-      log(`    retention done: ${last ? `${last.deleted.deliveries.toLocaleString('en-US')} deliveries in ${(last.ms / 1000).toFixed(1)} s` : 'not within the budget'}; ingest alone next`);
-      const alone = await postBatches({ url: engine.url, events: Math.max(MIN_ALONE_EVENTS, during.acked), batchSize: options.batchSize, posters: options.posters, idPrefix: 'f', deadline: Date.now() + scenarioBudgetMs(during.acked) });
       return {
         rows,
         seedSeconds,
@@ -80,7 +91,7 @@ export async function runRetentionScenario(options: BenchOptions, log: (line: st
         retentionMs: last?.ms ?? null,
         longestWriteMs: last?.longestWriteMs ?? null,
         sizeBeforeMb: sizeBefore / 1024 ** 2,
-        sizeAfterMb: (done?.sizeBytes ?? Number.NaN) / 1024 ** 2,
+        sizeAfterMb: done ? done.sizeBytes / 1024 ** 2 : null,
         ingestDuringEventsPerSecond: perSecond(during.acked, during.firstPostAt, during.lastAckAt),
         ingestAloneEventsPerSecond: perSecond(alone.acked, alone.firstPostAt, alone.lastAckAt),
         ackedDuring: during.acked,

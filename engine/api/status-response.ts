@@ -43,6 +43,7 @@ function storeOf(store: StoreStatus) {
     writable: store.writable,
     lastFailure: store.lastFailure && { ...store.lastFailure, at: iso(store.lastFailure.at) },
     sizeBytes: store.sizeBytes,
+    dataBytes: store.dataBytes,
     freeBytes: store.freeBytes,
     maxSizeBytes: retention.maxStoreBytes,
     full: store.full,

@@ -233,8 +233,11 @@ export interface RetentionResult {
 }
 
 export interface StoreSize {
-  /** What the store takes on disk (SQLite: the database file and its WAL). */
+  /** What the store takes on disk: its data and its write-ahead log (SQLite's WAL file). */
   readonly sizeBytes: number;
+  /** Its data alone, what retention can shrink and the disk guard bounds (SQLite: the database's
+   * pages, which is its file's size once checkpointed). The log beside it is bounded on its own. */
+  readonly dataBytes: number;
   /** Free space on its file system, for this user. */
   readonly freeBytes: number;
 }
@@ -278,11 +281,11 @@ export interface Store {
    * cutoffs (their connector's, else the policy's), then events past `eventsBefore` with no
    * delivery left. Never a pending, inflight, retrying or parked delivery. */
   deleteExpired(policy: RetentionPolicy, signal?: AbortSignal): Promise<RetentionResult>;
-  /** The disk guard: while the store is larger than `maxBytes`, deletes events without deliveries,
-   * then delivered deliveries, oldest first whatever their age, with their events once none of
-   * their deliveries remains. Resolves with what it deleted and the size it reached, which is
-   * still over `maxBytes` when nothing more may go. */
-  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { readonly sizeBytes: number }>;
+  /** The disk guard: while the store's data (StoreSize.dataBytes) is larger than `maxBytes`,
+   * deletes events without deliveries, then delivered deliveries, oldest first whatever their age,
+   * with their events once none of their deliveries remains. Resolves with what it deleted and the
+   * size it reached, which is still over `maxBytes` when nothing more may go. */
+  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { readonly dataBytes: number }>;
   size(): Promise<StoreSize>;
   health(): StoreHealth;
   /** Flushes pending writes and closes. Idempotent. */

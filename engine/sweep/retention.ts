@@ -63,25 +63,25 @@ export function createRetention(options: RetentionOptions): Retention {
   let full = false;
   const tasks: ScheduledTask[] = [];
 
-  function setFull(now: boolean, sizeBytes: number): void {
+  function setFull(now: boolean, dataBytes: number): void {
     if (now === full) return;
     full = now;
-    if (full) logger.error({ sizeBytes, maxStoreBytes: maxBytes }, 'the store is still past --max-store-size with every delivered delivery deleted: POST /events answers 507 STORE_FULL until there is room (deliver or retry the backlog, discard dead deliveries, or raise --max-store-size)');
-    else logger.info({ sizeBytes, maxStoreBytes: maxBytes }, 'the store is under --max-store-size again; POST /events accepts events');
+    if (full) logger.error({ dataBytes, maxStoreBytes: maxBytes }, 'the store is still past --max-store-size with every delivered delivery deleted: POST /events answers 507 STORE_FULL until there is room (deliver or retry the backlog, discard dead deliveries, or raise --max-store-size)');
+    else logger.info({ dataBytes, maxStoreBytes: maxBytes }, 'the store is under --max-store-size again; POST /events accepts events');
   }
 
   /** The disk guard: shrinks the store when it is past its maximum. */
   async function guard(): Promise<RetentionResult | undefined> {
     if (maxBytes === null) return undefined;
-    const { sizeBytes } = await store.size();
-    if (sizeBytes <= maxBytes) {
-      setFull(false, sizeBytes);
+    const { dataBytes } = await store.size();
+    if (dataBytes <= maxBytes) {
+      setFull(false, dataBytes);
       return undefined;
     }
     const shrunk = await store.shrinkTo(maxBytes, stopping.signal);
     const { deliveries, events } = shrunk.deleted;
-    if (deliveries + events > 0) logger.warn({ deleted: shrunk.deleted, sizeBytes: shrunk.sizeBytes, maxStoreBytes: maxBytes }, `the store was past --max-store-size: deleted the oldest ${deliveries} delivered deliveries and ${events} events, whatever their retention`);
-    if (!stopping.signal.aborted) setFull(shrunk.sizeBytes > maxBytes, shrunk.sizeBytes);
+    if (deliveries + events > 0) logger.warn({ deleted: shrunk.deleted, dataBytes: shrunk.dataBytes, maxStoreBytes: maxBytes }, `the store was past --max-store-size: deleted the oldest ${deliveries} delivered deliveries and ${events} events, whatever their retention`);
+    if (!stopping.signal.aborted) setFull(shrunk.dataBytes > maxBytes, shrunk.dataBytes);
     return shrunk;
   }
 
@@ -118,7 +118,7 @@ export function createRetention(options: RetentionOptions): Retention {
   /** Between runs: a full store, or one that has grown past its maximum, gets a run now. */
   async function checkSize(): Promise<void> {
     if (maxBytes === null) return;
-    if (full || (await store.size()).sizeBytes > maxBytes) await runOnce();
+    if (full || (await store.size()).dataBytes > maxBytes) await runOnce();
   }
 
   return {

@@ -33,13 +33,13 @@ describe('disk guard', () => {
 
       for (let b = 0; b < 10; b++) assert.equal((await post(batch('ok', b * 500))).statusCode, 202);
       await waitUntil(async () => ((await counts()).delivered === 5_000 ? true : undefined), 'every ok event to be delivered', 30_000);
-      assert.ok((await engine.status()).store.sizeBytes > 2 * MAX_STORE_BYTES, 'well past the maximum');
+      assert.ok((await engine.status()).store.dataBytes > 2 * MAX_STORE_BYTES, 'well past the maximum');
 
       const trimmed = await engine.retain();
       assert.ok(trimmed.deleted.deliveries > 0 && trimmed.deleted.deliveries < 5_000, JSON.stringify(trimmed.deleted));
       assert.equal(trimmed.deleted.events, trimmed.deleted.deliveries, 'each event went with its only delivery, whatever --retain-events');
       let status = await engine.status();
-      assert.ok(status.store.sizeBytes <= MAX_STORE_BYTES, `${status.store.sizeBytes} bytes`);
+      assert.ok(status.store.dataBytes <= MAX_STORE_BYTES, `${status.store.dataBytes} bytes`);
       assert.equal(status.store.full, false);
       assert.equal(await engine.getEvent('ok-0'), undefined, 'the oldest went');
       assert.ok(await engine.getEvent('ok-4999'), 'the newest stayed');

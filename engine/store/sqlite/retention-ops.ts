@@ -14,12 +14,14 @@ import type { FinishedRow, Statements } from './sql.js';
 
 /**
  * Most deliveries (each with its attempts) or events deleted in one write. Deleting a delivered
- * delivery, its attempt and its event costs some 10 µs of the engine's thread on the bench machine,
- * so a chunk holds other writes back for about 20 ms (figures: docs/operations.md › Performance).
+ * delivery, its attempt and its event costs some 10 µs of the engine's thread on the bench
+ * machine, so a chunk holds other writes back for about 10 ms (figures: docs/operations.md ›
+ * Performance).
  */
 export const RETENTION_CHUNK_ROWS = 1_000;
-/** Most free pages given back to the file system in one write (incremental_vacuum moves pages). */
-export const RECLAIM_CHUNK_PAGES = 2_000;
+/** Most free pages given back to the file system in one write: incremental_vacuum moves the live
+ * pages at the end of the file into free ones, about 10 ms for 500 on the bench machine. */
+export const RECLAIM_CHUNK_PAGES = 500;
 /** Free pages kept for new rows to reuse rather than given back, in bytes: a store that deletes
  * about as much as it takes in each minute would otherwise shrink and grow its file every minute. */
 export const RECLAIM_KEEP_FREE_BYTES = 16 * 1024 * 1024;

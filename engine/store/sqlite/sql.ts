@@ -206,6 +206,7 @@ export const SQL = {
   forgetUnreferencedThrough: 'DELETE FROM events_unreferenced WHERE (received_at, seq) <= (?, ?)',
   // Space: pages, and giving free ones back to the file system (auto_vacuum = INCREMENTAL).
   pageSize: 'PRAGMA page_size',
+  pageCount: 'PRAGMA page_count',
   freelistCount: 'PRAGMA freelist_count',
   incrementalVacuum: (pages: number) => `PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`,
 } as const;
@@ -382,6 +383,7 @@ export function prepareStatements(db: Db) {
     deleteEvents: prepare<[seqs: string]>(SQL.deleteEvents),
     forgetUnreferencedThrough: prepare<[receivedAt: number, seq: number]>(SQL.forgetUnreferencedThrough),
     pageSize: pluck<number>(SQL.pageSize),
+    pageCount: pluck<number>(SQL.pageCount),
     freelistCount: pluck<number>(SQL.freelistCount),
     // Run whole: a prepared incremental_vacuum frees one page per step.
     incrementalVacuum: { run: (pages: number): void => void db.exec(SQL.incrementalVacuum(pages)) },

@@ -12,15 +12,14 @@ export interface RetentionAccess {
   readonly sql: Statements;
   /** Runs `run` as one write of the queue; `held` hears how long its transaction took. */
   write<T>(run: () => T, held: (ms: number) => void): Promise<T>;
-  /** Runs `run` between transactions (a checkpoint), timed the same way. */
-  betweenWrites<T>(run: () => T, held: (ms: number) => void): Promise<T>;
   read<T>(run: () => T): Promise<T>;
-  sizeBytes(): Promise<number>;
+  /** StoreSize.dataBytes. */
+  dataBytes(): Promise<number>;
 }
 
 export interface SqliteRetention {
   deleteExpired(policy: RetentionPolicy, signal?: AbortSignal): Promise<RetentionResult>;
-  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { sizeBytes: number }>;
+  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { dataBytes: number }>;
 }
 
 /** What one call deleted so far, and its longest write. */
@@ -52,16 +51,12 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
     }
   }
 
-  /** Gives free pages beyond `keepFreeBytes` back, a chunk per write, then checkpoints so that the
-   * file's size shows it. */
+  /** Gives free pages beyond `keepFreeBytes` back, a chunk per write. The file itself is cut at
+   * the next checkpoint (SQLite's own, every 4 MB of WAL, or at close). */
   async function reclaim(keepFreeBytes: number, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined): Promise<void> {
-    let reclaimed = 0;
     while (!signal?.aborted) {
-      const pages = await access.write(() => ops.reclaimChunk(sql, keepFreeBytes), counts.held);
-      reclaimed += pages;
-      if (pages === 0) break;
+      if ((await access.write(() => ops.reclaimChunk(sql, keepFreeBytes), counts.held)) === 0) return;
     }
-    if (reclaimed > 0) await access.betweenWrites(() => sql.checkpoint.get(), counts.held);
   }
 
   return {
@@ -83,17 +78,17 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
 
     async shrinkTo(maxBytes, signal) {
       const counts = tally();
-      let sizeBytes = await access.sizeBytes();
-      while (sizeBytes > maxBytes && !signal?.aborted) {
+      let dataBytes = await access.dataBytes();
+      while (dataBytes > maxBytes && !signal?.aborted) {
         let deleted: ops.ChunkDeleted = await access.write(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, chunk) }), counts.held);
         if (deleted.events === 0) deleted = await access.write(() => ops.deleteOldestDelivered(sql, chunk), counts.held);
         if (deleted.deliveries + deleted.events === 0) break;
         counts.add(deleted);
         // Over its size, the store keeps no free pages in reserve.
         await reclaim(0, counts, signal);
-        sizeBytes = await access.sizeBytes();
+        dataBytes = await access.dataBytes();
       }
-      return { ...counts.result, sizeBytes };
+      return { ...counts.result, dataBytes };
     },
   };
 }

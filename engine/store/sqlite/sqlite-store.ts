@@ -90,27 +90,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     });
   }
 
-  const dbFile = join(dataDir, DB_FILE_NAME);
-  /** The database file and its WAL, as the file system counts them. */
-  async function sizeBytes(): Promise<number> {
-    const sizes = await Promise.all([dbFile, `${dbFile}-wal`].map((file) => stat(file).then((s) => s.size, () => 0)));
-    return sizes[0]! + sizes[1]!;
-  }
+  const walFile = join(dataDir, `${DB_FILE_NAME}-wal`);
+  /** The database's pages: the file's size once the WAL is checkpointed (pages given back leave the
+   * file at the next checkpoint). */
+  const dataBytes = () => read(() => (sql.pageCount.get() ?? 0) * (sql.pageSize.get() ?? 0));
 
   const retention = createSqliteRetention({
     sql,
-    sizeBytes,
+    dataBytes,
     read,
     write: (run, held) => whileOpen(() => queue.enqueue(run, 'awaited', held)),
-    betweenWrites: (run, held) =>
-      read(() => {
-        const started = performance.now();
-        try {
-          return run();
-        } finally {
-          held(performance.now() - started);
-        }
-      }),
   });
 
   function close(): void {
@@ -142,8 +131,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     shrinkTo: (maxBytes, signal) => retention.shrinkTo(maxBytes, signal),
     size: () =>
       whileOpen(async () => {
-        const [bytes, fs] = await Promise.all([sizeBytes(), statfs(dataDir)]);
-        return { sizeBytes: bytes, freeBytes: fs.bavail * fs.bsize };
+        const [data, wal, fs] = await Promise.all([dataBytes(), stat(walFile).then((s) => s.size, () => 0), statfs(dataDir)]);
+        return { sizeBytes: data + wal, dataBytes: data, freeBytes: fs.bavail * fs.bsize };
       }),
     health: () => health,
     close() {
