@@ -29,6 +29,7 @@ export interface RetentionScenarioResult {
   readonly deleted: { readonly deliveries: number; readonly events: number } | null;
   readonly retentionMs: number | null;
   readonly longestWriteMs: number | null;
+  readonly longestWriteCpuMs: number | null;
   readonly sizeBeforeMb: number | null;
   readonly sizeAfterMb: number | null;
   readonly ingestDuringEventsPerSecond: number | null;
@@ -40,7 +41,7 @@ export interface RetentionScenarioResult {
 
 interface StoreStatus {
   readonly sizeBytes: number;
-  readonly lastRetention: { deleted: { deliveries: number; events: number }; ms: number; longestWriteMs: number } | null;
+  readonly lastRetention: { deleted: { deliveries: number; events: number }; ms: number; longestWriteMs: number; longestWriteCpuMs: number } | null;
 }
 
 export async function runRetentionScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void): Promise<RetentionScenarioResult> {
@@ -90,6 +91,7 @@ export async function runRetentionScenario(receiver: CountingReceiver, options: 
         deleted: last && { deliveries: last.deleted.deliveries, events: last.deleted.events },
         retentionMs: last?.ms ?? null,
         longestWriteMs: last?.longestWriteMs ?? null,
+        longestWriteCpuMs: last?.longestWriteCpuMs ?? null,
         sizeBeforeMb: sizeBefore / 1024 ** 2,
         sizeAfterMb: done ? done.sizeBytes / 1024 ** 2 : null,
         ingestDuringEventsPerSecond: perSecond(during.acked, during.firstPostAt, during.lastAckAt),

@@ -49,7 +49,13 @@ function storeOf(store: StoreStatus) {
     full: store.full,
     oldestPendingAt: store.oldestPendingAt === null ? null : iso(store.oldestPendingAt),
     retention: { delivered: formatDuration(retention.deliveredMs), events: formatDuration(retention.eventsMs), dead: formatDuration(retention.deadMs) },
-    lastRetention: last && { at: iso(last.at), deleted: { deliveries: last.deleted.deliveries, events: last.deleted.events }, ms: last.ms, longestWriteMs: Math.round(last.longestWriteMs * 10) / 10 },
+    lastRetention: last && {
+      at: iso(last.at),
+      deleted: { deliveries: last.deleted.deliveries, events: last.deleted.events },
+      ms: last.ms,
+      longestWriteMs: tenths(last.longestWriteMs),
+      longestWriteCpuMs: tenths(last.longestWriteCpuMs),
+    },
   };
 }
 
@@ -65,6 +71,10 @@ function flowOf(flow: LaneStatus | undefined) {
     breaker: breaker && { state: breaker.state, consecutiveFailures: breaker.consecutiveFailures, openUntil: breaker.openUntil === null ? null : iso(breaker.openUntil) },
     rateLimit,
   };
+}
+
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 function iso(ms: number): string {

@@ -228,8 +228,11 @@ export interface RetentionResult {
     readonly dead: number;
     readonly events: number;
   };
-  /** The longest write transaction that held a chunk, ms: the longest other writes waited on it. */
+  /** Its longest write transaction, ms: the longest other writes waited on it. */
   readonly longestWriteMs: number;
+  /** The most CPU time one of its write transactions took, ms: the same figure as the work done,
+   * which other load on the machine does not stretch. */
+  readonly longestWriteCpuMs: number;
 }
 
 export interface StoreSize {

@@ -32,6 +32,8 @@ export interface RetentionRun {
   readonly ms: number;
   /** Its longest write transaction: the longest it held ingest and dispatch back. */
   readonly longestWriteMs: number;
+  /** The most CPU time one of its write transactions took (see RetentionResult). */
+  readonly longestWriteCpuMs: number;
 }
 
 export interface RetentionOptions {
@@ -94,7 +96,13 @@ export function createRetention(options: RetentionOptions): Retention {
       dead: expired.deleted.dead,
       events: expired.deleted.events + (guarded?.deleted.events ?? 0),
     };
-    last = { at, deleted, ms: clock.now() - at, longestWriteMs: Math.max(expired.longestWriteMs, guarded?.longestWriteMs ?? 0) };
+    last = {
+      at,
+      deleted,
+      ms: clock.now() - at,
+      longestWriteMs: Math.max(expired.longestWriteMs, guarded?.longestWriteMs ?? 0),
+      longestWriteCpuMs: Math.max(expired.longestWriteCpuMs, guarded?.longestWriteCpuMs ?? 0),
+    };
     if (expired.deleted.deliveries + expired.deleted.events > 0) {
       const dead = deleted.dead > 0 ? `, ${deleted.dead} of them dead (per --retain-dead or the connector's retention.dead)` : '';
       logger.info({ deleted: expired.deleted, ms: last.ms, longestWriteMs: round(last.longestWriteMs) }, `retention deleted ${expired.deleted.deliveries} deliveries${dead} and ${expired.deleted.events} events`);

@@ -1,17 +1,23 @@
 /**
  * Retention in the SQLite store (see Store.deleteExpired and Store.shrinkTo): loops over the
- * chunks of retention-ops.ts, each chunk one write through the group-commit queue, so that ingest
- * and dispatch commit between chunks. Each write is timed from BEGIN to COMMIT; the longest is the
- * figure a caller reports as retention's longest hold on the store.
+ * chunks of retention-ops.ts, each chunk one transaction of its own, so that ingest and dispatch
+ * commit between chunks. Each is timed from BEGIN to COMMIT (a checkpoint SQLite makes at that
+ * COMMIT included); the longest is the figure a caller reports as retention's longest hold.
  */
 import type { RetentionPolicy, RetentionResult } from '../store.js';
 import * as ops from './retention-ops.js';
 import type { Statements } from './sql.js';
 
+/** How long one write transaction took, by the clock and in CPU time. */
+export interface WriteHold {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
 export interface RetentionAccess {
   readonly sql: Statements;
-  /** Runs `run` as one write of the queue; `held` hears how long its transaction took. */
-  write<T>(run: () => T, held: (ms: number) => void): Promise<T>;
+  /** Runs `run` as a write in a transaction of its own; `held` hears how long it took. */
+  write<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T>;
   read<T>(run: () => T): Promise<T>;
   /** StoreSize.dataBytes. */
   dataBytes(): Promise<number>;
@@ -24,11 +30,12 @@ export interface SqliteRetention {
 
 /** What one call deleted so far, and its longest write. */
 function tally() {
-  const result = { deleted: { deliveries: 0, dead: 0, events: 0 }, longestWriteMs: 0 };
+  const result = { deleted: { deliveries: 0, dead: 0, events: 0 }, longestWriteMs: 0, longestWriteCpuMs: 0 };
   return {
     result,
-    held: (ms: number) => {
-      result.longestWriteMs = Math.max(result.longestWriteMs, ms);
+    held: (hold: WriteHold) => {
+      result.longestWriteMs = Math.max(result.longestWriteMs, hold.ms);
+      result.longestWriteCpuMs = Math.max(result.longestWriteCpuMs, hold.cpuMs);
     },
     add(chunk: ops.ChunkDeleted, dead = false) {
       result.deleted.deliveries += chunk.deliveries;

@@ -3,9 +3,10 @@
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
  * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, retryDead,
- * setDisabled, and each chunk of retention) go through the group-commit queue (write-queue.ts): one
- * transaction and one fsync per event-loop turn, operations applied in the order they were called.
- * Reads first flush whatever is queued, so they see every write made before them.
+ * setDisabled, and retention, whose chunks each get a transaction of their own) go through the
+ * group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
+ * operations applied in the order they were called. Reads first flush whatever is queued, so they
+ * see every write made before them.
  */
 import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
-import { createSqliteRetention } from './sqlite-retention.js';
+import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
@@ -95,12 +96,32 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
    * file at the next checkpoint). */
   const dataBytes = () => read(() => (sql.pageCount.get() ?? 0) * (sql.pageSize.get() ?? 0));
 
-  const retention = createSqliteRetention({
-    sql,
-    dataBytes,
-    read,
-    write: (run, held) => whileOpen(() => queue.enqueue(run, 'awaited', held)),
-  });
+  /**
+   * A write in a transaction of its own, on a later turn: whatever is queued commits first, so
+   * `held` times this write alone, BEGIN to COMMIT, by the clock and in CPU time of the process
+   * (which a machine busy with other work does not stretch), and other work runs between two such
+   * writes.
+   */
+  function writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T> {
+    return whileOpen(
+      () =>
+        new Promise<T>((resolve, reject) =>
+          setImmediate(() => {
+            if (closed !== undefined) return reject(closedError());
+            queue.flushNow();
+            const written = queue.enqueue(run, 'awaited');
+            const started = performance.now();
+            const cpu = process.cpuUsage();
+            queue.flushNow();
+            const { user, system } = process.cpuUsage(cpu);
+            held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
+            written.then(resolve, reject);
+          }),
+        ),
+    );
+  }
+
+  const retention = createSqliteRetention({ sql, dataBytes, read, write: writeAlone });
 
   function close(): void {
     try {

@@ -48,9 +48,7 @@ export interface ItemKind<Item, Result> {
 export type Settled<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface WriteQueue {
-  /** `held`, when given, hears how long the transaction that ran `run` took, BEGIN to COMMIT, in
-   * ms: how long that flush held the engine's thread and every other write. */
-  enqueue<T>(run: () => T, durability?: Durability, held?: (ms: number) => void): Promise<T>;
+  enqueue<T>(run: () => T, durability?: Durability): Promise<T>;
   /** Queues one item; it joins the last queued operation when that one holds items of `kind`. */
   enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result>;
   /** Runs the queued operations now, synchronously; readers call it to see earlier writes. */
@@ -110,7 +108,6 @@ interface QueuedOp {
   readonly durable: boolean;
   /** Flushed on the next turn rather than after RELAXED_FLUSH_DELAY_MS. */
   readonly soon: boolean;
-  readonly held?: ((ms: number) => void) | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -123,13 +120,11 @@ interface OpenItems {
 }
 
 /** `failure` maps each error before a caller sees it (the store turns disk errors into its own);
- * `committed` hears of every transaction that commits, and whether it was synced (held a durable
- * operation); `elapsedMs` is the monotonic clock that times transactions for `held`. */
+ * `committed` hears of every transaction that commits, and whether it was synced (held a durable operation). */
 export function createWriteQueue(
   sql: TransactionControl,
   failure: (error: unknown) => unknown = (error) => error,
   committed: (durable: boolean) => void = () => {},
-  elapsedMs: () => number = () => performance.now(),
 ): WriteQueue {
   let queued: QueuedOp[] = [];
   let scheduled: { readonly cancel: () => void; readonly soon: boolean } | undefined;
@@ -167,11 +162,8 @@ export function createWriteQueue(
     const batch = queued;
     queued = [];
     openItems = undefined;
-    const started = elapsedMs();
     const settled = runInOneTransaction(batch);
-    const ms = elapsedMs() - started;
     batch.forEach((op, i) => {
-      op.held?.(ms);
       const result = settled[i]!;
       if (result.ok) op.resolve(result.value);
       else op.reject(failure(result.error));
@@ -202,8 +194,8 @@ export function createWriteQueue(
   }
 
   return {
-    enqueue<T>(run: () => T, durability: Durability = 'durable', held?: (ms: number) => void): Promise<T> {
-      return new Promise<T>((resolve, reject) => push({ run, ...timing(durability), held, resolve: resolve as (value: unknown) => void, reject }));
+    enqueue<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
+      return new Promise<T>((resolve, reject) => push({ run, ...timing(durability), resolve: resolve as (value: unknown) => void, reject }));
     },
     enqueueItem<Item, Result>(kind: ItemKind<Item, Result>, item: Item): Promise<Result> {
       return new Promise<Result>((resolve, reject) => {
