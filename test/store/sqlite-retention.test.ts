@@ -4,47 +4,24 @@
  */
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { manualClock } from '../../engine/clock.js';
 import { DB_FILE_NAME } from '../../engine/store/sqlite/open-database.js';
-import { MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
 import { RECLAIM_KEEP_FREE_BYTES, RETENTION_CHUNK_ROWS } from '../../engine/store/sqlite/retention-ops.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
 import type { RetentionPolicy } from '../../engine/store/store.js';
 import { attempt, DELIVERED, event, pending, T0 } from './contract-helpers.js';
+import { queryPlan, useTempDirs } from './sqlite-fixtures.js';
 
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'hms-retention-'));
-  tempDirs.push(dir);
-  return dir;
-}
-after(() => Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+const tempDir = useTempDirs('hms-retention-');
 
 const MiB = 1024 * 1024;
 
 function everythingBefore(before: number): RetentionPolicy {
   return { deliveredBefore: before, deadBefore: before, eventsBefore: before, connectors: new Map() };
-}
-
-/** SQLite's plan for `sql` over a fresh database with every migration applied. */
-function queryPlan(sql: string, ...params: unknown[]): string {
-  const db = new Database(':memory:');
-  try {
-    for (const m of MIGRATIONS) db.exec(m.sql);
-    return db
-      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-      .all(...params)
-      .map((row) => (row as { detail: string }).detail)
-      .join('\n');
-  } finally {
-    db.close();
-  }
 }
 
 describe('sqlite store retention', () => {
