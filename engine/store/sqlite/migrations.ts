@@ -138,7 +138,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- Retention deletes finished deliveries connector by connector, oldest first from when they
       -- finished (updated_at: delivered, or died). Each WHERE must stay textually identical to the
-      -- one of SQL.finishedBefore, SQL.oldestDelivered and SQL.finishedConnectors.
+      -- state tests in SQL.deliveredBefore, SQL.diedBefore and the connector lists (sql.ts).
       CREATE INDEX deliveries_delivered ON deliveries (connector, updated_at) WHERE state = 'delivered';
       CREATE INDEX deliveries_died ON deliveries (connector, updated_at) WHERE state = 'dead';
 

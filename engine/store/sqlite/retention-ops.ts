@@ -1,7 +1,7 @@
 /**
- * Retention's writes in the SQLite store: each function is one chunk, a synchronous step that the
- * write queue runs inside one flush's transaction, so that other writes commit between chunks.
- * The loops over chunks are in sqlite-retention.ts.
+ * Retention's writes in the SQLite store: each function is one chunk, a synchronous step run in a
+ * transaction of its own, so that other writes commit between chunks. The loops over chunks are
+ * in sqlite-retention.ts.
  *
  * Invariants kept here:
  * - A delivery is deleted with its attempts; only `delivered` and `dead` ones are ever chosen.
