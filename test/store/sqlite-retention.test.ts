@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { manualClock } from '../../engine/clock.js';
 import { DB_FILE_NAME } from '../../engine/store/sqlite/open-database.js';
-import { RECLAIM_KEEP_FREE_BYTES, RETENTION_CHUNK_ROWS } from '../../engine/store/sqlite/retention-ops.js';
+import { MIN_CHUNK_ROWS, RECLAIM_KEEP_FREE_BYTES, RETENTION_CHUNK_ROWS, TARGET_HOLD_MS } from '../../engine/store/sqlite/retention-ops.js';
+import { nextChunkRows } from '../../engine/store/sqlite/sqlite-retention.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
 import type { RetentionPolicy } from '../../engine/store/store.js';
@@ -66,6 +67,14 @@ describe('sqlite store retention', () => {
     }
     const onDisk = statSync(join(dataDir, DB_FILE_NAME)).size;
     assert.ok(onDisk < RECLAIM_KEEP_FREE_BYTES + 4 * MiB, `the file is ${onDisk} bytes once checkpointed`);
+  });
+
+  it('sizes each chunk by how long the last one held the store: halves past the target, doubles well under it, within bounds', () => {
+    assert.equal(nextChunkRows(400, TARGET_HOLD_MS + 1), 200);
+    assert.equal(nextChunkRows(400, TARGET_HOLD_MS / 2 - 1), 800);
+    assert.equal(nextChunkRows(400, TARGET_HOLD_MS * 0.75), 400);
+    assert.equal(nextChunkRows(MIN_CHUNK_ROWS, 1_000), MIN_CHUNK_ROWS);
+    assert.equal(nextChunkRows(RETENTION_CHUNK_ROWS, 0), RETENTION_CHUNK_ROWS);
   });
 
   it('opens a new database with incremental auto-vacuum, without a VACUUM', async () => {

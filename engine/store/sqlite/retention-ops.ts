@@ -14,14 +14,18 @@ import type { FinishedRow, Statements } from './sql.js';
 
 /**
  * Most deliveries (each with its attempts) or events deleted in one write. Deleting a delivered
- * delivery, its attempt and its event costs some 10 µs of the engine's thread on the bench
- * machine, so a chunk holds other writes back for about 10 ms (figures: docs/operations.md ›
- * Performance).
+ * delivery, its attempt and its event costs some 8 µs of CPU on the bench machine once its pages
+ * are in memory, so a full chunk takes about 8 ms (figures: docs/operations.md › Performance).
  */
 export const RETENTION_CHUNK_ROWS = 1_000;
+/** The first chunk of a run, and the least one: the size adapts in between (nextChunkRows). */
+export const MIN_CHUNK_ROWS = 100;
+/** How long a chunk should hold other writes back, at most, by the clock. */
+export const TARGET_HOLD_MS = 20;
 /** Most free pages given back to the file system in one write: incremental_vacuum moves the live
- * pages at the end of the file into free ones, about 10 ms for 500 on the bench machine. */
-export const RECLAIM_CHUNK_PAGES = 500;
+ * pages at the end of the file into free ones: 500 took 6 ms of CPU at the median but up to 50 ms
+ * on the bench machine, 200 stay well under. */
+export const RECLAIM_CHUNK_PAGES = 200;
 /** Free pages kept for new rows to reuse rather than given back, in bytes: a store that deletes
  * about as much as it takes in each minute would otherwise shrink and grow its file every minute. */
 export const RECLAIM_KEEP_FREE_BYTES = 16 * 1024 * 1024;

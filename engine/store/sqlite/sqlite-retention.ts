@@ -28,14 +28,34 @@ export interface SqliteRetention {
   shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { dataBytes: number }>;
 }
 
-/** What one call deleted so far, and its longest write. */
+/**
+ * The rows of the next chunk, after one that took `heldMs`: halved past ops.TARGET_HOLD_MS,
+ * doubled under half of it, within ops.MIN_CHUNK_ROWS and ops.RETENTION_CHUNK_ROWS. The first
+ * chunks of a run read pages no one has touched for days, from disk, and cost several times the
+ * later ones; a slow disk or a busy machine costs more throughout.
+ */
+export function nextChunkRows(rows: number, heldMs: number): number {
+  if (heldMs > ops.TARGET_HOLD_MS) return Math.max(ops.MIN_CHUNK_ROWS, Math.floor(rows / 2));
+  if (heldMs < ops.TARGET_HOLD_MS / 2) return Math.min(ops.RETENTION_CHUNK_ROWS, rows * 2);
+  return rows;
+}
+
+/** What one call deleted so far, its longest write, and the size of its next chunk. */
 function tally() {
   const result = { deleted: { deliveries: 0, dead: 0, events: 0 }, longestWriteMs: 0, longestWriteCpuMs: 0 };
+  let rows = ops.MIN_CHUNK_ROWS;
   return {
     result,
+    rows: () => rows,
     held: (hold: WriteHold) => {
       result.longestWriteMs = Math.max(result.longestWriteMs, hold.ms);
       result.longestWriteCpuMs = Math.max(result.longestWriteCpuMs, hold.cpuMs);
+    },
+    /** Like `held`, for a chunk of deletes: sizes the next one. */
+    heldChunk: (hold: WriteHold) => {
+      result.longestWriteMs = Math.max(result.longestWriteMs, hold.ms);
+      result.longestWriteCpuMs = Math.max(result.longestWriteCpuMs, hold.cpuMs);
+      rows = nextChunkRows(rows, hold.ms);
     },
     add(chunk: ops.ChunkDeleted, dead = false) {
       result.deleted.deliveries += chunk.deliveries;
@@ -47,14 +67,15 @@ function tally() {
 
 export function createSqliteRetention(access: RetentionAccess): SqliteRetention {
   const { sql } = access;
-  const chunk = ops.RETENTION_CHUNK_ROWS;
 
-  /** Repeats `step`, one write each, until it deletes less than a chunk or `signal` aborts. */
-  async function repeat(step: () => ops.ChunkDeleted, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined, dead = false): Promise<void> {
+  /** Repeats `step` (deleting up to its `limit` rows), one write each, until it deletes less than
+   * its limit or `signal` aborts. */
+  async function repeat(step: (limit: number) => ops.ChunkDeleted, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined, dead = false): Promise<void> {
     while (!signal?.aborted) {
-      const deleted = await access.write(step, counts.held);
+      const limit = counts.rows();
+      const deleted = await access.write(() => step(limit), counts.heldChunk);
       counts.add(deleted, dead);
-      if (Math.max(deleted.deliveries, deleted.events) < chunk) return;
+      if (Math.max(deleted.deliveries, deleted.events) < limit) return;
     }
   }
 
@@ -74,10 +95,10 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
           const cutoffs = policy.connectors.get(connector) ?? policy;
           const before = state === 'delivered' ? cutoffs.deliveredBefore : cutoffs.deadBefore;
           if (before === null) continue;
-          await repeat(() => ops.deleteFinished(sql, state, connector, before, policy.eventsBefore, chunk), counts, signal, state === 'dead');
+          await repeat((limit) => ops.deleteFinished(sql, state, connector, before, policy.eventsBefore, limit), counts, signal, state === 'dead');
         }
       }
-      await repeat(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, policy.eventsBefore, chunk) }), counts, signal);
+      await repeat((limit) => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, policy.eventsBefore, limit) }), counts, signal);
       const { deliveries, events } = counts.result.deleted;
       if (deliveries + events > 0) await reclaim(ops.RECLAIM_KEEP_FREE_BYTES, counts, signal);
       return counts.result;
@@ -87,8 +108,9 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
       const counts = tally();
       let dataBytes = await access.dataBytes();
       while (dataBytes > maxBytes && !signal?.aborted) {
-        let deleted: ops.ChunkDeleted = await access.write(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, chunk) }), counts.held);
-        if (deleted.events === 0) deleted = await access.write(() => ops.deleteOldestDelivered(sql, chunk), counts.held);
+        const limit = counts.rows();
+        let deleted: ops.ChunkDeleted = await access.write(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, limit) }), counts.heldChunk);
+        if (deleted.events === 0) deleted = await access.write(() => ops.deleteOldestDelivered(sql, limit), counts.heldChunk);
         if (deleted.deliveries + deleted.events === 0) break;
         counts.add(deleted);
         // Over its size, the store keeps no free pages in reserve.
