@@ -21,6 +21,8 @@ export const DEFAULT_PEER_CONCURRENCY = 64;
 export const DEFAULT_ORDERED_EVENTS = 20_000;
 /** Events accepted with the receiver down before the backlog drains. */
 export const DEFAULT_BACKLOG_EVENTS = 1_000_000;
+/** Delivered rows retention deletes in scenario (j). */
+export const DEFAULT_RETENTION_ROWS = 1_000_000;
 
 export interface BenchOptions {
   readonly events: number;
@@ -40,6 +42,9 @@ export interface BenchOptions {
   readonly orderedEvents: number;
   readonly backlog: boolean;
   readonly backlogEvents: number;
+  readonly retention: boolean;
+  /** Delivered rows seeded for retention to delete in scenario (j). */
+  readonly retentionRows: number;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -66,6 +71,9 @@ Long scenarios, off by default:
   --backlog             (h) a backlog accepted with the receiver down, then drained; (i) SIGKILL and
                         restart with it waiting (6 minutes at 1,000,000 events on a busy 2-core machine)
   --backlog-events N    events of the backlog (default ${DEFAULT_BACKLOG_EVENTS})
+  --retention           (j) retention deleting delivered rows while ingest runs: the longest write
+                        hold and ingest during it against ingest alone (2 to 4 minutes)
+  --retention-rows N    delivered rows seeded for (j) to delete (default ${DEFAULT_RETENTION_ROWS})
   --all                 every scenario`;
 
 const OPTION_SPEC = {
@@ -83,6 +91,8 @@ const OPTION_SPEC = {
   'ordered-events': { type: 'string' },
   backlog: { type: 'boolean' },
   'backlog-events': { type: 'string' },
+  retention: { type: 'boolean' },
+  'retention-rows': { type: 'string' },
   all: { type: 'boolean' },
 } as const;
 
@@ -110,6 +120,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     orderedEvents: whole('--ordered-events', values['ordered-events'], DEFAULT_ORDERED_EVENTS, 1, 10_000_000),
     backlog: all || (values.backlog ?? false),
     backlogEvents: whole('--backlog-events', values['backlog-events'], DEFAULT_BACKLOG_EVENTS, 1, 10_000_000),
+    retention: all || (values.retention ?? false),
+    retentionRows: whole('--retention-rows', values['retention-rows'], DEFAULT_RETENTION_ROWS, 1, 10_000_000),
   };
 }
 

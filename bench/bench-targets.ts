@@ -28,6 +28,8 @@ export const TARGET_MAX_BACKLOG_RSS_MB = 250;
 /** With the backlog in place. */
 export const TARGET_MAX_API_MS = 100;
 export const TARGET_MAX_CLAIM_MS = 50;
+/** Longest write transaction of retention's run in scenario (j) (issue 12). */
+export const TARGET_MAX_RETENTION_HOLD_MS = 50;
 /** Restart with the backlog waiting: to GET /healthz 200 and to the first 202. */
 export const TARGET_MAX_RESTART_MS = 5_000;
 
@@ -79,7 +81,7 @@ export function benchFigures(results: Measured): BenchFigures {
 }
 
 export function judgeTargets(results: Measured, figures: BenchFigures): TargetResult[] {
-  const { engine, ingest, latency, backlog } = results;
+  const { engine, ingest, latency, backlog, retention } = results;
   const atMost = (name: string, limit: number, unit: string, value: number | null | undefined): TargetResult => judge(name, `<= ${limit}${unit}`, value, (v) => v <= limit);
   const atLeast = (name: string, limit: number, unit: string, value: number | null | undefined): TargetResult => judge(name, `>= ${limit}${unit}`, value, (v) => v >= limit);
   const below = (name: string, limit: number, unit: string, value: number | null | undefined): TargetResult => judge(name, `< ${limit}${unit}`, value, (v) => v < limit);
@@ -106,6 +108,7 @@ export function judgeTargets(results: Measured, figures: BenchFigures): TargetRe
     below('claimMs', TARGET_MAX_CLAIM_MS, ' ms', backlog?.claim?.medianMs),
     below('restartHealthyMs', TARGET_MAX_RESTART_MS, ' ms', backlog?.restartHealthyMs),
     below('restartFirstAckMs', TARGET_MAX_RESTART_MS, ' ms', backlog?.restartFirstAckMs),
+    below('retentionHold', TARGET_MAX_RETENTION_HOLD_MS, ' ms', retention?.longestWriteMs),
   ];
 }
 

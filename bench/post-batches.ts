@@ -23,6 +23,8 @@ export interface PostOptions {
   readonly format?: BodyFormat;
   /** Stop starting batches after this time (ms since the epoch). */
   readonly deadline: number;
+  /** Stop starting batches once this returns true (the events not posted are not counted). */
+  readonly stop?: () => boolean;
 }
 
 export interface PostResult {

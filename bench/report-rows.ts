@@ -3,6 +3,7 @@ import { PROBE_REPEATS } from './backlog-probes.js';
 import { RAW_RATIO_OF_ISSUE_2, type TargetResult } from './bench-targets.js';
 import type { BenchResults } from './report.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
+import type { RetentionScenarioResult } from './scenario-retention.js';
 
 export type Row = [figure: string, value: string, target: string, result: string];
 
@@ -63,6 +64,7 @@ export function reportRows(results: BenchResults): Row[] {
     rows.push(['    order kept (ordered runs)', figures.orderViolations === null ? 'n/a' : `${figures.orderViolations} out of order`, ...judged('orderKept')]);
   }
   if (backlog) rows.push(...backlogRows(backlog, judged, figures.backlogIngestRatio, figures.drainRatio));
+  if (results.retention) rows.push(...retentionRows(results.retention, judged));
   return rows;
 }
 
@@ -101,6 +103,19 @@ function backlogRows(backlog: NonNullable<BenchResults['backlog']>, judged: (nam
     ['    spawn -> GET /healthz 200', `${ms(backlog.restartHealthyMs)} ms`, ...judged('restartHealthyMs')],
     ['        the same for a fresh start on an empty store', `${ms(backlog.freshStartHealthyMs)} ms`, '', ''],
     ['    spawn -> first 202', `${ms(backlog.restartFirstAckMs)} ms`, ...judged('restartFirstAckMs')],
+  ];
+}
+
+function retentionRows(retention: RetentionScenarioResult, judged: (name: string) => [string, string]): Row[] {
+  const during = retention.ingestDuringEventsPerSecond;
+  const alone = retention.ingestAloneEventsPerSecond;
+  return [
+    ['(j) retention: delivered rows deleted (deliveries / events)', retention.deleted ? `${count(retention.deleted.deliveries)} / ${count(retention.deleted.events)}` : 'n/a', '', ''],
+    ['    retention run (seeding took)', retention.retentionMs == null ? 'n/a' : `${(retention.retentionMs / 1000).toFixed(1)} s (${retention.seedSeconds.toFixed(1)} s)`, '', ''],
+    ['    longest write hold (one chunk, BEGIN to COMMIT)', `${fixed(retention.longestWriteMs)} ms`, ...judged('retentionHold')],
+    ['    most CPU in one chunk (unstretched by other load)', `${fixed(retention.longestWriteCpuMs)} ms`, '', ''],
+    ['    ingest during retention / alone (delivering too)', `${rate(during)} / ${rate(alone)}`, '', during && alone ? `ratio ${(during / alone).toFixed(2)}` : ''],
+    ['    store size before / after', `${mb(retention.sizeBeforeMb)} / ${mb(retention.sizeAfterMb)} MB`, '', ''],
   ];
 }
 

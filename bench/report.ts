@@ -11,6 +11,7 @@ import { OUTAGE_SETTINGS } from './bench-workload.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
 import { count, reportRows } from './report-rows.js';
 import type { BacklogScenarioResult } from './scenario-backlog.js';
+import type { RetentionScenarioResult } from './scenario-retention.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
 import type { LatencyScenarioResult } from './scenario-latency.js';
@@ -39,6 +40,7 @@ export interface BenchResults {
   readonly peer: { readonly bullmq: PeerScenarioResult | null; readonly engine: EngineScenarioResult | null } | null;
   readonly ordered: OrderedScenarioResult | null;
   readonly backlog: BacklogScenarioResult | null;
+  readonly retention: RetentionScenarioResult | null;
   readonly figures: BenchFigures;
   readonly targets: readonly TargetResult[];
   /** Scenarios that failed outright, and figures that are incomplete. */

@@ -10,6 +10,7 @@
  *   (f) --peer: BullMQ on Redis against the engine at the same concurrency
  *   (g) --ordered: a connector with orderingKey against the same without, live and draining
  *   (h) --backlog: a backlog accepted with the receiver down, then drained; (i) a restart with it waiting
+ *   (j) --retention: retention deleting delivered rows while ingest runs
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -26,6 +27,7 @@ import { runEngineScenario } from './scenario-engine.js';
 import { LATENCY_LOAD_SHARE, runLatencyScenario } from './scenario-latency.js';
 import { runOrderedScenario } from './scenario-ordered.js';
 import { runPeerScenario } from './scenario-peer.js';
+import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
@@ -103,6 +105,8 @@ async function main(args: readonly string[]): Promise<number> {
       : null;
     const ordered = options.ordered ? await scenario(`(g) ordered connectors: 4 runs of ${n(options.orderedEvents)} events`, () => runOrderedScenario(receiver, options, log)) : null;
     const backlog = options.backlog ? await scenario(`(h, i) backlog of ${n(options.backlogEvents)} events, restart, drain`, () => runBacklogScenario(options, log)) : null;
+    const retention = options.retention ? await scenario(`(j) retention deleting ${n(options.retentionRows)} delivered rows while ingest runs`, () => runRetentionScenario(receiver, options, log)) : null;
+    if (retention?.firstError) problems.push(`(j) ${retention.firstError}`);
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
@@ -118,7 +122,7 @@ async function main(args: readonly string[]): Promise<number> {
     for (const run of ordered?.runs ?? []) incomplete(`(g) ${run.ordered ? 'ordered' : 'unordered'} ${run.draining ? 'draining' : 'live'}:`, run);
     incomplete('(h)', backlog);
 
-    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, problems };
+    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, problems };
     const figures = benchFigures(measured);
     results = { ...measured, figures, targets: judgeTargets(measured, figures) };
   } finally {

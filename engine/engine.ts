@@ -4,6 +4,7 @@
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
+ * Retention (cron, every minute) deletes what is no longer kept, and guards the store's size.
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
  */
 import type { Logger } from 'pino';
@@ -25,9 +26,11 @@ import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth } from './store/store.js';
+import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { createDeadLetters } from './sweep/dead-letters.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
+import { createRetention, RETENTION_SCHEDULE, type RetentionRun } from './sweep/retention.js';
+import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
@@ -61,12 +64,29 @@ export interface EngineOptions {
   /** Refuse to start (CONFIG_INVALID) when a connector file has problems, instead of setting the
    * file aside and running the valid ones as a reload does (default false). */
   readonly strict?: boolean;
+  /** How long finished work is kept, and the disk guard (sweep/retention-policy.ts); a field left
+   * out keeps its default (7d delivered, 30d events, dead never, no maximum size). */
+  readonly retention?: Partial<RetentionSettings>;
+  /** Cron expression with seconds for retention (default every minute, plus a run at start); null
+   * runs it only when `retain()` is called. */
+  readonly retentionSchedule?: string | null;
+}
+
+/** The store as GET /status shows it: health, size, backlog age, retention and the disk guard. */
+export interface StoreStatus extends StoreHealth, StoreSize {
+  /** When the oldest pending, inflight or retrying delivery was accepted; null when none is. */
+  readonly oldestPendingAt: number | null;
+  /** True while the disk guard refuses events (507 STORE_FULL). */
+  readonly full: boolean;
+  readonly retention: RetentionSettings;
+  readonly lastRetention: RetentionRun | null;
 }
 
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
   readonly connectors: readonly CompiledConnector[];
+  /** Per state; `delivered` counts the delivered deliveries retention has not deleted yet. */
   readonly deliveries: Record<DeliveryState, number>;
-  readonly store: StoreHealth;
+  readonly store: StoreStatus;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
   readonly flow: Readonly<Record<string, LaneStatus>>;
 }
@@ -83,6 +103,8 @@ export interface Engine {
   retryDead(which: DeadSelection): Promise<number>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
+  /** Runs retention now (and the disk guard); resolves with what it deleted. */
+  retain(): Promise<RetentionRun>;
   /** Re-reads the connectors directory now (the watcher calls this on file changes). */
   reload(): Promise<ReloadReport>;
   status(): Promise<EngineStatus>;
@@ -130,13 +152,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
   const deadLetters = createDeadLetters({ store, registry, clock, logger, kick: () => sweep.kick() });
+  // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
+  const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
+  const retention = createRetention({ store, registry, clock, logger, settings: retentionSettings });
   // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
   const refill = () => {
     if (dispatcher.room() > 0) sweep.kick();
   };
 
   // The bus: ingest stores and routes events; outcome events go back onto it.
-  const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
+  const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill, refusal: () => retention.refusal() });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
 
   // What a reload means for deliveries (parked, resumed, re-driven, enabled again).
@@ -154,6 +179,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
 
   let closing: Promise<void> | undefined;
   const ensureOpen = () => {
@@ -182,22 +208,31 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
     subscribe: (listener) => outcomes.subscribe(listener),
     sweep: () => sweep.runOnce(),
+    retain: () => retention.runOnce(),
     reload() {
       if (!config) throw new HmsError('USAGE', 'this engine was given its connectors directly; there is no directory to reload');
       return config.reload();
     },
     async status() {
-      const deliveries = await store.countByState();
+      const [deliveries, size, oldestPendingAt] = await Promise.all([store.countByState(), store.size(), store.oldestUnfinishedAt()]);
       const flow = dispatcher.status();
-      const health = store.health();
-      if (config) return { ...config.status(), deliveries, store: health, flow };
+      const storeStatus: StoreStatus = {
+        ...store.health(),
+        ...size,
+        oldestPendingAt,
+        full: retention.refusal() !== undefined,
+        retention: retentionSettings,
+        lastRetention: retention.lastRun(),
+      };
+      if (config) return { ...config.status(), deliveries, store: storeStatus, flow };
       const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, store: health, flow };
+      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, store: storeStatus, flow };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
         await sweep.close();
+        await retention.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         await outcomes.flush();
         if (!options.http) await http.close();
@@ -207,6 +242,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return closing;
     },
   };
+}
+
+/** `partial` without its undefined fields, so that spreading it keeps the defaults of those. */
+function definedFields<T extends object>(partial: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 /**

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
   STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database).' },
   STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write to disk now (the disk is full, read-only or failing); nothing of the request was stored; send it again later.' },
+  STORE_FULL: { http: 507, summary: 'The store is past --max-store-size and retention may delete nothing more; nothing of the request was stored; send it again later.' },
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
   GIT_FAILED: { http: 500, summary: 'diff could not read the base revision: git failed, is not installed, or the path is not in a git work tree.' },

@@ -1,5 +1,6 @@
 /** The public API of the hms-sync package. */
 export { createEngine, type Engine, type EngineOptions } from './engine.js';
+export type { RetentionSettings } from './sweep/retention-policy.js';
 export { buildServer, type ServerOptions } from './api/server.js';
 export { loadConnectors, loadConnectorFiles } from './config/load/load-connectors.js';
 export { formatProblem } from './config/problems/format-problem.js';

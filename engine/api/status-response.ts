@@ -5,9 +5,13 @@
  * Each connector shows its flow control: `state` is `active`, `disabled` (a 410; until its file
  * changes), `paused` (a 429; until `pausedUntil`) or `breaker-open` (until `breaker.openUntil`);
  * `inFlight` and `waiting` count the deliveries held in memory.
+ *
+ * `deliveries.delivered` counts the delivered deliveries still kept: retention deletes them
+ * `store.retention.delivered` after delivery, so it is no running total.
  */
+import { formatDuration } from '../config/values/duration.js';
 import type { LaneStatus } from '../dispatch/connector-lane.js';
-import type { EngineStatus } from '../engine.js';
+import type { EngineStatus, StoreStatus } from '../engine.js';
 
 export function toStatusResponse(status: EngineStatus) {
   return {
@@ -28,7 +32,30 @@ export function toStatusResponse(status: EngineStatus) {
     })),
     lastReload: status.lastReload && { ...status.lastReload, at: new Date(status.lastReload.at).toISOString() },
     deliveries: status.deliveries,
-    store: { writable: status.store.writable, lastFailure: status.store.lastFailure && { ...status.store.lastFailure, at: iso(status.store.lastFailure.at) } },
+    store: storeOf(status.store),
+  };
+}
+
+/** Sizes in bytes, times as ISO text, retention settings as the flags write them (`7d`, `never`). */
+function storeOf(store: StoreStatus) {
+  const { retention, lastRetention: last } = store;
+  return {
+    writable: store.writable,
+    lastFailure: store.lastFailure && { ...store.lastFailure, at: iso(store.lastFailure.at) },
+    sizeBytes: store.sizeBytes,
+    dataBytes: store.dataBytes,
+    freeBytes: store.freeBytes,
+    maxSizeBytes: retention.maxStoreBytes,
+    full: store.full,
+    oldestPendingAt: store.oldestPendingAt === null ? null : iso(store.oldestPendingAt),
+    retention: { delivered: formatDuration(retention.deliveredMs), events: formatDuration(retention.eventsMs), dead: formatDuration(retention.deadMs) },
+    lastRetention: last && {
+      at: iso(last.at),
+      deleted: { deliveries: last.deleted.deliveries, events: last.deleted.events },
+      ms: last.ms,
+      longestWriteMs: tenths(last.longestWriteMs),
+      longestWriteCpuMs: tenths(last.longestWriteCpuMs),
+    },
   };
 }
 
@@ -44,6 +71,10 @@ function flowOf(flow: LaneStatus | undefined) {
     breaker: breaker && { state: breaker.state, consecutiveFailures: breaker.consecutiveFailures, openUntil: breaker.openUntil === null ? null : iso(breaker.openUntil) },
     rateLimit,
   };
+}
+
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 function iso(ms: number): string {

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
 import type { CompiledExpression } from '../config/compiled.js';
-import { describeFailure } from '../errors.js';
+import { describeFailure, type HmsError } from '../errors.js';
 import { matchRoutes } from './match-routes.js';
 import { createIdGenerator } from './new-id.js';
 import type { SyncEvent } from '../model.js';
@@ -26,6 +26,9 @@ export interface IngestOptions {
   /** Called after deliveries were stored for the sweep instead of handed over (the dispatcher was
    * full, they are ordered, or their connector is not sending now). */
   readonly onOverflow?: () => void;
+  /** Why no batch may be stored now, if so (the disk guard's STORE_FULL): it is thrown before
+   * anything of the batch is stored. */
+  readonly refusal?: () => HmsError | undefined;
 }
 
 /** The ordering key of a delivery whose connector has none, or whose `when` failed. */
@@ -67,6 +70,8 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   return async function ingest(events) {
+    const refused = options.refusal?.();
+    if (refused !== undefined) throw refused;
     const now = clock.now();
     // Decided once per batch: either the dispatcher takes the whole batch or the sweep will.
     const handOver = dispatcher.room() > 0;

@@ -29,6 +29,7 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     env,
     logger,
     sweepSchedule: options.sweep,
+    retention: options.retention,
     strict: options.strict,
   });
   const server = buildServer({

@@ -1,9 +1,12 @@
 /** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables, then defaults. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
+import { formatDuration, NEVER, parseDuration, parseDurationOrNever } from '../config/values/duration.js';
+import { parseStoreSize } from '../config/values/size.js';
 import { HmsError } from '../errors.js';
 import { DEFAULT_MAX_INFLIGHT_BODY_BYTES } from '../api/inflight-bodies.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS } from '../api/server.js';
+import { DEFAULT_RETENTION, type RetentionSettings } from '../sweep/retention-policy.js';
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
 
 export interface RunOptions {
@@ -17,6 +20,7 @@ export interface RunOptions {
   readonly maxInflightBodyBytes: number;
   readonly logLevel: string;
   readonly strict: boolean;
+  readonly retention: RetentionSettings;
   readonly help: boolean;
 }
 
@@ -37,6 +41,15 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --strict            exit 1 when a connector file has problems, instead of setting it aside and
                       running the valid ones (env HMS_SYNC_STRICT=1)
 
+  --retain-delivered DURATION  a delivered delivery is deleted this long after delivery
+                               (env HMS_SYNC_RETAIN_DELIVERED, default ${formatDuration(DEFAULT_RETENTION.deliveredMs)})
+  --retain-events DURATION     an event is kept at least this long, then deleted once none of its
+                               deliveries remains (env HMS_SYNC_RETAIN_EVENTS, default ${formatDuration(DEFAULT_RETENTION.eventsMs)})
+  --retain-dead DURATION|never a dead delivery is deleted this long after it died
+                               (env HMS_SYNC_RETAIN_DEAD, default ${NEVER})
+  --max-store-size SIZE        past it, the oldest delivered deliveries go first, then POST /events
+                               answers 507 (env HMS_SYNC_MAX_STORE_SIZE, e.g. 20GB, default none)
+
   HMS_SYNC_API_TOKEN  when set, every endpoint but /healthz needs "Authorization: Bearer <token>";
                       without it the engine listens on loopback addresses only`;
 
@@ -56,6 +69,10 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
         'max-inflight-body-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         strict: { type: 'boolean' },
+        'retain-delivered': { type: 'string' },
+        'retain-events': { type: 'string' },
+        'retain-dead': { type: 'string' },
+        'max-store-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -82,6 +99,12 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     ),
     logLevel: values['log-level'] ?? env.HMS_SYNC_LOG_LEVEL ?? 'info',
     strict: values.strict ?? envFlag('HMS_SYNC_STRICT', env.HMS_SYNC_STRICT),
+    retention: {
+      deliveredMs: setting('--retain-delivered', values['retain-delivered'] ?? env.HMS_SYNC_RETAIN_DELIVERED, parseDuration, DEFAULT_RETENTION.deliveredMs),
+      eventsMs: setting('--retain-events', values['retain-events'] ?? env.HMS_SYNC_RETAIN_EVENTS, parseDuration, DEFAULT_RETENTION.eventsMs),
+      deadMs: setting('--retain-dead', values['retain-dead'] ?? env.HMS_SYNC_RETAIN_DEAD, parseDurationOrNever, DEFAULT_RETENTION.deadMs),
+      maxStoreBytes: setting('--max-store-size', values['max-store-size'] ?? env.HMS_SYNC_MAX_STORE_SIZE, parseStoreSize, DEFAULT_RETENTION.maxStoreBytes),
+    },
     help: values.help ?? false,
   };
 }
@@ -92,6 +115,21 @@ function envFlag(name: string, text: string | undefined): boolean {
   if (['1', 'true', 'yes'].includes(value)) return true;
   if (['', '0', 'false', 'no'].includes(value)) return false;
   throw new HmsError('USAGE', `${name} must be 1 or 0 (true or false), got "${text}"`);
+}
+
+/** `text` parsed, or `fallback` when absent; a value that does not parse is a USAGE error naming the flag. */
+function setting<T>(flag: string, text: string | undefined, parse: (text: string) => T, fallback: T): T {
+  if (text === undefined) return fallback;
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new HmsError('USAGE', `${flag} (env ${envName(flag)}): ${(error as Error).message}`);
+  }
+}
+
+/** `--retain-dead` → `HMS_SYNC_RETAIN_DEAD`. */
+function envName(flag: string): string {
+  return `HMS_SYNC_${flag.slice(2).toUpperCase().replaceAll('-', '_')}`;
 }
 
 function integer(flag: string, text: string, min: number, max: number): number {

@@ -105,6 +105,9 @@ export interface CompiledConnector {
   /** Requests started per second (token bucket refill rate), from `rateLimit`. */
   readonly rateLimit?: { readonly perSecond: number; readonly text: string };
   readonly breaker?: { readonly failures: number; readonly cooldownMs: number };
+  /** How long its finished deliveries are kept, where it overrides the engine's settings (see
+   * sweep/retention-policy.ts); `deadMs` null keeps dead ones for ever. */
+  readonly retention?: { readonly deliveredMs?: number; readonly deadMs?: number | null };
   readonly orderingKey?: CompiledExpression;
   /**
    * Values that must never be logged, stored or shown: every header value, every value

@@ -22,6 +22,12 @@
  *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
  *   without a key are claimed independently.
  * - `requeue` gives back deliveries a dispatcher held but did not send: no attempt is recorded.
+ * - Retention (`deleteExpired`, `shrinkTo`) deletes only `delivered` and `dead` deliveries, each
+ *   with its attempts, and an event only once none of its deliveries remains. It works in chunks
+ *   (a few thousand rows per write) so that other writes commit in between, stops between chunks
+ *   when its signal aborts, and gives the space it freed back to the file system where the
+ *   backend can (SQLite: incremental vacuum). A delivery's `finished` time is when it was
+ *   delivered, or died.
  *
  * Glossary:
  * - error code: the catalogue code (engine/errors.ts) that starts a failure's error text, stored
@@ -198,6 +204,47 @@ export interface StoreHealth {
   readonly lastFailure: { readonly at: number; readonly message: string } | null;
 }
 
+/** Cutoffs of finished deliveries, as instants (epoch ms): those that finished before them go. */
+export interface FinishedCutoffs {
+  /** Delivered deliveries delivered before this instant are deleted. */
+  readonly deliveredBefore: number;
+  /** Dead deliveries that died before this instant are deleted; null keeps every dead one. */
+  readonly deadBefore: number | null;
+}
+
+/** What `deleteExpired` may delete (built by sweep/retention-policy.ts). */
+export interface RetentionPolicy extends FinishedCutoffs {
+  /** Connectors whose own cutoffs replace the ones above (a connector's `retention`). */
+  readonly connectors: ReadonlyMap<string, FinishedCutoffs>;
+  /** An event received before this instant is deleted once none of its deliveries remains. */
+  readonly eventsBefore: number;
+}
+
+export interface RetentionResult {
+  readonly deleted: {
+    /** Deliveries deleted, dead ones included. */
+    readonly deliveries: number;
+    /** The dead deliveries among them. */
+    readonly dead: number;
+    readonly events: number;
+  };
+  /** Its longest write transaction, ms: the longest other writes waited on it. */
+  readonly longestWriteMs: number;
+  /** The most CPU time one of its write transactions took, ms: the same figure as the work done,
+   * which other load on the machine does not stretch. */
+  readonly longestWriteCpuMs: number;
+}
+
+export interface StoreSize {
+  /** What the store takes on disk: its data and its write-ahead log (SQLite's WAL file). */
+  readonly sizeBytes: number;
+  /** Its data alone, what retention can shrink and the disk guard bounds (SQLite: the database's
+   * pages, which is its file's size once checkpointed). The log beside it is bounded on its own. */
+  readonly dataBytes: number;
+  /** Free space on its file system, for this user. */
+  readonly freeBytes: number;
+}
+
 export interface Store {
   acceptEvents(events: readonly NewEvent[]): Promise<AcceptResult[]>;
   recordAttempt(record: AttemptRecord): Promise<void>;
@@ -228,8 +275,21 @@ export interface Store {
    * due at `now`, with a fresh retry schedule (scheduleOffset = attempts), whatever they died of.
    * Returns how many moved. */
   retryDead(which: DeadSelection, connectors: ReadonlySet<string>, now: number): Promise<number>;
-  /** Counts of deliveries per state, for status and benchmarks. */
+  /** Counts of deliveries per state, for status and benchmarks; `delivered` counts the delivered
+   * deliveries retention has not deleted yet. Reads no row that is not counted. */
   countByState(): Promise<Record<DeliveryState, number>>;
+  /** When the oldest pending, inflight or retrying delivery was accepted; null when there is none. */
+  oldestUnfinishedAt(): Promise<number | null>;
+  /** Deletes what `policy` allows: delivered and dead deliveries that finished before their
+   * cutoffs (their connector's, else the policy's), then events past `eventsBefore` with no
+   * delivery left. Never a pending, inflight, retrying or parked delivery. */
+  deleteExpired(policy: RetentionPolicy, signal?: AbortSignal): Promise<RetentionResult>;
+  /** The disk guard: while the store's data (StoreSize.dataBytes) is larger than `maxBytes`,
+   * deletes events without deliveries, then delivered deliveries, oldest first whatever their age,
+   * with their events once none of their deliveries remains. Resolves with what it deleted and the
+   * size it reached, which is still over `maxBytes` when nothing more may go. */
+  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { readonly dataBytes: number }>;
+  size(): Promise<StoreSize>;
   health(): StoreHealth;
   /** Flushes pending writes and closes. Idempotent. */
   close(): Promise<void>;

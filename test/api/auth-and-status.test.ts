@@ -56,7 +56,17 @@ describe('API token and GET /status', () => {
     assert.match(body.connectors[0].file, /registry\.yaml$/);
     assert.deepEqual(body.files.map((f: { serving: string; problems: unknown[] }) => [f.serving, f.problems]), [['registry', []]]);
     assert.equal(typeof body.deliveries.dead, 'number');
-    assert.deepEqual(body.store, { writable: true, lastFailure: null });
+    const { sizeBytes, dataBytes, freeBytes, ...store } = body.store;
+    assert.ok(sizeBytes >= dataBytes && dataBytes > 0 && freeBytes > 0, JSON.stringify(body.store));
+    assert.deepEqual(store, {
+      writable: true,
+      lastFailure: null,
+      maxSizeBytes: null,
+      full: false,
+      oldestPendingAt: null,
+      retention: { delivered: '7d', events: '30d', dead: 'never' },
+      lastRetention: null,
+    });
     assert.ok(!response.body.includes(HEADER_SECRET));
     assert.ok(!response.body.includes('127.0.0.1:9'), 'target URLs are not shown');
   });

@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /** The Store methods that only read; every other method counts as a write. */
-const READS: ReadonlySet<string> = new Set(['getEvent', 'listDead', 'deliveryState', 'countByState', 'health', 'disabledConnectors', 'close']);
+const READS: ReadonlySet<string> = new Set(['getEvent', 'listDead', 'deliveryState', 'countByState', 'oldestUnfinishedAt', 'size', 'health', 'disabledConnectors', 'close']);
 
 /** `store`, refusing (and noting) every write while `readOnly()` is true, as a read-only disk would. */
 function refusingWrites(store: Store, readOnly: () => boolean, attempted: string[]): Store {
@@ -48,7 +48,7 @@ test('GET /status reads a read-only store without writing, even for a connector 
   let readOnly = false;
   const attempted: string[] = [];
   const connector = compiledConnector({ name: 'registry', url: receiver.url, revision: 'r1' });
-  const engine = await createEngine({ connectors: [connector], store: refusingWrites(sqlite, () => readOnly, attempted), clock, logger: logs.logger, sweepSchedule: null });
+  const engine = await createEngine({ connectors: [connector], store: refusingWrites(sqlite, () => readOnly, attempted), clock, logger: logs.logger, sweepSchedule: null, retentionSchedule: null });
   const app = buildServer({ engine, logger: logs.logger });
   try {
     const id = await engine.emit({ type: 'thing', id: 'gone-1' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRunOptions } from '../../engine/cli/run-options.js';
+import { DEFAULT_RETENTION } from '../../engine/sweep/retention-policy.js';
 
 test('the connection and body caps default to 1,000 connections and 64 MiB', () => {
   const options = parseRunOptions([], {});
@@ -23,4 +24,28 @@ test('a cap that is not a positive whole number is a usage error naming the flag
     code: 'USAGE',
     message: /--max-inflight-body-bytes must be a whole number from 1 to \d+, got "64MiB"/,
   });
+});
+
+const DAY = 86_400_000;
+
+test('retention defaults: delivered 7d, events 30d, dead never, no maximum size', () => {
+  assert.deepEqual(parseRunOptions([], {}).retention, { deliveredMs: 7 * DAY, eventsMs: 30 * DAY, deadMs: null, maxStoreBytes: null });
+  assert.deepEqual(parseRunOptions([], {}).retention, DEFAULT_RETENTION);
+});
+
+test('retention flags win over HMS_SYNC_* variables, which win over the defaults', () => {
+  const env = { HMS_SYNC_RETAIN_DELIVERED: '1d', HMS_SYNC_RETAIN_EVENTS: '2d', HMS_SYNC_RETAIN_DEAD: '90d', HMS_SYNC_MAX_STORE_SIZE: '5GiB' };
+  assert.deepEqual(parseRunOptions([], env).retention, { deliveredMs: DAY, eventsMs: 2 * DAY, deadMs: 90 * DAY, maxStoreBytes: 5 * 1024 ** 3 });
+  const flags = ['--retain-delivered', '36h', '--retain-events', '45d', '--retain-dead', 'never', '--max-store-size', '20GB'];
+  assert.deepEqual(parseRunOptions(flags, env).retention, { deliveredMs: 36 * 3_600_000, eventsMs: 45 * DAY, deadMs: null, maxStoreBytes: 20e9 });
+});
+
+test('a retention setting that does not parse is a usage error naming the flag, its variable and how to write it', () => {
+  assert.throws(() => parseRunOptions(['--retain-delivered', '7 days'], {}), {
+    code: 'USAGE',
+    message: '--retain-delivered (env HMS_SYNC_RETAIN_DELIVERED): "7 days" is not a duration; write a whole number followed by ms, s, m, h or d (e.g. 15s)',
+  });
+  assert.throws(() => parseRunOptions([], { HMS_SYNC_RETAIN_DEAD: 'forever' }), { code: 'USAGE', message: /^--retain-dead \(env HMS_SYNC_RETAIN_DEAD\): "forever" is neither a duration nor "never"/ });
+  assert.throws(() => parseRunOptions(['--max-store-size', '20G'], {}), { code: 'USAGE', message: /^--max-store-size \(env HMS_SYNC_MAX_STORE_SIZE\): "20G" is not a size; .*GB/ });
+  assert.throws(() => parseRunOptions(['--retain-events', 'never'], {}), { code: 'USAGE', message: /--retain-events .*"never" is not a duration/ });
 });

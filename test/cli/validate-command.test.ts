@@ -106,6 +106,18 @@ describe('hms-sync validate (child process)', () => {
     ]);
   });
 
+  test('checks a connector\'s retention: durations, and never for dead only', async (t) => {
+    const retention = (text: string) => lines(`name: r${text.length}`, 'target:', '  url: http://127.0.0.1:9000', 'retention:', text, 'routes:', '  - on: permitApproved');
+    const dir = await connectorDir(t, { 'a.yaml': retention('  delivered: never'), 'b.yaml': retention('  dead: 90 days'), 'c.yaml': retention('  delivered: 30d\n  dead: never') });
+    const result = await runCli(['validate', dir]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.deepEqual(reportLines(result.stdout, dir), [
+      'a.yaml:5:14 retention.delivered: "never" is not a duration; write a whole number followed by ms, s, m, h or d (e.g. 15s)',
+      'b.yaml:5:9 retention.dead: "90 days" is neither a duration nor never; write a whole number followed by ms, s, m, h or d (e.g. 90d), or never',
+      '2 problems in 2 files',
+    ]);
+  });
+
   test('--env-optional lets unset variables without defaults pass, even in the URL', async (t) => {
     const dir = await connectorDir(t, {
       'env.yaml': lines('name: env', 'target:', '  url: ${env:HMS_TEST_UNSET_URL}', '  headers:', '    Authorization: Bearer ${env:HMS_TEST_UNSET_TOKEN}', 'routes:', '  - on: x'),

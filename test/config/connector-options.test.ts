@@ -98,3 +98,18 @@ test('a connector using every option is frozen all the way down', async (t) => {
     (c.breaker as { failures: number }).failures = 9;
   }, TypeError);
 });
+
+test('retention compiles to ms, dead may be never; a connector without it keeps the engine settings', async (t) => {
+  const DAY_MS = 86_400_000;
+  assert.deepEqual((await load(t, ['retention: { delivered: 30d, dead: 90d }'])).connectors[0]?.retention, { deliveredMs: 30 * DAY_MS, deadMs: 90 * DAY_MS });
+  assert.deepEqual((await load(t, ['retention:', '  dead: never'])).connectors[0]?.retention, { deadMs: null });
+  assert.equal((await load(t, [])).connectors[0]?.retention, undefined);
+});
+
+test('a retention that is not a duration (or never, for dead) is a problem at its value, saying how to write it', async (t) => {
+  assert.deepEqual(summary(await load(t, ['retention:', '  delivered: 30 days', '  dead: forever', '  failed: 1d'])), [
+    '5:14 CONFIG_SCHEMA retention.delivered: "30 days" is not a duration; write a whole number followed by ms, s, m, h or d (e.g. 30d)',
+    '6:9 CONFIG_SCHEMA retention.dead: "forever" is neither a duration nor never; write a whole number followed by ms, s, m, h or d (e.g. 15s), or never',
+    '7:3 CONFIG_SCHEMA retention.failed: unknown field "failed"; allowed fields are delivered, dead',
+  ]);
+});

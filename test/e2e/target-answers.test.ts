@@ -106,7 +106,7 @@ describe('target answers', () => {
     fixture.receiver.respond = () => 410;
     await only(await engine.emit({ type: 'tick', id: 'x1' }));
     await engine.close();
-    const again = await createEngine({ connectorsDir: join(dataDir, '..', 'connectors.d'), dataDir, env: { RECEIVER_URL: fixture.receiver.url, CRM_TOKEN: TOKEN }, clock, logger: logs.logger, sweepSchedule: null });
+    const again = await createEngine({ connectorsDir: join(dataDir, '..', 'connectors.d'), dataDir, env: { RECEIVER_URL: fixture.receiver.url, CRM_TOKEN: TOKEN }, clock, logger: logs.logger, sweepSchedule: null, retentionSchedule: null });
     try {
       fixture.receiver.respond = () => 200;
       await again.emit({ type: 'tick', id: 'x2' });

@@ -1,6 +1,7 @@
 /**
  * An in-process engine over real connector files and a real SQLite data directory, with a manual
- * clock and no automatic sweep, so a test decides when time passes and when retries run.
+ * clock and no automatic sweep or retention, so a test decides when time passes, when retries run
+ * and when retention deletes.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ export async function startTestEngine(files: Record<string, string>, env: Record
   const clock = manualClock(Date.UTC(2026, 10, 27, 8, 0, 0));
   const logs = captureLogger();
   const dataDir = join(dir.path, 'data');
-  const engine = await createEngine({ connectorsDir, dataDir, env, clock, logger: logs.logger, random: () => 0.5, sweepSchedule: null, ...options });
+  const engine = await createEngine({ connectorsDir, dataDir, env, clock, logger: logs.logger, random: () => 0.5, sweepSchedule: null, retentionSchedule: null, ...options });
   return {
     engine,
     clock,

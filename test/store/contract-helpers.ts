@@ -1,9 +1,11 @@
 /** Builders and harness shared by the store contract suites (store-contract.ts). */
 import assert from 'node:assert/strict';
+import { manualClock, type Clock } from '../../engine/clock.js';
 import { HmsError } from '../../engine/errors.js';
 import type { AttemptRecord, ClaimOptions, NewDelivery, NewEvent, Store } from '../../engine/store/store.js';
 
-export type OpenFreshStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+/** Opens a fresh, empty store; `clock` stamps what the store records (created_at, updated_at). */
+export type OpenFreshStore = (clock?: Clock) => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
 /** A fixed instant; contract tests pass time explicitly. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -30,6 +32,18 @@ export async function withStore(openFresh: OpenFreshStore, body: (store: Store) 
   const { store, cleanup } = await openFresh();
   try {
     await body(store);
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+}
+
+/** As withStore, with a manual clock starting at T0 that the store records its times by. */
+export async function withClockedStore(openFresh: OpenFreshStore, body: (store: Store, clock: ReturnType<typeof manualClock>) => Promise<void>): Promise<void> {
+  const clock = manualClock(T0);
+  const { store, cleanup } = await openFresh(clock);
+  try {
+    await body(store, clock);
   } finally {
     await store.close();
     await cleanup();

@@ -1,6 +1,7 @@
 /**
  * Upgrading a data directory written by an older hms-sync: the database is built with only the
  * migrations that code knew, filled the way that code wrote rows, then opened by the current store.
+ * The one-time VACUUM of migration 5 (compact-once.ts) is checked here too.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { DB_FILE_NAME } from '../../engine/store/sqlite/open-database.js';
 import { MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import { attempt, claim, DELIVERED, T0 } from './contract-helpers.js';
 
 const tempDirs: string[] = [];
@@ -135,5 +137,63 @@ describe('sqlite store upgrade from schema version 2', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('sqlite store upgrade from schema version 4', () => {
+  it('applies migration 5 and compacts the file once: incremental auto-vacuum on, events without deliveries and counts carried over', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hms-store-v4-'));
+    tempDirs.push(dataDir);
+    const db = new Database(join(dataDir, DB_FILE_NAME));
+    try {
+      // As version 4 opened a database: WAL, and no auto_vacuum.
+      db.pragma('journal_mode = WAL');
+      db.exec(SQL.createMigrationsTable);
+      for (const m of MIGRATIONS.filter((m) => m.version <= 4)) {
+        db.exec(m.sql);
+        db.prepare(SQL.insertMigration).run(m.version, m.name, T0 - 1_000);
+      }
+      // The INSERTs of the version 4 code, spelled out: they must not change with sql.ts.
+      const insertEvent = db.prepare('INSERT INTO events (id, type, body, received_at) VALUES (?, ?, ?, ?)');
+      for (const id of ['no-route', 'done', 'waiting']) insertEvent.run(id, 't', '{"type":"t"}', T0);
+      const insertDelivery = db.prepare(`INSERT INTO deliveries
+        (id, event_id, connector, route, state, attempts, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, 'crm', 'main', ?, ?, ?, ?, ?)`);
+      insertDelivery.run('d-done', 'done', 'delivered', 1, null, T0, T0);
+      insertDelivery.run('d-waiting', 'waiting', 'pending', 0, T0, T0, T0);
+      assert.equal(db.pragma('auto_vacuum', { simple: true }), 0);
+    } finally {
+      db.close();
+    }
+
+    const logs = captureLogger();
+    const clock = manualClock(T0 + 1_000);
+    const store = await openSqliteStore({ dataDir, clock, logger: logs.logger });
+    try {
+      assert.deepEqual(await store.countByState(), { pending: 1, inflight: 0, retrying: 0, parked: 0, delivered: 1, dead: 0 });
+      const result = await store.deleteExpired({ deliveredBefore: T0 + 1, deadBefore: null, eventsBefore: T0 + 1, connectors: new Map() });
+      assert.deepEqual(result.deleted, { deliveries: 1, dead: 0, events: 2 }, 'the event that matched no route was found by the migration');
+      assert.ok(await store.getEvent('waiting'));
+      assert.deepEqual(await store.countByState(), { pending: 1, inflight: 0, retrying: 0, parked: 0, delivered: 0, dead: 0 });
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(
+      logs.lines().map((line) => line.msg),
+      [
+        'compacting the database once (VACUUM) so that retention can shrink its file; this takes a while for a large one (0 MiB)',
+        'database compacted; retention now gives deleted space back to the file system',
+      ],
+    );
+    const reopened = new Database(join(dataDir, DB_FILE_NAME));
+    try {
+      assert.equal(reopened.pragma('auto_vacuum', { simple: true }), 2, 'INCREMENTAL');
+      assert.deepEqual(reopened.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), MIGRATIONS.map((m) => m.version));
+    } finally {
+      reopened.close();
+    }
+    const again = await openSqliteStore({ dataDir, clock, logger: logs.logger });
+    await again.close();
+    assert.equal(logs.lines().length, 2, 'the compaction happens once');
   });
 });

@@ -14,7 +14,7 @@ import { at, formatDataPath } from '../problems/data-path.js';
 import { deepFreeze } from './deep-freeze.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
 import { MIN_SECRET_LENGTH } from '../interpolate/interpolate.js';
-import { parseDuration } from '../values/duration.js';
+import { NEVER, parseDuration } from '../values/duration.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
 import { parseRateLimit } from '../values/rate-limit.js';
 import { compileRetryOn, namesSuccess } from '../values/retry-on.js';
@@ -107,6 +107,11 @@ export function buildConnector(input: BuildInput): BuildResult {
     breaker = { failures: value.breaker.failures, cooldownMs };
   }
 
+  const retention = value.retention && {
+    ...(value.retention.delivered !== undefined && { deliveredMs: duration(['retention', 'delivered'], value.retention.delivered, 0) }),
+    ...(value.retention.dead !== undefined && { deadMs: value.retention.dead === NEVER ? null : duration(['retention', 'dead'], value.retention.dead, 0) }),
+  };
+
   if (problems.length > 0 || url === undefined) return { problems };
   const headers = { ...(value.target.headers ?? {}) };
   const literalRouteHeaders = routes.flatMap((route) => route.headers.flatMap((header) => {
@@ -132,6 +137,7 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(signingSecrets && { signing: { secrets: signingSecrets } }),
     ...(rateLimit && { rateLimit }),
     ...(breaker && { breaker }),
+    ...(retention && { retention }),
     ...(orderingKey && { orderingKey }),
     secrets: secretsOf(
       input.interpolatedSecrets,

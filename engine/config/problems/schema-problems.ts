@@ -19,7 +19,7 @@ export interface SchemaProblem {
 /** How a value may be shown in a message: `hidden` for header values, credentials and anything holding a secret. */
 type Show = (value: unknown, path: DataPath) => string;
 
-type FieldKind = 'connectorName' | 'url' | 'duration' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'credential' | 'headerName' | 'rate' | 'size' | 'other';
+type FieldKind = 'connectorName' | 'url' | 'duration' | 'durationOrNever' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'credential' | 'headerName' | 'rate' | 'size' | 'other';
 
 /** Fields of `auth` whose values may be shown; every other one is a credential. */
 const SHOWN_AUTH_FIELDS: ReadonlySet<string> = new Set(['type', 'name', 'tokenUrl']);
@@ -71,7 +71,7 @@ function errorProblem(error: ErrorObject, data: unknown, locator: YamlLocator, s
     }
     case 'type':
     case 'pattern':
-      if (kind === 'duration') return valueProblem(path, locator, durationMessage(value, show(value, path)));
+      if (kind === 'duration' || kind === 'durationOrNever') return valueProblem(path, locator, durationMessage(value, show(value, path), kind === 'durationOrNever'));
       if (error.keyword === 'pattern') return valueProblem(path, locator, patternMessage(kind, value, show(value, path)));
       return valueProblem(path, locator, `must be ${expected(String(params.type))}, got ${show(value, path)}`);
     case 'enum': {
@@ -168,9 +168,10 @@ function valueProblem(path: DataPath, locator: YamlLocator, message: string): Sc
   return { path, position: locator.value(path), message: at(path, message) };
 }
 
-function durationMessage(value: unknown, shown: string): string {
+function durationMessage(value: unknown, shown: string, orNever = false): string {
   const example = suggestDuration(value) ?? '15s';
-  return `${shown} is not a duration; write a whole number followed by ms, s, m, h or d (e.g. ${example})`;
+  const how = `write a whole number followed by ms, s, m, h or d (e.g. ${example})`;
+  return orNever ? `${shown} is neither a duration nor never; ${how}, or never` : `${shown} is not a duration; ${how}`;
 }
 
 function patternMessage(kind: FieldKind, value: unknown, shown: string): string {
@@ -205,6 +206,7 @@ function fieldKind(path: DataPath): FieldKind {
   if (first === 'target') return second === 'url' ? 'url' : second === 'timeout' ? 'duration' : second === 'headers' && path.length === 3 ? 'header' : 'other';
   if (first === 'retry' && (second === 'schedule' && path.length === 3 || second === 'maxRetryAfter')) return 'duration';
   if (first === 'breaker' && second === 'cooldown') return 'duration';
+  if (first === 'retention' && path.length === 2) return second === 'delivered' ? 'duration' : second === 'dead' ? 'durationOrNever' : 'other';
   if (first === 'rateLimit' && path.length === 1) return 'rate';
   if (first === 'auth') {
     if (path.length !== 2 || typeof second !== 'string' || !SHOWN_AUTH_FIELDS.has(second)) return 'credential';

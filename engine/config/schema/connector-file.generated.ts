@@ -50,6 +50,7 @@ export interface ConnectorFile {
    * JSONata over the event: deliveries with the same key are sent one at a time, in acceptance order; a failing head blocks only its own key. Without it, deliveries run in parallel.
    */
   orderingKey?: string;
+  retention?: ConnectorRetention;
   /**
    * What happens to deliveries that died on a mapping error or a 4xx when a reload changes this connector: onChange (default) re-drives them with the new version; never leaves them dead.
    */
@@ -229,6 +230,19 @@ export interface ConnectorRetry {
 export interface ConnectorBreaker {
   failures: number;
   cooldown: Duration;
+}
+/**
+ * How long this connector's finished deliveries are kept, in place of the engine's --retain-delivered and --retain-dead. Pending, in-flight, retrying and parked deliveries are never deleted.
+ */
+export interface ConnectorRetention {
+  /**
+   * A duration: a whole number followed by ms, s, m, h or d, for example 250ms, 5s, 2m, 1h, 1d.
+   */
+  delivered?: string;
+  /**
+   * A dead delivery and its attempts are deleted this long after it died, or never. Without it, the engine's --retain-dead (never unless set).
+   */
+  dead?: string;
 }
 export interface ConnectorTest {
   /**

@@ -18,6 +18,27 @@ export function parseDuration(text: string): number {
   return parseQuantity(text, DURATION);
 }
 
+/** What a retention setting (`--retain-dead`, a connector's `retention.dead`) says to keep for ever. */
+export const NEVER = 'never';
+
+/** A duration, or `never` (null): how long something is kept before it is deleted. */
+export function parseDurationOrNever(text: string): number | null {
+  if (text === NEVER) return null;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new RangeError(`"${text}" is neither a duration nor "${NEVER}"; ${DURATION.howTo}, or write ${NEVER}`);
+  }
+}
+
+/** Milliseconds in the largest unit that writes them whole: 604800000 → `7d`, 90000 → `90s`; null → `never`. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return NEVER;
+  const units: [string, number][] = Object.entries(DURATION.units).sort((a, b) => b[1] - a[1]);
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 const UNIT_WORDS: Readonly<Record<string, string>> = {
   ms: 'ms', msec: 'ms', msecs: 'ms', millis: 'ms', millisecond: 'ms', milliseconds: 'ms',
   s: 's', sec: 's', secs: 's', second: 's', seconds: 's',

@@ -132,6 +132,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_dead ON deliveries (seq) WHERE state = 'dead';
     `,
   },
+  {
+    version: 5,
+    name: 'retention',
+    sql: `
+      -- Retention deletes finished deliveries connector by connector, oldest first from when they
+      -- finished (updated_at: delivered, or died). Each WHERE must stay textually identical to the
+      -- state tests in SQL.deliveredBefore, SQL.diedBefore and the connector lists (sql.ts).
+      CREATE INDEX deliveries_delivered ON deliveries (connector, updated_at) WHERE state = 'delivered';
+      CREATE INDEX deliveries_died ON deliveries (connector, updated_at) WHERE state = 'dead';
+
+      -- Events none of whose deliveries remains (or that matched no route), by receipt: they are
+      -- deleted once past --retain-events. Ingest adds events stored without deliveries; retention
+      -- adds an event when it deletes its last delivery and the event is still within its window.
+      CREATE TABLE events_unreferenced (
+        received_at INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (received_at, seq)
+      ) WITHOUT ROWID;
+      INSERT INTO events_unreferenced (received_at, seq)
+        SELECT received_at, seq FROM events e WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id);
+
+      -- deliveries_gaps is max(deliveries.seq) minus the number of deliveries, kept by retention as
+      -- it deletes, so that counting deliveries needs no scan (see SQL.countByState).
+      CREATE TABLE store_counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO store_counters (name, value) SELECT 'deliveries_gaps', coalesce(max(seq), 0) - count(*) FROM deliveries;
+
+      -- The file gives deleted pages back to the file system: auto_vacuum = INCREMENTAL. A new
+      -- database gets it before its first table (sql.ts PRAGMAS); an existing one needs a VACUUM,
+      -- which cannot run inside this transaction: open-database.ts runs it after (compact-once.ts).
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -2,11 +2,14 @@
  * Opening a data directory's database: connection settings, the exclusive lock, migrations and
  * crash recovery, in that order. Migrations and recovery share one EXCLUSIVE transaction, so a
  * half-migrated database is never left behind and the lock is held from the moment open succeeds.
+ * Then, outside any transaction, the one-time compaction of an older database (compact-once.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { HmsError } from '../../errors.js';
+import { compactOnce } from './compact-once.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 import { PRAGMAS, SQL } from './sql.js';
 
@@ -17,10 +20,10 @@ export const DB_FILE_NAME = 'hms-sync.db';
  * that is not one of ours (the path is a file, no permission, a file that is not a database)
  * becomes STORE_OPEN_FAILED, naming the directory and what to check.
  */
-export async function openDataDirectory(dataDir: string, now: number): Promise<Database.Database> {
+export async function openDataDirectory(dataDir: string, now: number, logger?: Logger): Promise<Database.Database> {
   try {
     await mkdir(dataDir, { recursive: true });
-    return openDatabase(dataDir, now);
+    return openDatabase(dataDir, now, logger);
   } catch (error) {
     if (error instanceof HmsError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -37,13 +40,15 @@ export async function openDataDirectory(dataDir: string, now: number): Promise<D
  * Throws HmsError STORE_LOCKED when another connection (this process or another) owns it, and
  * refuses a database whose schema is newer than this code. The caller owns the returned handle.
  */
-export function openDatabase(dataDir: string, now: number): Database.Database {
-  const db = new Database(join(dataDir, DB_FILE_NAME));
+export function openDatabase(dataDir: string, now: number, logger?: Logger): Database.Database {
+  const file = join(dataDir, DB_FILE_NAME);
+  const db = new Database(file);
   try {
     for (const pragma of PRAGMAS) db.pragma(pragma);
     const journalMode = db.pragma('journal_mode', { simple: true });
     if (journalMode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(journalMode)})`);
     migrateAndRecover(db, dataDir, now);
+    compactOnce(db, dataDir, file, logger);
     return db;
   } catch (error) {
     db.close();

@@ -25,6 +25,9 @@ export interface Stmt<Params extends unknown[], Row = unknown> {
  * - locking_mode=EXCLUSIVE first: the connection keeps its lock until it closes, so one engine
  *   owns a data directory, and (in WAL mode) the WAL index lives in heap memory, not a -shm file.
  * - busy_timeout small: only a second opener ever waits, and it should fail fast with STORE_LOCKED.
+ * - auto_vacuum=INCREMENTAL before journal_mode: it only takes hold on a file with no page yet (a
+ *   new database), and setting WAL writes the first page. Retention then gives deleted pages back
+ *   (`incremental_vacuum`); an older database gets it through a one-time VACUUM (compact-once.ts).
  * - journal_mode=WAL: a commit appends its pages to the WAL and syncs once; a rollback journal
  *   syncs the journal and the database file.
  * - synchronous=FULL: in WAL mode NORMAL syncs only at checkpoints, so a power loss can undo
@@ -35,15 +38,19 @@ export interface Stmt<Params extends unknown[], Row = unknown> {
  * - foreign_keys: a delivery must belong to a stored event, an attempt to a stored delivery.
  * - cache_size: negative means KiB; 16 MiB keeps the hot index pages (due work, event ids) in memory
  *   without dominating the engine's memory (RSS stays under 200 MB through 100,000 events).
+ * - journal_size_limit 64 MiB: a checkpoint truncates a WAL that a large transaction (a burst, a
+ *   VACUUM) grew past it, so the store's size on disk falls back once the data is checkpointed.
  */
 export const PRAGMAS = [
   'locking_mode = EXCLUSIVE',
   'busy_timeout = 50',
+  'auto_vacuum = INCREMENTAL',
   'journal_mode = WAL',
   'synchronous = FULL',
   'foreign_keys = ON',
   'cache_size = -16384',
   'temp_store = MEMORY',
+  'journal_size_limit = 67108864',
 ] as const;
 
 /** What giving a dead delivery another go writes (redrive, retryDead): `retrying`, due at the first
@@ -77,7 +84,9 @@ export const SQL = {
   // Ingest
   // Many rows per statement (see MAX_ROWS_PER_STATEMENT). An event id already stored is skipped;
   // RETURNING names the events that were stored.
-  insertEvents: (rows: number) => `INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES ${placeholders(rows, 4)} RETURNING id`,
+  insertEvents: (rows: number) => `INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES ${placeholders(rows, 4)} RETURNING id, seq`,
+  // Events stored without deliveries wait for --retain-events alone (see migration 5).
+  insertUnreferenced: (rows: number) => `INSERT INTO events_unreferenced (received_at, seq) VALUES ${placeholders(rows, 2)}`,
   insertDeliveries: (rows: number) => `INSERT INTO deliveries
     (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
     VALUES ${placeholders(rows, 11)}`,
@@ -155,14 +164,65 @@ export const SQL = {
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   // Counted without a scan of every delivery: unfinished, parked and dead ones through their
-  // partial indexes (each WHERE textually identical to its index's), and 'all' as max(seq), which
-  // is the number of deliveries because none is ever deleted and each new seq is max(seq) + 1.
-  // Delivered is what remains.
+  // partial indexes (each WHERE textually identical to its index's), and 'all' as max(seq) less the
+  // seqs no delivery holds (deliveries_gaps, which retention keeps as it deletes). Delivered is
+  // what remains: the delivered deliveries retention has not deleted yet.
   countByState: `SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY state
     UNION ALL SELECT 'parked', count(*) FROM deliveries WHERE state = 'parked'
     UNION ALL SELECT 'dead', count(*) FROM deliveries WHERE state = 'dead'
-    UNION ALL SELECT 'all', coalesce(max(seq), 0) FROM deliveries`,
+    UNION ALL SELECT 'all', coalesce(max(seq), 0) - (SELECT value FROM store_counters WHERE name = 'deliveries_gaps') FROM deliveries`,
+  // When the oldest unfinished delivery was accepted: the least seq among the unfinished ones,
+  // read from the deliveries_due index (its WHERE, textually), then that one row. Left to itself,
+  // SQLite would walk the table from its first row, past every finished delivery before that one.
+  oldestUnfinishedAt: `SELECT created_at FROM deliveries
+    WHERE seq = (SELECT min(seq) FROM deliveries INDEXED BY deliveries_due WHERE state IN ('pending', 'inflight', 'retrying'))`,
+
+  // Retention (see retention-ops.ts). Each state test must stay textually identical to the WHERE
+  // of its index: deliveries_delivered, deliveries_died (migration 5).
+  // The connectors having delivered (or dead) deliveries: one index seek per connector.
+  deliveredConnectors: connectorsWith("state = 'delivered'"),
+  diedConnectors: connectorsWith("state = 'dead'"),
+  // The connector whose oldest delivered delivery is the oldest of all (the disk guard's next).
+  oldestDeliveredConnector: `${connectorsWith("state = 'delivered'")}
+    ORDER BY (SELECT min(updated_at) FROM deliveries WHERE state = 'delivered' AND connector = name) LIMIT 1`,
+  deliveredBefore: `SELECT seq, id, event_id FROM deliveries
+    WHERE state = 'delivered' AND connector = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+  diedBefore: `SELECT seq, id, event_id FROM deliveries
+    WHERE state = 'dead' AND connector = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+  deleteAttemptsOf: 'DELETE FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?))',
+  deleteDeliveries: 'DELETE FROM deliveries WHERE seq IN (SELECT value FROM json_each(?))',
+  maxDeliverySeq: 'SELECT coalesce(max(seq), 0) FROM deliveries',
+  addDeliveryGaps: "UPDATE store_counters SET value = value + ? WHERE name = 'deliveries_gaps'",
+  // Of the events whose deliveries were just deleted, those with none left: deleted when received
+  // before the cutoff, the others remembered in events_unreferenced until they are.
+  deleteEventsLeftBefore: `DELETE FROM events WHERE id IN (SELECT value FROM json_each(?)) AND received_at < ?
+    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)`,
+  rememberEventsLeft: `INSERT OR IGNORE INTO events_unreferenced (received_at, seq)
+    SELECT received_at, seq FROM events e WHERE id IN (SELECT value FROM json_each(?))
+      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)`,
+  unreferencedBefore: 'SELECT received_at, seq FROM events_unreferenced WHERE received_at < ? ORDER BY received_at, seq LIMIT ?',
+  deleteEvents: 'DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))',
+  // The rows just read, being the first ones in key order.
+  forgetUnreferencedThrough: 'DELETE FROM events_unreferenced WHERE (received_at, seq) <= (?, ?)',
+  // Space: pages, and giving free ones back to the file system (auto_vacuum = INCREMENTAL).
+  pageSize: 'PRAGMA page_size',
+  pageCount: 'PRAGMA page_count',
+  freelistCount: 'PRAGMA freelist_count',
+  incrementalVacuum: (pages: number) => `PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`,
 } as const;
+
+/**
+ * The distinct connectors of the deliveries matching `where` (a partial index's WHERE, whose
+ * leading column is connector): a recursive skip from one connector to the next, one index seek
+ * each, instead of reading every row.
+ */
+function connectorsWith(where: string): string {
+  return `WITH RECURSIVE c(name) AS (
+      SELECT (SELECT min(connector) FROM deliveries WHERE ${where})
+      UNION ALL
+      SELECT (SELECT min(connector) FROM deliveries WHERE ${where} AND connector > c.name) FROM c WHERE c.name IS NOT NULL)
+    SELECT name FROM c WHERE name IS NOT NULL`;
+}
 
 /** Most rows of parameters in one multi-row statement. */
 export const MAX_ROWS_PER_STATEMENT = 64;
@@ -237,6 +297,8 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export function prepareStatements(db: Db) {
   const prepare = <Params extends unknown[], Row = unknown>(source: string): Stmt<Params, Row> =>
     db.prepare<Params, Row>(source);
+  /** A statement without parameters whose rows are their first column. */
+  const pluck = <Value>(source: string): Stmt<[], Value> => db.prepare<[], Value>(source).pluck();
   /** A multi-row statement for each row count, prepared when first used. */
   const forRows = <Row = unknown>(source: (rows: number) => string): ((rows: number) => Stmt<unknown[], Row>) => {
     const prepared = new Map<number, Stmt<unknown[], Row>>();
@@ -257,7 +319,8 @@ export function prepareStatements(db: Db) {
     // do nothing when run again: these compile it on every call.
     syncFull: { run: (): void => void db.exec(SQL.syncFull) },
     syncNormal: { run: (): void => void db.exec(SQL.syncNormal) },
-    insertEvents: forRows<{ id: string }>(SQL.insertEvents),
+    insertEvents: forRows<{ id: string; seq: number }>(SQL.insertEvents),
+    insertUnreferenced: forRows(SQL.insertUnreferenced),
     insertDeliveries: forRows(SQL.insertDeliveries),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
     claim: prepare<[leaseUntil: number, now: number, ids: string]>(SQL.claim),
@@ -303,6 +366,33 @@ export function prepareStatements(db: Db) {
     selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),
     countByState: prepare<[], { state: Exclude<DeliveryState, 'delivered'> | 'all'; n: number }>(SQL.countByState),
+    oldestUnfinishedAt: prepare<[], { created_at: number }>(SQL.oldestUnfinishedAt),
     checkpoint: prepare<[]>(SQL.checkpoint),
+    deliveredConnectors: prepare<[], { name: string }>(SQL.deliveredConnectors),
+    diedConnectors: prepare<[], { name: string }>(SQL.diedConnectors),
+    oldestDeliveredConnector: prepare<[], { name: string }>(SQL.oldestDeliveredConnector),
+    deliveredBefore: prepare<[connector: string, before: number, limit: number], FinishedRow>(SQL.deliveredBefore),
+    diedBefore: prepare<[connector: string, before: number, limit: number], FinishedRow>(SQL.diedBefore),
+    deleteAttemptsOf: prepare<[deliveryIds: string]>(SQL.deleteAttemptsOf),
+    deleteDeliveries: prepare<[seqs: string]>(SQL.deleteDeliveries),
+    maxDeliverySeq: pluck<number>(SQL.maxDeliverySeq),
+    addDeliveryGaps: prepare<[gaps: number]>(SQL.addDeliveryGaps),
+    deleteEventsLeftBefore: prepare<[eventIds: string, before: number]>(SQL.deleteEventsLeftBefore),
+    rememberEventsLeft: prepare<[eventIds: string]>(SQL.rememberEventsLeft),
+    unreferencedBefore: prepare<[before: number, limit: number], { received_at: number; seq: number }>(SQL.unreferencedBefore),
+    deleteEvents: prepare<[seqs: string]>(SQL.deleteEvents),
+    forgetUnreferencedThrough: prepare<[receivedAt: number, seq: number]>(SQL.forgetUnreferencedThrough),
+    pageSize: pluck<number>(SQL.pageSize),
+    pageCount: pluck<number>(SQL.pageCount),
+    freelistCount: pluck<number>(SQL.freelistCount),
+    // Run whole: a prepared incremental_vacuum frees one page per step.
+    incrementalVacuum: { run: (pages: number): void => void db.exec(SQL.incrementalVacuum(pages)) },
   };
+}
+
+/** A finished delivery chosen for deletion. */
+export interface FinishedRow {
+  seq: number;
+  id: string;
+  event_id: string;
 }

@@ -3,16 +3,21 @@
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
  * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, retryDead,
- * setDisabled) go through the group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
- * operations applied in the order they were called. Reads first flush whatever is queued, so
- * they see every write made before them.
+ * setDisabled, and retention, whose chunks each get a transaction of their own) go through the
+ * group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
+ * operations applied in the order they were called. Reads first flush whatever is queued, so they
+ * see every write made before them.
  */
+import { stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store, StoreHealth } from '../store.js';
-import { openDataDirectory } from './open-database.js';
+import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
 import { getEvent, countByState, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
+import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
 import * as ops from './write-ops.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
@@ -22,6 +27,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** Stamps created_at/updated_at and times crash recovery; defaults to the system clock. */
   readonly clock?: Clock;
+  /** Hears of the one-time compaction of a database written by an older hms-sync (compact-once.ts). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -31,7 +38,7 @@ export interface SqliteStoreOptions {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
-  const db = await openDataDirectory(dataDir, clock.now());
+  const db = await openDataDirectory(dataDir, clock.now(), options.logger);
   const sql = prepareStatements(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
@@ -84,6 +91,38 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     });
   }
 
+  const walFile = join(dataDir, `${DB_FILE_NAME}-wal`);
+  /** The database's pages: the file's size once the WAL is checkpointed (pages given back leave the
+   * file at the next checkpoint). */
+  const dataBytes = () => read(() => (sql.pageCount.get() ?? 0) * (sql.pageSize.get() ?? 0));
+
+  /**
+   * A write in a transaction of its own, on a later turn: whatever is queued commits first, so
+   * `held` times this write alone, BEGIN to COMMIT, by the clock and in CPU time of the process
+   * (which a machine busy with other work does not stretch), and other work runs between two such
+   * writes.
+   */
+  function writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T> {
+    return whileOpen(
+      () =>
+        new Promise<T>((resolve, reject) =>
+          setImmediate(() => {
+            if (closed !== undefined) return reject(closedError());
+            queue.flushNow();
+            const written = queue.enqueue(run, 'awaited');
+            const started = performance.now();
+            const cpu = process.cpuUsage();
+            queue.flushNow();
+            const { user, system } = process.cpuUsage(cpu);
+            held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
+            written.then(resolve, reject);
+          }),
+        ),
+    );
+  }
+
+  const retention = createSqliteRetention({ sql, dataBytes, read, write: writeAlone });
+
   function close(): void {
     try {
       queue.flushNow();
@@ -108,6 +147,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
     retryDead: (which, connectors, now) => inChunks((limit) => ops.retryDead(sql, which, connectors, now, limit)),
     countByState: () => read(() => countByState(sql)),
+    oldestUnfinishedAt: () => read(() => sql.oldestUnfinishedAt.get()?.created_at ?? null),
+    deleteExpired: (policy, signal) => retention.deleteExpired(policy, signal),
+    shrinkTo: (maxBytes, signal) => retention.shrinkTo(maxBytes, signal),
+    size: () =>
+      whileOpen(async () => {
+        const [data, wal, fs] = await Promise.all([dataBytes(), stat(walFile).then((s) => s.size, () => 0), statfs(dataDir)]);
+        return { sizeBytes: data + wal, dataBytes: data, freeBytes: fs.bavail * fs.bsize };
+      }),
     health: () => health,
     close() {
       // Operations queued before close still commit; anything called after it rejects.

@@ -26,19 +26,23 @@ const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
  * of MAPPING_FAILED.
  */
 export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
-  const stored = new Set<string>();
+  const stored = new Map<string, number>();
   for (const chunk of chunked(events)) {
     const values = chunk.flatMap((event) => [event.id, event.type, event.body, event.receivedAt]);
-    for (const row of sql.insertEvents(chunk.length).all(...values)) stored.add(row.id);
+    for (const row of sql.insertEvents(chunk.length).all(...values)) stored.set(row.id, row.seq);
   }
   const results: AcceptResult[] = [];
   const rows: unknown[][] = [];
+  const unreferenced: number[][] = [];
   for (const event of events) {
     // An id stored by an earlier call was not returned; one repeated in this batch is new only once.
-    if (!stored.delete(event.id)) {
+    const seq = stored.get(event.id);
+    if (seq === undefined) {
       results.push({ id: event.id, duplicate: true, deliveries: 0 });
       continue;
     }
+    stored.delete(event.id);
+    if (event.deliveries.length === 0) unreferenced.push([event.receivedAt, seq]);
     for (const d of event.deliveries) {
       const nextAttemptAt = d.state === 'dead' ? null : (d.nextAttemptAt ?? event.receivedAt);
       const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
@@ -47,6 +51,7 @@ export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: 
     results.push({ id: event.id, duplicate: false, deliveries: event.deliveries.length });
   }
   for (const chunk of chunked(rows)) sql.insertDeliveries(chunk.length).run(...chunk.flat());
+  for (const chunk of chunked(unreferenced)) sql.insertUnreferenced(chunk.length).run(...chunk.flat());
   return results;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDuration, suggestDuration } from '../../../engine/config/values/duration.js';
+import { formatDuration, parseDuration, parseDurationOrNever, suggestDuration } from '../../../engine/config/values/duration.js';
 
 test('parses whole numbers with ms, s, m, h or d into milliseconds', () => {
   assert.equal(parseDuration('250ms'), 250);
@@ -25,4 +25,11 @@ test('guesses the duration meant', () => {
   assert.equal(suggestDuration(30), '30s');
   assert.equal(suggestDuration('1w'), undefined);
   assert.equal(suggestDuration('soon'), undefined);
+});
+
+test('a retention setting is a duration or never, and reads back as written', () => {
+  assert.equal(parseDurationOrNever('never'), null);
+  assert.equal(parseDurationOrNever('90d'), 90 * 86_400_000);
+  assert.throws(() => parseDurationOrNever('forever'), { name: 'RangeError', message: '"forever" is neither a duration nor "never"; write a whole number followed by ms, s, m, h or d (e.g. 15s), or write never' });
+  for (const text of ['7d', '30d', '36h', '90s', '1500ms', '0s', 'never']) assert.equal(formatDuration(parseDurationOrNever(text)), text === '0s' ? '0d' : text);
 });

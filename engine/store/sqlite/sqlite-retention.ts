@@ -1,0 +1,123 @@
+/**
+ * Retention in the SQLite store (see Store.deleteExpired and Store.shrinkTo): loops over the
+ * chunks of retention-ops.ts, each chunk one transaction of its own, so that ingest and dispatch
+ * commit between chunks. Each is timed from BEGIN to COMMIT (a checkpoint SQLite makes at that
+ * COMMIT included); the longest is the figure a caller reports as retention's longest hold.
+ */
+import type { RetentionPolicy, RetentionResult } from '../store.js';
+import * as ops from './retention-ops.js';
+import type { Statements } from './sql.js';
+
+/** How long one write transaction took, by the clock and in CPU time. */
+export interface WriteHold {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+export interface RetentionAccess {
+  readonly sql: Statements;
+  /** Runs `run` as a write in a transaction of its own; `held` hears how long it took. */
+  write<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T>;
+  read<T>(run: () => T): Promise<T>;
+  /** StoreSize.dataBytes. */
+  dataBytes(): Promise<number>;
+}
+
+export interface SqliteRetention {
+  deleteExpired(policy: RetentionPolicy, signal?: AbortSignal): Promise<RetentionResult>;
+  shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { dataBytes: number }>;
+}
+
+/**
+ * The rows of the next chunk, after one that took `heldMs`: halved past ops.TARGET_HOLD_MS,
+ * doubled under half of it, within ops.MIN_CHUNK_ROWS and ops.RETENTION_CHUNK_ROWS. The first
+ * chunks of a run read pages no one has touched for days, from disk, and cost several times the
+ * later ones; a slow disk or a busy machine costs more throughout.
+ */
+export function nextChunkRows(rows: number, heldMs: number): number {
+  if (heldMs > ops.TARGET_HOLD_MS) return Math.max(ops.MIN_CHUNK_ROWS, Math.floor(rows / 2));
+  if (heldMs < ops.TARGET_HOLD_MS / 2) return Math.min(ops.RETENTION_CHUNK_ROWS, rows * 2);
+  return rows;
+}
+
+/** What one call deleted so far, its longest write, and the size of its next chunk. */
+function tally() {
+  const result = { deleted: { deliveries: 0, dead: 0, events: 0 }, longestWriteMs: 0, longestWriteCpuMs: 0 };
+  let rows = ops.MIN_CHUNK_ROWS;
+  return {
+    result,
+    rows: () => rows,
+    held: (hold: WriteHold) => {
+      result.longestWriteMs = Math.max(result.longestWriteMs, hold.ms);
+      result.longestWriteCpuMs = Math.max(result.longestWriteCpuMs, hold.cpuMs);
+    },
+    /** Like `held`, for a chunk of deletes: sizes the next one. */
+    heldChunk: (hold: WriteHold) => {
+      result.longestWriteMs = Math.max(result.longestWriteMs, hold.ms);
+      result.longestWriteCpuMs = Math.max(result.longestWriteCpuMs, hold.cpuMs);
+      rows = nextChunkRows(rows, hold.ms);
+    },
+    add(chunk: ops.ChunkDeleted, dead = false) {
+      result.deleted.deliveries += chunk.deliveries;
+      if (dead) result.deleted.dead += chunk.deliveries;
+      result.deleted.events += chunk.events;
+    },
+  };
+}
+
+export function createSqliteRetention(access: RetentionAccess): SqliteRetention {
+  const { sql } = access;
+
+  /** Repeats `step` (deleting up to its `limit` rows), one write each, until it deletes less than
+   * its limit or `signal` aborts. */
+  async function repeat(step: (limit: number) => ops.ChunkDeleted, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined, dead = false): Promise<void> {
+    while (!signal?.aborted) {
+      const limit = counts.rows();
+      const deleted = await access.write(() => step(limit), counts.heldChunk);
+      counts.add(deleted, dead);
+      if (Math.max(deleted.deliveries, deleted.events) < limit) return;
+    }
+  }
+
+  /** Gives free pages beyond `keepFreeBytes` back, a chunk per write. The file itself is cut at
+   * the next checkpoint (SQLite's own, every 4 MB of WAL, or at close). */
+  async function reclaim(keepFreeBytes: number, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined): Promise<void> {
+    while (!signal?.aborted) {
+      if ((await access.write(() => ops.reclaimChunk(sql, keepFreeBytes), counts.held)) === 0) return;
+    }
+  }
+
+  return {
+    async deleteExpired(policy, signal) {
+      const counts = tally();
+      for (const state of ['delivered', 'dead'] as const) {
+        for (const connector of await access.read(() => ops.connectorsWithFinished(sql, state))) {
+          const cutoffs = policy.connectors.get(connector) ?? policy;
+          const before = state === 'delivered' ? cutoffs.deliveredBefore : cutoffs.deadBefore;
+          if (before === null) continue;
+          await repeat((limit) => ops.deleteFinished(sql, state, connector, before, policy.eventsBefore, limit), counts, signal, state === 'dead');
+        }
+      }
+      await repeat((limit) => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, policy.eventsBefore, limit) }), counts, signal);
+      const { deliveries, events } = counts.result.deleted;
+      if (deliveries + events > 0) await reclaim(ops.RECLAIM_KEEP_FREE_BYTES, counts, signal);
+      return counts.result;
+    },
+
+    async shrinkTo(maxBytes, signal) {
+      const counts = tally();
+      let dataBytes = await access.dataBytes();
+      while (dataBytes > maxBytes && !signal?.aborted) {
+        const limit = counts.rows();
+        let deleted: ops.ChunkDeleted = await access.write(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, limit) }), counts.heldChunk);
+        if (deleted.events === 0) deleted = await access.write(() => ops.deleteOldestDelivered(sql, limit), counts.heldChunk);
+        if (deleted.deliveries + deleted.events === 0) break;
+        counts.add(deleted);
+        // Over its size, the store keeps no free pages in reserve.
+        await reclaim(0, counts, signal);
+        dataBytes = await access.dataBytes();
+      }
+      return { ...counts.result, dataBytes };
+    },
+  };
+}
