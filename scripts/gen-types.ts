@@ -1,7 +1,9 @@
 /**
- * Regenerates engine/config/schema/connector-file.generated.ts from schemas/connector.schema.json.
- * Run directly (`node dist/scripts/gen-types.js`) it writes the file; test/config/generated-types.test.ts
- * calls renderConnectorTypes() and fails when the checked-in file differs.
+ * Regenerates the TypeScript types of the config formats from their schemas:
+ *   schemas/connector.schema.json → engine/config/schema/connector-file.generated.ts
+ *   schemas/source.schema.json    → engine/config/schema/source-file.generated.ts
+ * Run directly (`node dist/scripts/gen-types.js`) it writes the files;
+ * test/config/schema/generated-types.test.ts renders each and fails when the checked-in file differs.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,30 +11,42 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
 
-const BANNER = '/* Generated from schemas/connector.schema.json by npm run gen:types. Do not edit: change the schema and regenerate. */';
-const SCHEMA_PATH = 'schemas/connector.schema.json';
-export const GENERATED_TYPES_PATH = 'engine/config/schema/connector-file.generated.ts';
+export interface GeneratedTypes {
+  readonly schema: string;
+  /** The name of the type of a whole file. */
+  readonly typeName: string;
+  readonly output: string;
+}
 
-/** The repository root: the nearest ancestor of this module holding the schema (works from source and from dist/). */
+export const GENERATED_TYPES: readonly GeneratedTypes[] = [
+  { schema: 'schemas/connector.schema.json', typeName: 'ConnectorFile', output: 'engine/config/schema/connector-file.generated.ts' },
+  { schema: 'schemas/source.schema.json', typeName: 'SourceFile', output: 'engine/config/schema/source-file.generated.ts' },
+];
+
+/** The repository root: the nearest ancestor of this module holding the schemas (works from source and from dist/). */
 export function repoRoot(): string {
+  const marker = GENERATED_TYPES[0]!.schema;
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, SCHEMA_PATH))) {
+  while (!existsSync(join(dir, marker))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${SCHEMA_PATH} not found above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) throw new Error(`${marker} not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;
 }
 
-export async function renderConnectorTypes(): Promise<string> {
-  const schema: unknown = JSON.parse(await readFile(join(repoRoot(), SCHEMA_PATH), 'utf8'));
-  return compile(schema as Parameters<typeof compile>[0], 'ConnectorFile', { bannerComment: BANNER, additionalProperties: false });
+export async function renderTypes(generated: GeneratedTypes): Promise<string> {
+  const schema: unknown = JSON.parse(await readFile(join(repoRoot(), generated.schema), 'utf8'));
+  const bannerComment = `/* Generated from ${generated.schema} by npm run gen:types. Do not edit: change the schema and regenerate. */`;
+  return compile(schema as Parameters<typeof compile>[0], generated.typeName, { bannerComment, additionalProperties: false });
 }
 
 async function main(): Promise<void> {
-  const target = join(repoRoot(), GENERATED_TYPES_PATH);
-  await writeFile(target, await renderConnectorTypes());
-  process.stdout.write(`wrote ${target}\n`);
+  for (const generated of GENERATED_TYPES) {
+    const target = join(repoRoot(), generated.output);
+    await writeFile(target, await renderTypes(generated));
+    process.stdout.write(`wrote ${target}\n`);
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -47,14 +47,9 @@ export function compileExpressions(data: unknown, context: CompileContext): Comp
   const top = fields(data);
 
   const compile = (path: DataPath, source: string, offsetInValue = 0, detail = true): CompiledExpression | undefined => {
-    try {
-      return compileExpression(source, formatDataPath(path));
-    } catch (error) {
-      if (!(error instanceof ExpressionSyntaxError)) throw error;
-      const message = detail ? `invalid JSONata: ${error.detail}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
-      problems.push({ path, position: locator.inString(path, offsetInValue + error.offset), code: 'CONFIG_JSONATA_SYNTAX', message: at(path, message) });
-      return undefined;
-    }
+    const compiled = compileExpressionAt(path, source, locator, offsetInValue, detail);
+    if ('problem' in compiled) problems.push(compiled.problem);
+    return 'expression' in compiled ? compiled.expression : undefined;
   };
   const optional = (path: DataPath, value: unknown): CompiledExpression | undefined => (typeof value === 'string' && value !== '' ? compile(path, value) : undefined);
 
@@ -113,6 +108,21 @@ export function compileExpressions(data: unknown, context: CompileContext): Comp
   });
 
   return { ...(orderingKey && { orderingKey }), routes, problems };
+}
+
+/**
+ * Compiles the JSONata `source` written at `path` (starting `offsetInValue` characters into the
+ * value), or says where it is invalid. `detail: false` leaves JSONata's message out, for a value
+ * that holds a secret.
+ */
+export function compileExpressionAt(path: DataPath, source: string, locator: YamlLocator, offsetInValue = 0, detail = true): { readonly expression: CompiledExpression } | { readonly problem: LocatedProblem } {
+  try {
+    return { expression: compileExpression(source, formatDataPath(path)) };
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    const message = detail ? `invalid JSONata: ${error.detail}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
+    return { problem: { path, position: locator.inString(path, offsetInValue + error.offset), code: 'CONFIG_JSONATA_SYNTAX', message: at(path, message) } };
+  }
 }
 
 /**

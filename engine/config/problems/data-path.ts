@@ -41,3 +41,13 @@ export function at(path: DataPath, message: string): string {
   const where = formatDataPath(path);
   return where === '' ? message : `${where}: ${message}`;
 }
+
+/** The value at `path` in plain data, or undefined when there is none. */
+export function valueAt(data: unknown, path: DataPath): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}

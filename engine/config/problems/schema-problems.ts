@@ -6,7 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { suggestDuration } from '../values/duration.js';
-import { at, pointerToDataPath } from './data-path.js';
+import { at, pointerToDataPath, valueAt } from './data-path.js';
 import { suggest } from './suggest.js';
 import type { DataPath, Position, YamlLocator } from './yaml-locator.js';
 
@@ -254,13 +254,4 @@ function describe(value: unknown, hidden: boolean): string {
 
 function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
   return typeof value === 'string' && secrets.some((secret) => value.includes(secret));
-}
-
-function valueAt(data: unknown, path: DataPath): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string | number, unknown>)[segment];
-  }
-  return current;
 }

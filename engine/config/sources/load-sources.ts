@@ -1,0 +1,77 @@
+/**
+ * Loads source files into compiled sources and Problems, with the rules every config directory
+ * shares (config-files.ts), but one: a sources directory that does not exist means no sources
+ * (most engines have none), where a missing connectors directory is a problem.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Problem } from '../compiled.js';
+import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind } from '../load/config-files.js';
+import type { ConfigDirectory } from '../live/reload-plan.js';
+import { createSchemaValidator } from '../schema/schema-validator.js';
+import type { SourceFile } from '../schema/source-file.generated.js';
+import type { CompiledSource } from './compiled-source.js';
+import { loadSourceFile, type SourceValidator } from './load-source-file.js';
+import { isSourceFileName } from './source-file-name.js';
+
+export const SOURCE_FILES: ConfigFileKind = { noun: 'source', dirFlag: '--sources DIR', isFileName: isSourceFileName, missingIsEmpty: true };
+
+export interface SourceLoadOptions {
+  /** The only environment `${env:NAME}` reads. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
+  readonly validator?: SourceValidator;
+  /** As for connectors (load-connectors.ts): keep unset references as text, skip unreadable TLS files. */
+  readonly envOptional?: boolean;
+  readonly readFile?: (path: string) => Promise<Uint8Array>;
+  readonly reportLiteralSecrets?: boolean;
+}
+
+export interface SourcesLoad {
+  readonly sources: readonly CompiledSource[];
+  readonly problems: readonly Problem[];
+}
+
+/** Compiles schemas/source.schema.json; validation fills in its defaults. */
+export function createSourceValidator(): Promise<SourceValidator> {
+  return createSchemaValidator<SourceFile>('source.schema.json', { useDefaults: true });
+}
+
+/** Every source file directly in `dir`; none when `dir` does not exist. */
+export async function loadSources(dir: string, options: SourceLoadOptions): Promise<SourcesLoad> {
+  const listing = await listConfigDirectory(dir, SOURCE_FILES);
+  if ('problem' in listing) return { sources: [], problems: [listing.problem] };
+  return loadPaths(listing.files, options);
+}
+
+/** The given files, and the source files directly in any directory among them (validate). */
+export async function loadSourceFiles(paths: readonly string[], options: SourceLoadOptions): Promise<SourcesLoad> {
+  const expanded = await expandPaths(paths, SOURCE_FILES);
+  const loaded = await loadPaths(expanded.files, options);
+  return { sources: loaded.sources, problems: [...expanded.problems, ...loaded.problems] };
+}
+
+/** How the live configuration re-reads a sources directory (see reload-plan.ts). */
+export function sourceDirectory(options: SourceLoadOptions & { readonly validator: SourceValidator }): ConfigDirectory<CompiledSource> {
+  return {
+    noun: 'source',
+    list: (dir) => listConfigDirectory(dir, SOURCE_FILES),
+    async load(file) {
+      const { sources, problems } = await loadSourceFiles([file], options);
+      return { ...(sources[0] && { item: sources[0] }), problems };
+    },
+  };
+}
+
+async function loadPaths(paths: readonly string[], options: SourceLoadOptions): Promise<SourcesLoad> {
+  const validate = options.validator ?? (await createSourceValidator());
+  const { items, problems } = await loadEach(paths, SOURCE_FILES, (file, bytes) => loadSourceFile({
+    file,
+    bytes,
+    env: options.env,
+    readFile: options.readFile ?? readFile,
+    validate,
+    envOptional: options.envOptional,
+    reportLiteralSecrets: options.reportLiteralSecrets,
+  }));
+  return { sources: items, problems };
+}
