@@ -1,6 +1,7 @@
 /**
  * Wires the stages together. An event flows:
- *   emit / POST /events  ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
+ *   emit / POST /events / a source (NATS, RabbitMQ, outbox; acked once stored)
+ *     ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
@@ -15,11 +16,16 @@ import { formatProblem } from './config/problems/format-problem.js';
 import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
 import { loadConnectors } from './config/load/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
+import type { CompiledSource } from './config/sources/compiled-source.js';
+import { loadSources } from './config/sources/load-sources.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
 import { createIngest } from './bus/ingest.js';
 import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
+import { createAdapter } from './bus/sources/create-adapter.js';
+import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
+import type { SourceStatus } from './bus/sources/source-tally.js';
 import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -41,6 +47,8 @@ export interface EngineOptions {
   /** Load connectors from this directory (default ./connectors.d) unless `connectors` is given. */
   readonly connectorsDir?: string;
   readonly connectors?: readonly CompiledConnector[];
+  /** Take events from the sources in this directory (see docs/sources.md); none when absent or missing. */
+  readonly sourcesDir?: string;
   /** SQLite data directory (default ./data) unless `store` is given. */
   readonly dataDir?: string;
   readonly store?: Store;
@@ -55,12 +63,14 @@ export interface EngineOptions {
   readonly leaseMs?: number;
   readonly maxHeld?: number;
   readonly drainTimeoutMs?: number;
-  /** Hot-reload `connectorsDir` when its files change (default false; `hms-sync run` turns it on). */
+  /** Hot-reload `connectorsDir` and `sourcesDir` when their files change (default false; `hms-sync run` turns it on). */
   readonly watch?: boolean;
 }
 
-export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
+export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources'> {
   readonly connectors: readonly CompiledConnector[];
+  /** Each source: connected, last error, lag, counts, latest rejections. */
+  readonly sources: readonly SourceStatus[];
   readonly deliveries: Record<DeliveryState, number>;
   readonly store: StoreHealth;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
@@ -89,7 +99,9 @@ export interface Engine {
   subscribe(listener: OutcomeListener): () => void;
   readonly registry: Registry;
   readonly store: Store;
-  /** Stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
+  /** The running sources; their signals count accepted and rejected messages. */
+  readonly sources: SourceSet;
+  /** Drains the sources, stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -103,8 +115,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // Config: the connectors in force and, when they come from a directory, their live reload.
   const connectors = options.connectors ?? (await loadOrThrow(connectorsDir, env));
   const registry = createRegistry(connectors);
-  const staticRevision = revisionOf(connectors, null);
-  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger });
+  const initialSources = options.sourcesDir === undefined ? [] : await loadSourcesOrThrow(options.sourcesDir, env);
+  const staticRevision = revisionOf(connectors, null, initialSources);
+  const liveSources = options.sourcesDir === undefined ? undefined : { dir: options.sourcesDir, initial: initialSources };
+  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger, ...(liveSources && { sources: liveSources }) });
   const revision = () => config?.revision() ?? staticRevision.label;
 
   // Store, and the HTTP client deliveries go out with.
@@ -134,6 +148,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // The bus: ingest stores and routes events; outcome events go back onto it.
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
+  // Sources take events from brokers through the same ingest; they start once the engine is up,
+  // and are drained first when it closes.
+  const sources = createSourceSet({
+    ingest: ingestBatch,
+    createAdapter,
+    subscribeOutcomes: (listener) => outcomes.subscribe(listener),
+    clock,
+    logger,
+    random: options.random ?? Math.random,
+    drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+  });
 
   // What a reload means for deliveries: a connector disabled by a 410 whose file changed sends
   // again, unfinished deliveries of removed connectors park, parked ones of connectors that are
@@ -155,6 +180,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', refill);
   config?.signals.on('applied', (plan) => applyConnectorChanges([...plan.added, ...plan.changed]));
+  config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
@@ -162,6 +188,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  await sources.apply(initialSources);
 
   let closing: Promise<void> | undefined;
   const ensureOpen = () => {
@@ -171,6 +198,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return {
     registry,
     store,
+    sources,
     async emit(event) {
       ensureOpen();
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
@@ -198,13 +226,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const deliveries = await store.countByState();
       const flow = dispatcher.status();
       const health = store.health();
-      if (config) return { ...config.status(), deliveries, store: health, flow };
-      const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, store: health, flow };
+      const running = sources.status();
+      if (config) return { ...config.status(), sources: running, deliveries, store: health, flow };
+      const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
+      return { revision: staticRevision, connectors: registry.all(), sources: running, files, lastReload: null, deliveries, store: health, flow };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
+        await sources.close();
         await sweep.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         await outcomes.flush();
@@ -224,4 +254,13 @@ async function loadOrThrow(dir: string, env: Record<string, string | undefined>)
     throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${problems.map(formatProblem).join('\n')}`);
   }
   return connectors;
+}
+
+/** Like loadOrThrow, for the sources directory (a missing one holds no sources). */
+async function loadSourcesOrThrow(dir: string, env: Record<string, string | undefined>): Promise<readonly CompiledSource[]> {
+  const { sources, problems } = await loadSources(dir, { env });
+  if (problems.length > 0) {
+    throw new HmsError('CONFIG_INVALID', `invalid sources in ${dir}:\n${problems.map(formatProblem).join('\n')}`);
+  }
+  return sources;
 }

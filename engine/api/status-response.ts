@@ -5,7 +5,11 @@
  * Each connector shows its flow control: `state` is `active`, `disabled` (a 410; until its file
  * changes), `paused` (a 429; until `pausedUntil`) or `breaker-open` (until `breaker.openUntil`);
  * `inFlight` and `waiting` count the deliveries held in memory.
+ *
+ * Each source shows whether it is connected, its last error (secrets already removed), its lag,
+ * what it holds, its accepted and rejected totals and its latest rejections.
  */
+import type { SourceStatus } from '../bus/sources/source-tally.js';
 import type { LaneStatus } from '../dispatch/connector-lane.js';
 import type { EngineStatus } from '../engine.js';
 
@@ -20,6 +24,7 @@ export function toStatusResponse(status: EngineStatus) {
       routes: c.routes.map((r) => r.key),
       ...flowOf(status.flow[c.name]),
     })),
+    sources: status.sources.map(sourceOf),
     files: status.files.map((f) => ({
       file: f.file,
       serving: f.serving,
@@ -43,6 +48,21 @@ function flowOf(flow: LaneStatus | undefined) {
     pausedUntil: flow.pausedUntil === null ? null : iso(flow.pausedUntil),
     breaker: breaker && { state: breaker.state, consecutiveFailures: breaker.consecutiveFailures, openUntil: breaker.openUntil === null ? null : iso(breaker.openUntil) },
     rateLimit,
+  };
+}
+
+function sourceOf(source: SourceStatus) {
+  return {
+    name: source.name,
+    type: source.type,
+    file: source.file,
+    connected: source.connected,
+    lastError: source.lastError && { at: iso(source.lastError.at), message: source.lastError.message },
+    lag: source.lag,
+    inFlight: source.inFlight,
+    acceptedTotal: source.acceptedTotal,
+    rejectedTotal: source.rejectedTotal,
+    rejections: source.rejections.map((r) => ({ at: iso(r.at), reason: r.reason, position: r.position, message: r.message })),
   };
 }
 

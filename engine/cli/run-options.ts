@@ -1,12 +1,14 @@
 /** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables, then defaults. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
+import { DEFAULT_SOURCES_DIR } from '../config/sources/source-file-name.js';
 import { HmsError } from '../errors.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from '../api/server.js';
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
 
 export interface RunOptions {
   readonly connectors: string;
+  readonly sources: string;
   readonly data: string;
   readonly port: number;
   readonly host: string;
@@ -19,6 +21,8 @@ export interface RunOptions {
 export const RUN_USAGE = `usage: hms-sync run [options]
 
   --connectors DIR    connector files (env HMS_SYNC_CONNECTORS, default ./connectors.d)
+  --sources DIR       source files: brokers and outboxes to take events from (env HMS_SYNC_SOURCES,
+                      default ./sources.d; a missing directory means no sources)
   --data DIR          SQLite data directory (env HMS_SYNC_DATA, default ./data)
   --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
@@ -36,6 +40,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
       args: [...args],
       options: {
         connectors: { type: 'string' },
+        sources: { type: 'string' },
         data: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
@@ -54,6 +59,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
   validateSweepSchedule(sweep);
   return {
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
+    sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
     data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
