@@ -2,13 +2,16 @@
 import type { DataPath } from './yaml-locator.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A top-level key of a file may hold dashes (a source's `postgres-outbox:`); it is shown as written. */
+const TOP_LEVEL_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** `['routes', 0, 'map']` → `routes[0].map`; the empty path → `` (the file as a whole). */
 export function formatDataPath(path: DataPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else if (text === '' && TOP_LEVEL_KEY.test(segment)) text = segment;
+    else if (IDENTIFIER.test(segment)) text += `.${segment}`;
     else text += `[${JSON.stringify(segment)}]`;
   }
   return text;

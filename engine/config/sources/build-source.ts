@@ -170,7 +170,7 @@ function checkOutcomes(value: SourceFile, problem: (path: DataPath, message: str
   const wanted = value.type === 'nats' ? 'subject (and no exchange)' : value.type === 'amqp' ? 'exchange (and no subject)' : undefined;
   problem(['outcomes'], wanted === undefined
     ? 'a postgres-outbox source has no bus to publish outcomes to; remove outcomes, and route sync.delivered or sync.dead to a connector instead'
-    : `a ${value.type} source publishes outcomes to ${wanted}`, true);
+    : `a source of type ${value.type} publishes outcomes to ${wanted}`, true);
   return undefined;
 }
 
