@@ -55,13 +55,18 @@ export function createOutboxAdapter(source: CompiledSource & { readonly type: 'p
   };
   pool.on('error', lost);
 
+  const release = (client: pg.PoolClient, destroy = false) => {
+    client.off('error', lost);
+    client.release(destroy);
+  };
+
   async function finish(lease: Lease): Promise<void> {
     leases.delete(lease);
     try {
       await lease.client.query(sql.finish(lease.fates));
-      lease.client.release();
+      release(lease.client);
     } catch (error) {
-      lease.client.release(true);
+      release(lease.client, true);
       throw unavailable('the outbox rows could not be deleted or marked (they will be taken again)', error);
     }
   }
@@ -99,16 +104,18 @@ export function createOutboxAdapter(source: CompiledSource & { readonly type: 'p
         } catch (error) {
           throw unavailable('cannot connect to PostgreSQL', error);
         }
+        // A leased connection that fails between queries (the server went away) reports it here.
+        client.on('error', lost);
         try {
           const results = (await client.query(sql.take(Math.min(max, settings.batch)))) as unknown as pg.QueryResult<OutboxRow>[];
           rows = results[1]?.rows ?? [];
           if (rows.length === 0) await client.query('COMMIT');
         } catch (error) {
-          client.release(true);
+          release(client, true);
           throw unavailable('cannot take rows from the outbox', error);
         }
         if (rows.length === 0) {
-          client.release();
+          release(client);
           await notified.wait(signal, settings.pollIntervalMs);
           continue;
         }
@@ -132,7 +139,7 @@ export function createOutboxAdapter(source: CompiledSource & { readonly type: 'p
     async close() {
       for (const lease of leases) {
         // Rolled back when the connection ends: the rows are free for the next taker.
-        lease.client.release(true);
+        release(lease.client, true);
       }
       leases.clear();
       await listener?.end().catch(() => undefined);
