@@ -204,7 +204,7 @@ export interface SourceEvent {
    */
   type?: string;
   /**
-   * The event's id, which makes a redelivered message a duplicate. Default: body.id, else a stable id from the message's position: nats <stream>:<sequence>, postgres-outbox <table>:<row id>, amqp properties.messageId (else the engine assigns one).
+   * The event's id, which makes a redelivered message a duplicate. Default: body.id, else a stable id from the message's position: nats:<stream>:<sequence>, outbox:<table>:<row id>, amqp properties.messageId (else the engine assigns one).
    */
   id?: string;
   /**
