@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 
 /** Events per scenario (a, b, c and the naive reference). */
 export const DEFAULT_EVENTS = 100_000;
+/** Events per broker with --sources (each broker is filled twice: for the raw loop and the engine). */
+export const DEFAULT_SOURCE_EVENTS = 20_000;
 /** Requests in flight to the receiver: the engine connector's `concurrency` and the raw sender's pool size. */
 export const DEFAULT_CONCURRENCY = 16;
 /** Concurrent POST /events loops feeding the engine. */
@@ -17,6 +19,8 @@ export interface BenchOptions {
   readonly batchSize: number;
   /** Also measure the seed's "loop over connectors, await fetch" dispatcher as a reference row. */
   readonly naive: boolean;
+  /** Run the source scenarios (NATS JetStream, RabbitMQ, PostgreSQL outbox) instead of (a) to (d). */
+  readonly sources: boolean;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -25,7 +29,11 @@ export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [opt
   --concurrency N   requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
   --posters N       concurrent POST /events loops (default ${DEFAULT_POSTERS})
   --batch N         events per POST /events (default ${DEFAULT_BATCH_SIZE})
-  --no-naive        skip the naive-dispatcher reference row`;
+  --no-naive        skip the naive-dispatcher reference row
+  --sources         instead, the event-source scenarios: per broker (NATS JetStream, RabbitMQ,
+                    PostgreSQL outbox), events stored through a source against the broker's raw
+                    consume-and-ack rate (default ${DEFAULT_SOURCE_EVENTS} events; needs nats-server,
+                    rabbitmq-server and postgresql installed)`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
@@ -33,6 +41,7 @@ const OPTION_SPEC = {
   posters: { type: 'string' },
   batch: { type: 'string' },
   'no-naive': { type: 'boolean' },
+  sources: { type: 'boolean' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -44,11 +53,12 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     throw new Error(`${(error as Error).message}\n${BENCH_USAGE}`);
   }
   return {
-    events: whole('--events', values.events, DEFAULT_EVENTS, 1, 10_000_000),
+    events: whole('--events', values.events, values.sources === true ? DEFAULT_SOURCE_EVENTS : DEFAULT_EVENTS, 1, 10_000_000),
     concurrency: whole('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 1024),
     posters: whole('--posters', values.posters, DEFAULT_POSTERS, 1, 256),
     batchSize: whole('--batch', values.batch, DEFAULT_BATCH_SIZE, 1, 5_000),
     naive: !(values['no-naive'] ?? false),
+    sources: values.sources ?? false,
   };
 }
 

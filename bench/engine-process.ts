@@ -25,6 +25,8 @@ const OUTPUT_TAIL_CHARS = 8_000;
 
 export interface EngineChildOptions {
   readonly connectorsDir: string;
+  /** --sources: the event sources to take events from (source scenarios). */
+  readonly sourcesDir?: string;
   readonly dataDir: string;
   /** Added to this process's environment. */
   readonly env?: Record<string, string>;
@@ -57,6 +59,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
   const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir, '--log-level', options.logLevel ?? 'warn'];
   if (options.sweep) args.push('--sweep', options.sweep);
+  if (options.sourcesDir) args.push('--sources', options.sourcesDir);
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

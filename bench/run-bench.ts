@@ -6,6 +6,7 @@
  *   (b) engine child process: POST /events -> store -> JSONata -> receiver
  *   (c) engine child process with the receiver down: durable ingest rate
  *   (d) optional reference: the seed's naive dispatcher in a child process
+ * With --sources, the event-source scenarios run instead (source-bench.ts).
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -18,8 +19,10 @@ import { formatReport, judgeTargets, writeResults, type BenchResults } from './r
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
 import { runSenderScenario } from './scenario-sender.js';
+import { runSourceBench } from './source-bench.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
+const SOURCE_RESULTS_PATH = fileURLToPath(new URL('../../.bench/last-sources.json', import.meta.url));
 /** How long the process may stay alive after the report before it is declared leaking. */
 const EXIT_GUARD_MS = 5_000;
 
@@ -43,6 +46,10 @@ async function main(args: readonly string[]): Promise<number> {
   const npmCommand = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   const problems: string[] = [];
   const n = options.events.toLocaleString('en-US');
+  if (options.sources) {
+    await runSourceBench(options, { command, machine }, SOURCE_RESULTS_PATH, log);
+    return 0;
+  }
 
   const scenario = async <T>(title: string, run: () => Promise<T>): Promise<T | null> => {
     log(title);

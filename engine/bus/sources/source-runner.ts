@@ -149,13 +149,15 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
     refreshLag();
     const lagTimer = setInterval(refreshLag, LAG_REFRESH_MS);
     try {
+      // Half of maxInFlight at a time, once that much room is free: more is taken while what came
+      // before is stored, and each take (a pull request, an outbox transaction) is worth its round trip.
+      const chunk = Math.ceil(source.maxInFlight / 2);
       while (!until.aborted) {
-        if (held >= source.maxInFlight) {
+        if (held > source.maxInFlight - chunk) {
           await room.wait(until);
           continue;
         }
-        // Half the room at a time: more is taken while what came before is stored.
-        const messages = await session.take(Math.min(source.maxInFlight - held, Math.ceil(source.maxInFlight / 2)), until);
+        const messages = await session.take(chunk, until);
         if (messages.length === 0) continue;
         held += messages.length;
         tally.held(messages.length);
