@@ -4,9 +4,9 @@
  * and column. Exit 0 when clean, 1 on problems, 2 on a bad command line. Nothing is started and
  * nothing is sent.
  *
- * Which files are sources: those in `--sources DIR`; without PATH, also those in HMS_SYNC_SOURCES
- * or ./sources.d (when it exists); and any file named as a PATH whose content has a top-level
- * `type:` key (see looksLikeSourceFile). Directories named as PATHs hold connectors.
+ * Which files are sources: those in `--sources DIR` (which must exist); without PATH, those in
+ * HMS_SYNC_SOURCES or ./sources.d when it exists; and any file named as a PATH whose content has
+ * a top-level `type:` key (see looksLikeSourceFile). Directories named as PATHs hold connectors.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Problem } from '../config/compiled.js';
@@ -21,7 +21,7 @@ export const VALIDATE_USAGE = `usage: hms-sync validate [PATH...] [options]
   PATH...          connector files or directories (default: env HMS_SYNC_CONNECTORS, else ./connectors.d);
                    test files NAME.test.yaml beside them are checked too; a file with a top-level
                    "type:" key is checked as a source file
-  --sources DIR    source files (default without PATH: env HMS_SYNC_SOURCES, else ./sources.d when it exists)
+  --sources DIR    source files (default without PATH: env HMS_SYNC_SOURCES, else ./sources.d, when it exists)
   --format F       text (file:line:col message), json, or github (workflow annotations); default text
   --env-optional   an unset \${env:NAME} without a default is not a problem (the value keeps the
                    text \${env:NAME}); for CI jobs that have no secrets
@@ -45,10 +45,11 @@ export async function validateCommand(args: readonly string[], env: Record<strin
   const { connectorTargets, sourceFiles } = await splitPaths(connectorPaths(line.positionals, env));
   const connectors = connectorTargets.length > 0 ? await loadConnectorsWithTests(connectorTargets, options) : undefined;
 
-  const sourcesDir = stringFlag(line, 'sources') ?? (line.positionals.length === 0 ? env.HMS_SYNC_SOURCES : undefined);
-  const sources = [await loadSourceFiles([...(sourcesDir === undefined ? [] : [sourcesDir]), ...sourceFiles], options)];
-  // The default directory is optional: most deployments have no sources.
-  if (sourcesDir === undefined && line.positionals.length === 0) sources.push(await loadSources(DEFAULT_SOURCES_DIR, options));
+  // A directory named with --sources must exist; the one from HMS_SYNC_SOURCES or the default need
+  // not, as for `hms-sync run` (most deployments have no sources).
+  const named = stringFlag(line, 'sources');
+  const sources = [await loadSourceFiles([...(named === undefined ? [] : [named]), ...sourceFiles], options)];
+  if (named === undefined && line.positionals.length === 0) sources.push(await loadSources(env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR, options));
   const sourceCount = sources.reduce((sum, loaded) => sum + loaded.sources.length, 0);
   const sourceProblems = sources.flatMap((loaded) => loaded.problems);
   const sourceFilesRead = new Set([...sources.flatMap((loaded) => loaded.sources.map((s) => s.file)), ...sourceProblems.map((p) => p.file)]).size;
