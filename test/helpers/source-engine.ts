@@ -1,17 +1,21 @@
 /**
  * An in-process engine with real connector and source files (see test-engine.ts), for tests of
- * event sources against real brokers. `writeSource` and `removeSource` change the sources
- * directory; `engine.reload()` applies the change, as the watcher would.
+ * event sources against real brokers. Unlike test-engine's, time is real and the sweep runs every
+ * second: with thousands of events on a busy machine an attempt may fail (a keep-alive connection
+ * closed under it) and must be retried for the test to see every event. `writeSource` and
+ * `removeSource` change the sources directory; `engine.reload()` applies the change, as the
+ * watcher would.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock } from '../../engine/clock.js';
 import type { EngineOptions } from '../../engine/engine.js';
 import type { SourceStatus } from '../../engine/bus/sources/source-tally.js';
 import { tempDir } from './temp-dir.js';
 import { startTestEngine, type TestEngine } from './test-engine.js';
 import { waitUntil } from './wait-until.js';
 
-export interface SourceEngine extends TestEngine {
+export interface SourceEngine extends Omit<TestEngine, 'clock'> {
   readonly sourcesDir: string;
   writeSource(file: string, text: string): Promise<void>;
   removeSource(file: string): Promise<void>;
@@ -31,7 +35,7 @@ export async function startSourceEngine(
   for (const [file, text] of Object.entries(sources)) await writeFile(join(sourcesDir, file), text);
   let harness: TestEngine;
   try {
-    harness = await startTestEngine(connectors, env, { sourcesDir, ...options });
+    harness = await startTestEngine(connectors, env, { sourcesDir, clock: systemClock, sweepSchedule: '* * * * * *', ...options });
   } catch (error) {
     await dir.cleanup();
     throw error;

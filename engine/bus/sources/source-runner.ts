@@ -51,7 +51,7 @@ export type SourceSignals = {
 
 export interface SourceRunnerOptions {
   readonly source: CompiledSource;
-  readonly createAdapter: (source: CompiledSource) => SourceAdapter;
+  readonly createAdapter: (source: CompiledSource) => Promise<SourceAdapter>;
   /** Stores events and their deliveries; resolves once they are durable (engine ingest). */
   readonly ingest: (events: readonly SyncEvent[]) => Promise<readonly AcceptResult[]>;
   readonly signals: Signals<SourceSignals>;
@@ -87,9 +87,10 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopping.signal.aborted) {
-      const session = options.createAdapter(source);
+      let session: SourceAdapter | undefined;
       let connectedAt: number | undefined;
       try {
+        session = await options.createAdapter(source);
         await session.connect();
         adapter = session;
         connectedAt = performance.now();
@@ -104,7 +105,7 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
       }
       adapter = undefined;
       tally.setConnected(false);
-      await session.close().catch((error: unknown) => log.debug({ err: error }, 'closing the source connection failed'));
+      await session?.close().catch((error: unknown) => log.debug({ err: error }, 'closing the source connection failed'));
       if (failures > 0) await sleep(backoffDelayMs(failures, options.random), stopping.signal);
     }
   }
