@@ -53,10 +53,10 @@ describe('a NATS JetStream source', () => {
     receiver.requests.length = 0;
   });
 
-  const start = async (ordered = false) => {
+  const start = async (ordered = false, extra: string[] = []) => {
     const stream = `PERMITS${++streams}`;
     bus = await createNatsStream(nats.url, stream, [`${stream.toLowerCase()}.>`]);
-    harness = await startSourceEngine({ 'sink.yaml': connector(ordered) }, { 'permits.yaml': source(stream) }, { RECEIVER_URL: receiver.url, NATS_URL: nats.url });
+    harness = await startSourceEngine({ 'sink.yaml': connector(ordered) }, { 'permits.yaml': source(stream, extra) }, { RECEIVER_URL: receiver.url, NATS_URL: nats.url });
     return { stream, subject: `${stream.toLowerCase()}.approved`, engine: harness.engine, harness, bus };
   };
   const ids = () => receiver.requests.map((request) => (JSON.parse(request.body) as { id: string }).id);
@@ -107,6 +107,25 @@ describe('a NATS JetStream source', () => {
     const logged = harness.logs.lines().filter((line) => line.msg === 'message rejected: it cannot become an event');
     assert.equal(logged.length, 3);
     assert.equal(logged[0]!.position, status.rejections[0]!.position);
+  });
+
+  test('with outcomes, each sync.delivered outcome is published back to the bus', async () => {
+    const { subject, bus } = await start(false, ['outcomes: { subject: "outcomes.test" }']);
+    const heard: { subject: string; body: { type: string; eventId: string; connector: string }; msgId: string | undefined }[] = [];
+    const subscription = bus.connection.subscribe('outcomes.test.>', {
+      callback: (_error, message) => void heard.push({ subject: message.subject, body: message.json(), msgId: message.headers?.get('Nats-Msg-Id') }),
+    });
+    try {
+      await bus.publish(subject, [event(1), event(2)]);
+      await waitUntil(() => (heard.length === 2 ? true : undefined), 'two outcomes on the bus');
+      assert.deepEqual(heard.map((h) => [h.subject, h.body.type, h.body.eventId, h.body.connector]).sort(), [
+        ['outcomes.test.delivered', 'sync.delivered', 'e-1', 'sink'],
+        ['outcomes.test.delivered', 'sync.delivered', 'e-2', 'sink'],
+      ]);
+      assert.match(heard[0]!.msgId ?? '', /^sync\.delivered:/);
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 
   test('the source reconnects by itself after the broker restarts mid-stream, and nothing is lost', async () => {
