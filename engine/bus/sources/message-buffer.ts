@@ -19,7 +19,6 @@ export interface MessageBuffer<M> {
   take(max: number, signal: AbortSignal, refill?: (max: number) => void): Promise<M[]>;
   /** Removes and returns what is buffered (when closing). */
   clear(): M[];
-  readonly size: number;
 }
 
 export function createMessageBuffer<M>(): MessageBuffer<M> {
@@ -51,9 +50,6 @@ export function createMessageBuffer<M>(): MessageBuffer<M> {
       const cleared = messages;
       messages = [];
       return cleared;
-    },
-    get size() {
-      return messages.length;
     },
   };
 }

@@ -184,7 +184,8 @@ function serverAtLeast(version: string | undefined, major: number, minor: number
 }
 
 function sameSubjects(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((subject, index) => subject === [...b].sort()[index]);
+  const wanted = new Set(b);
+  return a.length === wanted.size && a.every((subject) => wanted.has(subject));
 }
 
 function isApiError(error: unknown, code: number): boolean {

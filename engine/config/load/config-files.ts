@@ -22,6 +22,24 @@ export interface ConfigFileKind {
   readonly missingIsEmpty?: boolean;
 }
 
+/** How config files (connectors, sources) are loaded; `V` is the kind's compiled schema. */
+export interface ConfigLoadOptions<V> {
+  /** The only environment `${env:NAME}` reads; pass process.env explicitly if that is what you mean. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
+  readonly validator?: V;
+  /**
+   * Unset variables without a default and unreadable `${file:...}` files stay as their reference
+   * text, and unreadable TLS files are skipped, instead of being problems (validate
+   * --env-optional, test, preview, diff: runs without the deployment's secrets).
+   */
+  readonly envOptional?: boolean;
+  /** Reads the files a config file names (`${file:...}`, `tls`); node:fs readFile unless given. */
+  readonly readFile?: (path: string) => Promise<Uint8Array>;
+  /** Also report values that look like literal credentials (validate). */
+  readonly reportLiteralSecrets?: boolean;
+}
+
 /** One file's outcome: the item, or its problems; its `name` even when it has problems, so duplicates across files are still found. */
 export interface FileLoad<T> {
   readonly name?: { readonly value: string; readonly position: Position };
@@ -119,7 +137,7 @@ export async function loadEach<T>(
   return { items, problems };
 }
 
-export function readProblem(path: string, error: NodeJS.ErrnoException, what: 'file' | 'directory', kind: ConfigFileKind): Problem {
+function readProblem(path: string, error: NodeJS.ErrnoException, what: 'file' | 'directory', kind: ConfigFileKind): Problem {
   let message: string;
   if (error.code === 'ENOENT') {
     message = what === 'directory'

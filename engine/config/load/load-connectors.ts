@@ -8,25 +8,10 @@ import type { CompiledConnector, LoadResult } from '../compiled.js';
 import type { ConfigDirectory } from '../live/reload-plan.js';
 import { isConnectorFileName } from './connector-file-name.js';
 import { createConnectorValidator, type ConnectorValidator } from '../schema/connector-validator.js';
-import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind, type Listing } from './config-files.js';
+import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind, type ConfigLoadOptions, type Listing } from './config-files.js';
 import { loadConnectorSource } from './load-connector-source.js';
 
-export interface LoadOptions {
-  /** The only environment `${env:NAME}` reads; pass process.env explicitly if that is what you mean. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
-  readonly validator?: ConnectorValidator;
-  /**
-   * Unset variables without a default and unreadable `${file:...}` files stay as their reference
-   * text, and unreadable TLS files are skipped, instead of being problems (validate
-   * --env-optional, test, preview, diff: runs without the deployment's secrets).
-   */
-  readonly envOptional?: boolean;
-  /** Reads the files a connector names (`${file:...}`, `tls`); node:fs readFile unless given. */
-  readonly readFile?: (path: string) => Promise<Uint8Array>;
-  /** Also report values that look like literal credentials (validate). */
-  readonly reportLiteralSecrets?: boolean;
-}
+export type LoadOptions = ConfigLoadOptions<ConnectorValidator>;
 
 export const CONNECTOR_FILES: ConfigFileKind = { noun: 'connector', dirFlag: '--connectors DIR', isFileName: isConnectorFileName };
 

@@ -12,7 +12,7 @@ import type { Problem } from '../compiled.js';
 import { readTls } from '../compile/read-tls.js';
 import { checkSchema } from '../load/check-schema.js';
 import type { FileLoad } from '../load/config-files.js';
-import { nameOf, readConfigDocument, sortByPosition, type ConfigKind } from '../load/read-config-document.js';
+import { nameOf, readConfigDocument, sortByPosition, type ConfigKind, type DocumentInput } from '../load/read-config-document.js';
 import { toProblem, type LocatedProblem } from '../problems/located-problem.js';
 import type { FieldKind } from '../problems/schema-problems.js';
 import type { DataPath } from '../problems/yaml-locator.js';
@@ -24,16 +24,10 @@ import { sourceLiteralSecretProblems } from './source-literal-secrets.js';
 
 export type SourceValidator = SchemaValidator<SourceFile>;
 
-export interface SourceFileInput {
-  /** Path as the caller gave it; copied into Problems and CompiledSource.file. */
-  readonly file: string;
-  readonly bytes: Uint8Array;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Reads a file the source names (`${file:...}`, `tls.*`), given its absolute path. */
-  readonly readFile: (path: string) => Promise<Uint8Array>;
+export interface SourceFileInput extends Omit<DocumentInput, 'keepMissingIn' | 'literalSecrets'> {
   /** Validates with defaults filled in (createSourceValidator). */
   readonly validate: SourceValidator;
-  readonly envOptional?: boolean;
+  /** Also report values that look like literal credentials (CONFIG_LITERAL_SECRET). */
   readonly reportLiteralSecrets?: boolean;
 }
 

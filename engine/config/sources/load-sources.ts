@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Problem } from '../compiled.js';
-import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind } from '../load/config-files.js';
+import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind, type ConfigLoadOptions } from '../load/config-files.js';
 import type { ConfigDirectory } from '../live/reload-plan.js';
 import { createSchemaValidator } from '../schema/schema-validator.js';
 import type { SourceFile } from '../schema/source-file.generated.js';
@@ -15,16 +15,7 @@ import { isSourceFileName } from './source-file-name.js';
 
 export const SOURCE_FILES: ConfigFileKind = { noun: 'source', dirFlag: '--sources DIR', isFileName: isSourceFileName, missingIsEmpty: true };
 
-export interface SourceLoadOptions {
-  /** The only environment `${env:NAME}` reads. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Reuse one compiled schema across loads (e.g. a watcher); created per call otherwise. */
-  readonly validator?: SourceValidator;
-  /** As for connectors (load-connectors.ts): keep unset references as text, skip unreadable TLS files. */
-  readonly envOptional?: boolean;
-  readonly readFile?: (path: string) => Promise<Uint8Array>;
-  readonly reportLiteralSecrets?: boolean;
-}
+export type SourceLoadOptions = ConfigLoadOptions<SourceValidator>;
 
 export interface SourcesLoad {
   readonly sources: readonly CompiledSource[];

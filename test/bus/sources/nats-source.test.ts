@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startReceiver, type Receiver } from '../../helpers/receiver.js';
-import { startNatsServer, type NatsServer } from '../../helpers/servers/nats-server.js';
-import { createNatsStream, type NatsStream } from '../../helpers/servers/nats-stream.js';
-import { startSourceEngine, type SourceEngine } from '../../helpers/source-engine.js';
+import { describe, test } from 'node:test';
+import { createNatsStream } from '../../helpers/servers/nats-stream.js';
+import { useNatsSuite } from '../../helpers/servers/nats-suite.js';
+import { startSourceEngine } from '../../helpers/source-engine.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 
 const connector = (ordered = false) => [
@@ -32,44 +31,25 @@ const source = (stream: string, extra: string[] = []) => [
 const event = (n: number, permit = n % 7) => JSON.stringify({ type: 'permit.approved', id: `e-${n}`, permitId: `p-${permit}`, n });
 
 describe('a NATS JetStream source', () => {
-  let nats: NatsServer;
-  let receiver: Receiver;
-  let harness: SourceEngine | undefined;
-  let bus: NatsStream | undefined;
-  let streams = 0;
-
-  before(async () => {
-    [nats, receiver] = await Promise.all([startNatsServer(), startReceiver()]);
-  });
-  after(async () => {
-    await receiver.close();
-    await nats.stop();
-  });
-  afterEach(async () => {
-    await harness?.close();
-    await bus?.close();
-    harness = undefined;
-    bus = undefined;
-    receiver.requests.length = 0;
-  });
+  const suite = useNatsSuite();
 
   const start = async (ordered = false, extra: string[] = []) => {
-    const stream = `PERMITS${++streams}`;
-    bus = await createNatsStream(nats.url, stream, [`${stream.toLowerCase()}.>`]);
-    harness = await startSourceEngine({ 'sink.yaml': connector(ordered) }, { 'permits.yaml': source(stream, extra) }, { RECEIVER_URL: receiver.url, NATS_URL: nats.url });
-    return { stream, subject: `${stream.toLowerCase()}.approved`, engine: harness.engine, harness, bus };
+    const { name: stream, subject, bus } = await suite.newStream('PERMITS');
+    const harness = await startSourceEngine({ 'sink.yaml': connector(ordered) }, { 'permits.yaml': source(stream, extra) }, { RECEIVER_URL: suite.receiver.url, NATS_URL: suite.nats.url });
+    suite.harness = harness;
+    return { stream, subject, engine: harness.engine, harness, bus };
   };
-  const ids = () => receiver.requests.map((request) => (JSON.parse(request.body) as { id: string }).id);
+  const ids = () => suite.receiver.requests.map((request) => (JSON.parse(request.body) as { id: string }).id);
 
   test('10,000 published events reach the receiver, each once, with the mapped body', async () => {
     const { subject, harness, bus } = await start();
     const count = 10_000;
     await bus.publish(subject, Array.from({ length: count }, (_, n) => event(n)));
-    await receiver.waitFor(count, 60_000);
+    await suite.receiver.waitFor(count, 60_000);
     const received = ids();
     assert.equal(new Set(received).size, count, 'each event once');
     assert.equal(received.length, count, 'no event twice');
-    const first = receiver.requests.find((request) => request.url === '/events/e-42');
+    const first = suite.receiver.requests.find((request) => request.url === '/events/e-42');
     assert.deepEqual(JSON.parse(first!.body), { id: 'e-42', kind: 'permit.approved', permit: 'p-0', n: 42 });
     const status = await harness.sourceStatus('permits-bus', (s) => s.acceptedTotal === count && s.inFlight === 0, 'all accepted');
     assert.equal(status.connected, true);
@@ -80,8 +60,8 @@ describe('a NATS JetStream source', () => {
     const { subject, bus } = await start(true);
     const count = 300;
     await bus.publish(subject, Array.from({ length: count }, (_, n) => event(n, n % 3)));
-    await receiver.waitFor(count, 30_000);
-    const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { permit: string; n: number });
+    await suite.receiver.waitFor(count, 30_000);
+    const bodies = suite.receiver.requests.map((r) => JSON.parse(r.body) as { permit: string; n: number });
     for (const permit of ['p-0', 'p-1', 'p-2']) {
       const sent = bodies.filter((b) => b.permit === permit).map((b) => b.n);
       assert.equal(sent.length, count / 3);
@@ -93,7 +73,7 @@ describe('a NATS JetStream source', () => {
     const { stream, subject, harness, bus } = await start();
     const [, poisonSeq] = await bus.publish(subject, [event(1), '{"type": "permit.approved", "id": ', event(2)], { concurrency: 1 });
     await bus.publish(subject, [JSON.stringify({ id: 'no-type' }), new Uint8Array([0xff, 0xfe, 0x41]), event(3)], { concurrency: 1 });
-    await receiver.waitFor(3);
+    await suite.receiver.waitFor(3);
     const status = await harness.sourceStatus('permits-bus', (s) => s.rejectedTotal === 3 && s.acceptedTotal === 3, 'three rejected, three accepted');
     assert.deepEqual(status.rejections.map((r) => r.reason), ['not-json', 'no-type', 'not-utf8']);
     assert.match(status.rejections[0]!.position, new RegExp(`stream ${stream} sequence ${poisonSeq}\\b`));
@@ -130,13 +110,13 @@ describe('a NATS JetStream source', () => {
 
   test('the source reconnects by itself after the broker restarts mid-stream, and nothing is lost', async () => {
     const { stream, subject, harness } = await start();
-    await bus!.publish(subject, Array.from({ length: 1000 }, (_, n) => event(n)));
-    await bus!.close();
+    await suite.bus!.publish(subject, Array.from({ length: 1000 }, (_, n) => event(n)));
+    await suite.bus!.close();
     // While the engine is still taking and storing what was published.
-    await nats.restart();
-    bus = await createNatsStream(nats.url, stream, [`${stream.toLowerCase()}.>`]);
-    await bus.publish(subject, Array.from({ length: 1000 }, (_, n) => event(1000 + n)));
-    await receiver.waitFor(2000, 60_000);
+    await suite.nats.restart();
+    suite.bus = await createNatsStream(suite.nats.url, stream, [`${stream.toLowerCase()}.>`]);
+    await suite.bus.publish(subject, Array.from({ length: 1000 }, (_, n) => event(1000 + n)));
+    await suite.receiver.waitFor(2000, 60_000);
     const status = await harness.sourceStatus('permits-bus', (s) => s.connected && s.inFlight === 0, 'connected again and idle');
     assert.match(status.lastError?.message ?? '', /SOURCE_UNAVAILABLE: .*NATS/);
     // Messages stored but not acknowledged at the restart come again as duplicates: no second delivery.
