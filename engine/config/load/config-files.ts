@@ -8,6 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Problem } from '../compiled.js';
+import type { ConfigDirectory, ConfigItem } from '../live/reload-plan.js';
 import type { Position } from '../problems/yaml-locator.js';
 import { sortByPosition } from './read-config-document.js';
 
@@ -72,8 +73,33 @@ export async function listConfigDirectory(dir: string, kind: ConfigFileKind): Pr
   return { files };
 }
 
+/** Every config file of `kind` directly in `dir`, loaded by `loadPaths` (see loadEach). */
+export async function loadDirectory<T>(dir: string, kind: ConfigFileKind, loadPaths: (files: readonly string[]) => Promise<FilesLoad<T>>): Promise<FilesLoad<T>> {
+  const listing = await listConfigDirectory(dir, kind);
+  return 'problem' in listing ? { items: [], problems: [listing.problem] } : loadPaths(listing.files);
+}
+
+/** The given files, and the config files directly in any directory among them (`validate PATH...`). */
+export async function loadNamed<T>(paths: readonly string[], kind: ConfigFileKind, loadPaths: (files: readonly string[]) => Promise<FilesLoad<T>>): Promise<FilesLoad<T>> {
+  const expanded = await expandPaths(paths, kind);
+  const loaded = await loadPaths(expanded.files);
+  return { items: loaded.items, problems: [...expanded.problems, ...loaded.problems] };
+}
+
+/** How the live configuration re-reads a directory of `kind` (see reload-plan.ts). */
+export function configDirectory<T extends ConfigItem>(kind: ConfigFileKind, loadPaths: (files: readonly string[]) => Promise<FilesLoad<T>>): ConfigDirectory<T> {
+  return {
+    noun: kind.noun,
+    list: (dir) => listConfigDirectory(dir, kind),
+    async load(file) {
+      const { items, problems } = await loadNamed([file], kind, loadPaths);
+      return { ...(items[0] && { item: items[0] }), problems };
+    },
+  };
+}
+
 /** The given files, and the config files directly in any directory among them. Files named explicitly count whatever their name. */
-export async function expandPaths(paths: readonly string[], kind: ConfigFileKind): Promise<{ readonly files: readonly string[]; readonly problems: readonly Problem[] }> {
+async function expandPaths(paths: readonly string[], kind: ConfigFileKind): Promise<{ readonly files: readonly string[]; readonly problems: readonly Problem[] }> {
   const files: string[] = [];
   const problems: Problem[] = [];
   for (const path of paths) {

@@ -8,7 +8,7 @@ import type { CompiledConnector, LoadResult } from '../compiled.js';
 import type { ConfigDirectory } from '../live/reload-plan.js';
 import { isConnectorFileName } from './connector-file-name.js';
 import { createConnectorValidator, type ConnectorValidator } from '../schema/connector-validator.js';
-import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind, type ConfigLoadOptions, type Listing } from './config-files.js';
+import { configDirectory, listConfigDirectory, loadDirectory, loadEach, loadNamed, type ConfigFileKind, type ConfigLoadOptions, type FilesLoad, type Listing } from './config-files.js';
 import { loadConnectorSource } from './load-connector-source.js';
 
 export type LoadOptions = ConfigLoadOptions<ConnectorValidator>;
@@ -17,9 +17,7 @@ export const CONNECTOR_FILES: ConfigFileKind = { noun: 'connector', dirFlag: '--
 
 /** Every connector file directly in `dir`. A missing directory is one CONFIG_READ problem. */
 export async function loadConnectors(dir: string, options: LoadOptions): Promise<LoadResult> {
-  const listing = await listDirectory(dir);
-  if ('problem' in listing) return { connectors: [], problems: [listing.problem] };
-  return loadPaths(listing.files, options);
+  return asLoadResult(await loadDirectory(dir, CONNECTOR_FILES, (files) => loadPaths(files, options)));
 }
 
 /**
@@ -27,9 +25,7 @@ export async function loadConnectors(dir: string, options: LoadOptions): Promise
  * `validate PATH...`). Files named explicitly load whatever their name.
  */
 export async function loadConnectorFiles(files: readonly string[], options: LoadOptions): Promise<LoadResult> {
-  const expanded = await expandPaths(files, CONNECTOR_FILES);
-  const loaded = await loadPaths(expanded.files, options);
-  return { connectors: loaded.connectors, problems: [...expanded.problems, ...loaded.problems] };
+  return asLoadResult(await loadNamed(files, CONNECTOR_FILES, (paths) => loadPaths(paths, options)));
 }
 
 /** Connector files directly in `dir`, following symlinks (Kubernetes ConfigMap volumes are made of them). */
@@ -37,31 +33,19 @@ export function listDirectory(dir: string): Promise<Listing> {
   return listConfigDirectory(dir, CONNECTOR_FILES);
 }
 
-async function loadPaths(paths: readonly string[], options: LoadOptions): Promise<LoadResult> {
-  const validate = options.validator ?? (await createConnectorValidator());
-  const { items, problems } = await loadEach(paths, CONNECTOR_FILES, async (file, bytes) => {
-    const loaded = await loadConnectorSource({
-      file,
-      bytes,
-      env: options.env,
-      readFile: options.readFile ?? readFile,
-      validate,
-      envOptional: options.envOptional,
-      reportLiteralSecrets: options.reportLiteralSecrets,
-    });
-    return { ...(loaded.name && { name: loaded.name }), ...(loaded.connector && { item: loaded.connector }), problems: loaded.problems };
-  });
-  return { connectors: items, problems };
-}
-
 /** How the live configuration re-reads the connectors directory (see reload-plan.ts). */
 export function connectorDirectory(options: LoadOptions & { readonly validator: ConnectorValidator }): ConfigDirectory<CompiledConnector> {
-  return {
-    noun: 'connector',
-    list: listDirectory,
-    async load(file) {
-      const { connectors, problems } = await loadConnectorFiles([file], options);
-      return { ...(connectors[0] && { item: connectors[0] }), problems };
-    },
-  };
+  return configDirectory(CONNECTOR_FILES, (files) => loadPaths(files, options));
+}
+
+async function loadPaths(paths: readonly string[], options: LoadOptions): Promise<FilesLoad<CompiledConnector>> {
+  const validate = options.validator ?? (await createConnectorValidator());
+  return loadEach(paths, CONNECTOR_FILES, async (file, bytes) => {
+    const loaded = await loadConnectorSource({ ...options, file, bytes, readFile: options.readFile ?? readFile, validate });
+    return { ...(loaded.name && { name: loaded.name }), ...(loaded.connector && { item: loaded.connector }), problems: loaded.problems };
+  });
+}
+
+function asLoadResult({ items, problems }: FilesLoad<CompiledConnector>): LoadResult {
+  return { connectors: items, problems };
 }

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Problem } from '../compiled.js';
-import { expandPaths, listConfigDirectory, loadEach, type ConfigFileKind, type ConfigLoadOptions } from '../load/config-files.js';
+import { configDirectory, loadDirectory, loadEach, loadNamed, type ConfigFileKind, type ConfigLoadOptions, type FilesLoad } from '../load/config-files.js';
 import type { ConfigDirectory } from '../live/reload-plan.js';
 import { createSchemaValidator } from '../schema/schema-validator.js';
 import type { SourceFile } from '../schema/source-file.generated.js';
@@ -29,40 +29,24 @@ export function createSourceValidator(): Promise<SourceValidator> {
 
 /** Every source file directly in `dir`; none when `dir` does not exist. */
 export async function loadSources(dir: string, options: SourceLoadOptions): Promise<SourcesLoad> {
-  const listing = await listConfigDirectory(dir, SOURCE_FILES);
-  if ('problem' in listing) return { sources: [], problems: [listing.problem] };
-  return loadPaths(listing.files, options);
+  return asSourcesLoad(await loadDirectory(dir, SOURCE_FILES, (files) => loadPaths(files, options)));
 }
 
 /** The given files, and the source files directly in any directory among them (validate). */
 export async function loadSourceFiles(paths: readonly string[], options: SourceLoadOptions): Promise<SourcesLoad> {
-  const expanded = await expandPaths(paths, SOURCE_FILES);
-  const loaded = await loadPaths(expanded.files, options);
-  return { sources: loaded.sources, problems: [...expanded.problems, ...loaded.problems] };
+  return asSourcesLoad(await loadNamed(paths, SOURCE_FILES, (files) => loadPaths(files, options)));
 }
 
 /** How the live configuration re-reads a sources directory (see reload-plan.ts). */
 export function sourceDirectory(options: SourceLoadOptions & { readonly validator: SourceValidator }): ConfigDirectory<CompiledSource> {
-  return {
-    noun: 'source',
-    list: (dir) => listConfigDirectory(dir, SOURCE_FILES),
-    async load(file) {
-      const { sources, problems } = await loadSourceFiles([file], options);
-      return { ...(sources[0] && { item: sources[0] }), problems };
-    },
-  };
+  return configDirectory(SOURCE_FILES, (files) => loadPaths(files, options));
 }
 
-async function loadPaths(paths: readonly string[], options: SourceLoadOptions): Promise<SourcesLoad> {
+async function loadPaths(paths: readonly string[], options: SourceLoadOptions): Promise<FilesLoad<CompiledSource>> {
   const validate = options.validator ?? (await createSourceValidator());
-  const { items, problems } = await loadEach(paths, SOURCE_FILES, (file, bytes) => loadSourceFile({
-    file,
-    bytes,
-    env: options.env,
-    readFile: options.readFile ?? readFile,
-    validate,
-    envOptional: options.envOptional,
-    reportLiteralSecrets: options.reportLiteralSecrets,
-  }));
+  return loadEach(paths, SOURCE_FILES, (file, bytes) => loadSourceFile({ ...options, file, bytes, readFile: options.readFile ?? readFile, validate }));
+}
+
+function asSourcesLoad({ items, problems }: FilesLoad<CompiledSource>): SourcesLoad {
   return { sources: items, problems };
 }

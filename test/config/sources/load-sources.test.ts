@@ -8,6 +8,8 @@ import { connectorDir, lines } from '../connector-dir.js';
 const nats = lines('name: permits-bus', 'type: nats', 'nats:', '  stream: PERMITS', '  consumer: hms-sync');
 const amqp = lines('name: permits-queue', 'type: amqp', 'amqp:', '  url: ${env:AMQP_URL}', '  queue: permits');
 const outbox = lines('name: permits-outbox', 'type: postgres-outbox', 'postgres-outbox:', '  url: ${env:DATABASE_URL}');
+/** An amqp source with a wrong URL scheme, binding keys without an exchange, and a nats block too. */
+const MIXED_UP = ['type: amqp', 'amqp:', '  url: http://rabbit', '  queue: permits', '  bindingKeys: ["permit.*"]', 'nats:', '  stream: S', '  consumer: c'];
 const env = { AMQP_URL: 'amqp://hms:s3cret-pass@rabbit:5672/%2f', DATABASE_URL: 'postgres://hms:db-s3cret@db/permits' };
 
 test('a minimal source of each type loads with every default of the schema filled in', async (t) => {
@@ -40,14 +42,7 @@ test('every problem of a source file is reported at once, at its line and column
   const dir = await connectorDir(t, {
     'broken.yaml': lines(
       'name: Permits Bus',
-      'type: amqp',
-      'amqp:',
-      '  url: http://rabbit',
-      '  queue: permits',
-      '  bindingKeys: ["permit.*"]',
-      'nats:',
-      '  stream: S',
-      '  consumer: c',
+      ...MIXED_UP,
       'event:',
       '  type: $split(subject, ".")[',
       'maxBody: 2 megabytes',
@@ -70,14 +65,7 @@ test('the checks the schema cannot express come once the schema passes', async (
   const dir = await connectorDir(t, {
     'a.yaml': lines(
       'name: permits-queue',
-      'type: amqp',
-      'amqp:',
-      '  url: http://rabbit',
-      '  queue: permits',
-      '  bindingKeys: ["permit.*"]',
-      'nats:',
-      '  stream: S',
-      '  consumer: c',
+      ...MIXED_UP,
       'outcomes: { subject: sync.outcomes }',
     ),
     'b.yaml': lines(
