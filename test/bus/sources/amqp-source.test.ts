@@ -73,7 +73,10 @@ describe('a RabbitMQ source', () => {
     const harness = await start(rabbit.url, declared);
     const count = 10_000;
     await publisher!.publish(declared.exchange, 'permit.approved', Array.from({ length: count }, (_, n) => event(n)));
-    await receiver.waitFor(count, 60_000);
+    await receiver.waitFor(count, 120_000).catch(async (error: Error) => {
+      const status = await harness.engine.status();
+      throw new Error(`${error.message}; source ${JSON.stringify(status.sources)}; deliveries ${JSON.stringify(status.deliveries)}`);
+    });
     assert.equal(new Set(ids()).size, count);
     assert.equal(ids().length, count);
     assert.deepEqual(JSON.parse(receiver.requests.find((r) => r.url === '/events/e-7')!.body), { id: 'e-7', kind: 'permit.approved', key: 'permit.approved' });

@@ -45,7 +45,7 @@ describe('a NATS JetStream source', () => {
     const { subject, harness, bus } = await start();
     const count = 10_000;
     await bus.publish(subject, Array.from({ length: count }, (_, n) => event(n)));
-    await suite.receiver.waitFor(count, 60_000);
+    await suite.receiver.waitFor(count, 120_000);
     const received = ids();
     assert.equal(new Set(received).size, count, 'each event once');
     assert.equal(received.length, count, 'no event twice');

@@ -69,7 +69,7 @@ describe('a PostgreSQL outbox source', () => {
     const name = await table();
     await insert(name, 0, 10_000);
     const harness = await start(name);
-    await receiver.waitFor(10_000, 60_000);
+    await receiver.waitFor(10_000, 120_000);
     assert.equal(new Set(permits()).size, 10_000);
     assert.equal(permits().length, 10_000);
     const first = JSON.parse(receiver.requests[0]!.body) as Record<string, unknown>;
