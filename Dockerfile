@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # hms-sync: connectors from /etc/hms-sync/connectors.d (mount a ConfigMap or a checkout there),
+# event sources from /etc/hms-sync/sources.d when one is mounted there (none otherwise),
 # data in the /var/lib/hms-sync volume, HTTP on 0.0.0.0:8080 (set HMS_SYNC_API_TOKEN: without it
 # the engine refuses to listen beyond loopback). `docker run IMAGE validate` checks the connectors;
 # `hms-sync` is on PATH and git is installed, so CI jobs can run `hms-sync diff` in the image.
@@ -20,6 +21,7 @@ RUN npx tsc -p tsconfig.json && chmod +x dist/engine/cli/main.js && npm prune --
 FROM node:24-trixie-slim
 ENV NODE_ENV=production \
     HMS_SYNC_CONNECTORS=/etc/hms-sync/connectors.d \
+    HMS_SYNC_SOURCES=/etc/hms-sync/sources.d \
     HMS_SYNC_DATA=/var/lib/hms-sync \
     HMS_SYNC_HOST=0.0.0.0 \
     HMS_SYNC_PORT=8080

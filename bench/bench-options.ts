@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 
 /** Events per scenario (a, b, c and the naive reference). */
 export const DEFAULT_EVENTS = 100_000;
+/** Events per broker with --sources (each broker is filled twice: for the raw loop and the engine). */
+export const DEFAULT_SOURCE_EVENTS = 20_000;
 /** Requests in flight to the receiver: the engine connector's `concurrency` and the raw sender's pool size. */
 export const DEFAULT_CONCURRENCY = 16;
 /** Concurrent POST /events loops feeding the engine. */
@@ -45,6 +47,8 @@ export interface BenchOptions {
   readonly retention: boolean;
   /** Delivered rows seeded for retention to delete in scenario (j). */
   readonly retentionRows: number;
+  /** Run the source scenarios (NATS JetStream, RabbitMQ, PostgreSQL outbox) instead of (a) to (d). */
+  readonly sources: boolean;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -74,7 +78,13 @@ Long scenarios, off by default:
   --retention           (j) retention deleting delivered rows while ingest runs: the longest write
                         hold and ingest during it against ingest alone (2 to 4 minutes)
   --retention-rows N    delivered rows seeded for (j) to delete (default ${DEFAULT_RETENTION_ROWS})
-  --all                 every scenario`;
+  --all                 every scenario but --sources
+
+Instead of all the above:
+  --sources             instead, the event-source scenarios: per broker (NATS JetStream, RabbitMQ,
+                        PostgreSQL outbox), events stored through a source against the broker's raw
+                        consume-and-ack rate (default ${DEFAULT_SOURCE_EVENTS} events; needs nats-server,
+                        rabbitmq-server and postgresql installed)`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
@@ -94,6 +104,7 @@ const OPTION_SPEC = {
   retention: { type: 'boolean' },
   'retention-rows': { type: 'string' },
   all: { type: 'boolean' },
+  sources: { type: 'boolean' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -106,7 +117,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   }
   const all = values.all ?? false;
   return {
-    events: whole('--events', values.events, DEFAULT_EVENTS, 1, 10_000_000),
+    events: whole('--events', values.events, values.sources === true ? DEFAULT_SOURCE_EVENTS : DEFAULT_EVENTS, 1, 10_000_000),
     concurrency: whole('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 1024),
     posters: whole('--posters', values.posters, DEFAULT_POSTERS, 1, 256),
     batchSize: whole('--batch', values.batch, DEFAULT_BATCH_SIZE, 1, 5_000),
@@ -122,6 +133,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     backlogEvents: whole('--backlog-events', values['backlog-events'], DEFAULT_BACKLOG_EVENTS, 1, 10_000_000),
     retention: all || (values.retention ?? false),
     retentionRows: whole('--retention-rows', values['retention-rows'], DEFAULT_RETENTION_ROWS, 1, 10_000_000),
+    sources: values.sources ?? false,
   };
 }
 

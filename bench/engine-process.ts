@@ -25,6 +25,8 @@ const OUTPUT_TAIL_CHARS = 8_000;
 
 export interface EngineChildOptions {
   readonly connectorsDir: string;
+  /** --sources: the event sources to take events from (source scenarios). */
+  readonly sourcesDir?: string;
   readonly dataDir: string;
   /** Added to this process's environment. */
   readonly env?: Record<string, string>;
@@ -68,6 +70,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
   if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
+  if (options.sourcesDir) args.push('--sources', options.sourcesDir);
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';

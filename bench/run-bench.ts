@@ -11,6 +11,8 @@
  *   (g) --ordered: a connector with orderingKey against the same without, live and draining
  *   (h) --backlog: a backlog accepted with the receiver down, then drained; (i) a restart with it waiting
  *   (j) --retention: retention deleting delivered rows while ingest runs
+ *
+ * With --sources, the event-source scenarios run instead (source-bench.ts).
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -29,8 +31,10 @@ import { runOrderedScenario } from './scenario-ordered.js';
 import { runPeerScenario } from './scenario-peer.js';
 import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
+import { runSourceBench } from './source-bench.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
+const SOURCE_RESULTS_PATH = fileURLToPath(new URL('../../.bench/last-sources.json', import.meta.url));
 /** How long the process may stay alive after the report before it is declared leaking. */
 const EXIT_GUARD_MS = 5_000;
 
@@ -54,6 +58,10 @@ async function main(args: readonly string[]): Promise<number> {
   const npmCommand = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   const problems: string[] = [];
   const n = (value: number) => value.toLocaleString('en-US');
+  if (options.sources) {
+    await runSourceBench(options, { command, machine }, SOURCE_RESULTS_PATH, log);
+    return 0;
+  }
 
   const scenario = async <T>(title: string, run: () => Promise<T>): Promise<T | null> => {
     log(title);

@@ -1,6 +1,7 @@
 /**
  * Wires the stages together. An event flows:
- *   emit / POST /events  ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
+ *   emit / POST /events / a source (NATS, RabbitMQ, outbox; acked once stored)
+ *     ->  bus/ingest (id, routes, `when`)  ->  store (group commit; then ack)
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
@@ -9,18 +10,23 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
-import type { CompiledConnector } from './config/compiled.js';
+import type { CompiledConnector, Problem } from './config/compiled.js';
 import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live/live-config.js';
 import { revisionOf } from './config/live/revision.js';
 import { formatProblem } from './config/problems/format-problem.js';
 import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
 import { loadConnectors } from './config/load/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
+import type { CompiledSource } from './config/sources/compiled-source.js';
+import { loadSources } from './config/sources/load-sources.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
 import { createIngest } from './bus/ingest.js';
 import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
+import { createAdapter } from './bus/sources/create-adapter.js';
+import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
+import type { SourceStatus } from './bus/sources/source-tally.js';
 import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -45,6 +51,8 @@ export interface EngineOptions {
   /** Load connectors from this directory (default ./connectors.d) unless `connectors` is given. */
   readonly connectorsDir?: string;
   readonly connectors?: readonly CompiledConnector[];
+  /** Take events from the sources in this directory (see docs/sources.md); none when absent or missing. */
+  readonly sourcesDir?: string;
   /** SQLite data directory (default ./data) unless `store` is given. */
   readonly dataDir?: string;
   readonly store?: Store;
@@ -59,7 +67,7 @@ export interface EngineOptions {
   readonly leaseMs?: number;
   readonly maxHeld?: number;
   readonly drainTimeoutMs?: number;
-  /** Hot-reload `connectorsDir` when its files change (default false; `hms-sync run` turns it on). */
+  /** Hot-reload `connectorsDir` and `sourcesDir` when their files change (default false; `hms-sync run` turns it on). */
   readonly watch?: boolean;
   /** Refuse to start (CONFIG_INVALID) when a connector file has problems, instead of setting the
    * file aside and running the valid ones as a reload does (default false). */
@@ -82,9 +90,11 @@ export interface StoreStatus extends StoreHealth, StoreSize {
   readonly lastRetention: RetentionRun | null;
 }
 
-export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
+export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources'> {
   readonly connectors: readonly CompiledConnector[];
   /** Per state; `delivered` counts the delivered deliveries retention has not deleted yet. */
+  /** Each source: connected, last error, lag, counts, latest rejections. */
+  readonly sources: readonly SourceStatus[];
   readonly deliveries: Record<DeliveryState, number>;
   readonly store: StoreStatus;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
@@ -115,7 +125,9 @@ export interface Engine {
   subscribe(listener: OutcomeListener): () => void;
   readonly registry: Registry;
   readonly store: Store;
-  /** Stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
+  /** The running sources; their signals count accepted and rejected messages. */
+  readonly sources: SourceSet;
+  /** Drains the sources, stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -129,8 +141,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // Config: the connectors in force and, when they come from a directory, their live reload.
   const { connectors, problems } = options.connectors ? { connectors: options.connectors, problems: [] } : await loadAtStart(connectorsDir, env, options.strict === true, logger);
   const registry = createRegistry(connectors);
-  const staticRevision = revisionOf(connectors, null);
-  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger }, problems);
+  const loadedSources = options.sourcesDir === undefined ? { sources: [], problems: [] } : await loadSourcesAtStart(options.sourcesDir, env, options.strict === true, logger);
+  const initialSources = loadedSources.sources;
+  const staticRevision = revisionOf(connectors, null, initialSources);
+  const liveSources = options.sourcesDir === undefined ? undefined : { dir: options.sourcesDir, initial: initialSources };
+  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger, ...(liveSources && { sources: liveSources }) }, [...problems, ...loadedSources.problems]);
   const revision = () => config?.revision() ?? staticRevision.label;
 
   // Store, and the HTTP client deliveries go out with.
@@ -163,6 +178,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // The bus: ingest stores and routes events; outcome events go back onto it.
   const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill, refusal: () => retention.refusal() });
   const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
+  // Sources take events from brokers through the same ingest; they start once the engine is up,
+  // and are drained first when it closes.
+  const sources = createSourceSet({
+    ingest: ingestBatch,
+    createAdapter,
+    subscribeOutcomes: (listener) => outcomes.subscribe(listener),
+    clock,
+    logger,
+    random: options.random ?? Math.random,
+    drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+  });
 
   // What a reload means for deliveries (parked, resumed, re-driven, enabled again).
   const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
@@ -172,6 +198,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', refill);
   config?.signals.on('applied', (plan) => applyConfigChange([...plan.added, ...plan.changed]));
+  config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
@@ -179,6 +206,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  await sources.apply(initialSources);
   if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
 
   let closing: Promise<void> | undefined;
@@ -189,6 +217,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return {
     registry,
     store,
+    sources,
     async emit(event) {
       ensureOpen();
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
@@ -216,6 +245,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     async status() {
       const [deliveries, size, oldestPendingAt] = await Promise.all([store.countByState(), store.size(), store.oldestUnfinishedAt()]);
       const flow = dispatcher.status();
+      const running = sources.status();
       const storeStatus: StoreStatus = {
         ...store.health(),
         ...size,
@@ -224,13 +254,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         retention: retentionSettings,
         lastRetention: retention.lastRun(),
       };
-      if (config) return { ...config.status(), deliveries, store: storeStatus, flow };
-      const files = connectors.map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), files, lastReload: null, deliveries, store: storeStatus, flow };
+      if (config) return { ...config.status(), sources: running, deliveries, store: storeStatus, flow };
+      const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
+      return { revision: staticRevision, connectors: registry.all(), sources: running, files, lastReload: null, deliveries, store: storeStatus, flow };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
+        await sources.close();
         await sweep.close();
         await retention.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
@@ -260,5 +291,15 @@ async function loadAtStart(dir: string, env: Record<string, string | undefined>,
   const listed = loaded.problems.map(formatProblem);
   if (strict) throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${listed.join('\n')}`);
   logger.error({ problems: listed }, 'connector files with problems are set aside: the valid connectors run, and deliveries of the others wait (parked) until their files are fixed');
+  return loaded;
+}
+
+/** Like loadAtStart, for the sources directory (a missing one holds no sources). */
+async function loadSourcesAtStart(dir: string, env: Record<string, string | undefined>, strict: boolean, logger: Logger): Promise<{ sources: readonly CompiledSource[]; problems: readonly Problem[] }> {
+  const loaded = await loadSources(dir, { env });
+  if (loaded.problems.length === 0) return loaded;
+  const listed = loaded.problems.map(formatProblem);
+  if (strict) throw new HmsError('CONFIG_INVALID', `invalid sources in ${dir}:\n${listed.join('\n')}`);
+  logger.error({ problems: listed }, 'source files with problems are set aside: the valid sources run');
   return loaded;
 }

@@ -5,17 +5,17 @@
  */
 
 export const ERROR_CODES = {
-  // Connector files (reported as Problems by load and validate)
-  CONFIG_YAML_SYNTAX: { http: 500, summary: 'The connector file is not valid YAML.' },
-  CONFIG_SCHEMA: { http: 500, summary: 'The connector does not match schemas/connector.schema.json.' },
+  // Connector and source files (reported as Problems by load and validate)
+  CONFIG_YAML_SYNTAX: { http: 500, summary: 'The connector or source file is not valid YAML.' },
+  CONFIG_SCHEMA: { http: 500, summary: 'The connector or source does not match schemas/connector.schema.json or schemas/source.schema.json.' },
   CONFIG_ENV_MISSING: { http: 500, summary: '${env:NAME} names a variable that is not set and has no default.' },
-  CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata, or holds a regular expression that cannot run in linear time, or not as JavaScript runs it.' },
+  CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map, path or event expression is not valid JSONata, or holds a regular expression that cannot run in linear time, or not as JavaScript runs it.' },
   CONFIG_JSONATA_FUNCTION: { http: 500, summary: 'An expression calls a function that is neither a JSONata built-in nor defined in it, or a built-in with too few or too many arguments.' },
-  CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
-  CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read, or a file is over 1 MiB.' },
-  CONFIG_SECRET_FILE: { http: 500, summary: 'A file the connector reads at load (${file:PATH}, tls.cert, tls.key, tls.ca) is missing, unreadable, or not the PEM it should be.' },
-  CONFIG_LITERAL_SECRET: { http: 500, summary: 'A header value, auth credential or signing secret is written into the file as a literal; move it to ${env:NAME} or ${file:PATH} (reported by validate).' },
-  CONFIG_INVALID: { http: 500, summary: 'The connectors could not be loaded; each problem is listed.' },
+  CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files, or two source files, use the same name.' },
+  CONFIG_READ: { http: 500, summary: 'A connector or source file or directory could not be read, or a file is over 1 MiB.' },
+  CONFIG_SECRET_FILE: { http: 500, summary: 'A file the connector or source reads at load (${file:PATH}, tls.cert, tls.key, tls.ca) is missing, unreadable, or not the PEM it should be.' },
+  CONFIG_LITERAL_SECRET: { http: 500, summary: 'A header value, auth credential, signing secret or URL password is written into the file as a literal; move it to ${env:NAME} or ${file:PATH} (reported by validate).' },
+  CONFIG_INVALID: { http: 500, summary: 'The connectors or sources could not be loaded; each problem is listed.' },
   // Ingest
   INGEST_INVALID_JSON: { http: 400, summary: 'The request body is not valid JSON (or a line of NDJSON is not).' },
   INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, its id is not a string or number, or it is nested more than 100 levels deep.' },
@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   TARGET_REJECTED: { http: 500, summary: 'The target answered with a status that is not retried.' },
   TARGET_UNAVAILABLE: { http: 500, summary: 'The target could not be reached, timed out, or answered with a retryable status.' },
   RETRIES_EXHAUSTED: { http: 500, summary: 'The retry schedule ran out; the delivery is dead with its last error.' },
+  // Sources (a source's lastError in GET /status, and its log lines)
+  SOURCE_UNAVAILABLE: { http: 500, summary: 'A source cannot reach its broker or database, or what it reads is missing (stream, consumer, queue, table); it tries again with backoff.' },
+  SOURCE_MESSAGE_REJECTED: { http: 500, summary: 'A message could not become an event (not UTF-8 or JSON, no type, over maxBody, an event: expression failed); it was rejected once and is listed in GET /status.' },
   // Engine
   LISTEN_FAILED: { http: 500, summary: 'hms-sync run could not listen on --host and --port: the port is taken or privileged, or the host is not this machine.' },
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },

@@ -8,7 +8,11 @@
  *
  * `deliveries.delivered` counts the delivered deliveries still kept: retention deletes them
  * `store.retention.delivered` after delivery, so it is no running total.
+ *
+ * Each source shows whether it is connected, its last error (secrets already removed), its lag,
+ * what it holds, its accepted and rejected totals and its latest rejections.
  */
+import type { SourceStatus } from '../bus/sources/source-tally.js';
 import { formatDuration } from '../config/values/duration.js';
 import type { LaneStatus } from '../dispatch/connector-lane.js';
 import type { EngineStatus, StoreStatus } from '../engine.js';
@@ -24,6 +28,7 @@ export function toStatusResponse(status: EngineStatus) {
       routes: c.routes.map((r) => r.key),
       ...flowOf(status.flow[c.name]),
     })),
+    sources: status.sources.map(sourceOf),
     files: status.files.map((f) => ({
       file: f.file,
       serving: f.serving,
@@ -75,6 +80,21 @@ function flowOf(flow: LaneStatus | undefined) {
 
 function tenths(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+function sourceOf(source: SourceStatus) {
+  return {
+    name: source.name,
+    type: source.type,
+    file: source.file,
+    connected: source.connected,
+    lastError: source.lastError && { at: iso(source.lastError.at), message: source.lastError.message },
+    lag: source.lag,
+    inFlight: source.inFlight,
+    acceptedTotal: source.acceptedTotal,
+    rejectedTotal: source.rejectedTotal,
+    rejections: source.rejections.map((r) => ({ at: iso(r.at), reason: r.reason, position: r.position, message: r.message })),
+  };
 }
 
 function iso(ms: number): string {

@@ -1,8 +1,8 @@
 /**
  * How `validate` prints its findings, in three formats:
  * - text: `file:line:col message` per problem, then `N problems in M files` or
- *   `ok: N connectors in M files`;
- * - json: `{"problems": [{file, line, column, code, message}], "summary": {connectors, files, problems}}`;
+ *   `ok: N connectors in M files` (`ok: N connectors, S sources in M files` when sources were read);
+ * - json: `{"problems": [{file, line, column, code, message}], "summary": {connectors, sources?, files, problems}}`;
  * - github: one `::error` workflow command per problem, then the text summary line.
  */
 import type { Problem } from '../config/compiled.js';
@@ -15,14 +15,16 @@ export type ProblemFormat = (typeof PROBLEM_FORMATS)[number];
 export interface ReportCounts {
   /** Connectors that loaded without problems. */
   readonly connectors: number;
-  /** Connector and test files read. */
+  /** Connector, test and source files read. */
   readonly files: number;
+  /** Sources that loaded without problems; given when any source file was read. */
+  readonly sources?: number;
 }
 
 /** The whole report, ending with a newline. */
 export function problemReport(format: ProblemFormat, problems: readonly Problem[], counts: ReportCounts): string {
   if (format === 'json') {
-    const summary = { connectors: counts.connectors, files: counts.files, problems: problems.length };
+    const summary = { connectors: counts.connectors, ...(counts.sources !== undefined && { sources: counts.sources }), files: counts.files, problems: problems.length };
     const list = problems.map(({ file, line, column, code, message }) => ({ file, line, column, code, message }));
     return `${JSON.stringify({ problems: list, summary }, null, 2)}\n`;
   }
@@ -32,7 +34,10 @@ export function problemReport(format: ProblemFormat, problems: readonly Problem[
 }
 
 export function summaryLine(problems: readonly Problem[], counts: ReportCounts): string {
-  if (problems.length === 0) return `ok: ${plural(counts.connectors, 'connector')} in ${plural(counts.files, 'file')}`;
+  if (problems.length === 0) {
+    const sources = counts.sources === undefined ? '' : `, ${plural(counts.sources, 'source')}`;
+    return `ok: ${plural(counts.connectors, 'connector')}${sources} in ${plural(counts.files, 'file')}`;
+  }
   const files = new Set(problems.map((p) => p.file)).size;
   return `${plural(problems.length, 'problem')} in ${plural(files, 'file')}`;
 }

@@ -1,7 +1,8 @@
 /**
  * `hms-sync run`: the engine plus its HTTP API until SIGTERM or SIGINT, hot-reloading the
- * connectors directory as it changes, and on SIGHUP. Shutdown order: stop
- * accepting requests, let deliveries in flight finish (bounded), close the store, exit 0.
+ * connectors and sources directories as they change, and on SIGHUP. Shutdown order: stop
+ * accepting requests, drain the sources, let deliveries in flight finish (bounded), close the
+ * store, exit 0.
  */
 import { once } from 'node:events';
 import { assertSafeBinding } from '../api/api-token.js';
@@ -25,6 +26,7 @@ export async function runCommand(args: readonly string[], env: Record<string, st
   const engine = await createEngine({
     watch: true,
     connectorsDir: options.connectors,
+    sourcesDir: options.sources,
     dataDir: options.data,
     env,
     logger,
@@ -53,8 +55,8 @@ export async function runCommand(args: readonly string[], env: Record<string, st
   let stopping = false;
   const reloadOnHangup = () => {
     if (stopping) return;
-    lifecycle.info({ signal: 'SIGHUP' }, 'reloading connectors');
-    void engine.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; the connectors in force keep serving'));
+    lifecycle.info({ signal: 'SIGHUP' }, 'reloading connectors and sources');
+    void engine.reload().catch((error: unknown) => logger.error({ err: error }, 'reload failed; the configuration in force keeps serving'));
   };
   process.on('SIGHUP', reloadOnHangup);
 

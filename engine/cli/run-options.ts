@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { formatDuration, NEVER, parseDuration, parseDurationOrNever } from '../config/values/duration.js';
 import { parseStoreSize } from '../config/values/size.js';
+import { DEFAULT_SOURCES_DIR } from '../config/sources/source-file-name.js';
 import { HmsError } from '../errors.js';
 import { DEFAULT_MAX_INFLIGHT_BODY_BYTES } from '../api/inflight-bodies.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS } from '../api/server.js';
@@ -11,6 +12,7 @@ import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js
 
 export interface RunOptions {
   readonly connectors: string;
+  readonly sources: string;
   readonly data: string;
   readonly port: number;
   readonly host: string;
@@ -27,6 +29,8 @@ export interface RunOptions {
 export const RUN_USAGE = `usage: hms-sync run [options]
 
   --connectors DIR    connector files (env HMS_SYNC_CONNECTORS, default ./connectors.d)
+  --sources DIR       source files: brokers and outboxes to take events from (env HMS_SYNC_SOURCES,
+                      default ./sources.d; a missing directory means no sources)
   --data DIR          SQLite data directory (env HMS_SYNC_DATA, default ./data)
   --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
@@ -60,6 +64,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
       args: [...args],
       options: {
         connectors: { type: 'string' },
+        sources: { type: 'string' },
         data: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
@@ -85,6 +90,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
   validateSweepSchedule(sweep);
   return {
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
+    sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
     data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',

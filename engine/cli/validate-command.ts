@@ -1,16 +1,27 @@
 /**
- * `hms-sync validate [PATH...] [--format text|json|github] [--env-optional]`: every problem in
- * every connector file and test file at once, each with file, line and column. Exit 0 when clean,
- * 1 on problems, 2 on a bad command line. Nothing is started and nothing is sent.
+ * `hms-sync validate [PATH...] [--sources DIR] [--format text|json|github] [--env-optional]`:
+ * every problem in every connector file, test file and source file at once, each with file, line
+ * and column. Exit 0 when clean, 1 on problems, 2 on a bad command line. Nothing is started and
+ * nothing is sent.
+ *
+ * Which files are sources: those in `--sources DIR` (which must exist); without PATH, those in
+ * HMS_SYNC_SOURCES or ./sources.d when it exists; and any file named as a PATH whose content has
+ * a top-level `type:` key (see looksLikeSourceFile). Directories named as PATHs hold connectors.
  */
+import { readFile, stat } from 'node:fs/promises';
+import type { Problem } from '../config/compiled.js';
 import { loadConnectorsWithTests } from '../config/load/load-with-tests.js';
+import { DEFAULT_SOURCES_DIR, looksLikeSourceFile } from '../config/sources/source-file-name.js';
+import { loadSourceFiles, loadSources } from '../config/sources/load-sources.js';
 import { connectorPaths, oneOf, parseCommandLine, stringFlag } from './command-line.js';
 import { PROBLEM_FORMATS, problemReport } from './problem-report.js';
 
 export const VALIDATE_USAGE = `usage: hms-sync validate [PATH...] [options]
 
   PATH...          connector files or directories (default: env HMS_SYNC_CONNECTORS, else ./connectors.d);
-                   test files NAME.test.yaml beside them are checked too
+                   test files NAME.test.yaml beside them are checked too; a file with a top-level
+                   "type:" key is checked as a source file
+  --sources DIR    source files (default without PATH: env HMS_SYNC_SOURCES, else ./sources.d, when it exists)
   --format F       text (file:line:col message), json, or github (workflow annotations); default text
   --env-optional   an unset \${env:NAME} without a default is not a problem (the value keeps the
                    text \${env:NAME}); for CI jobs that have no secrets
@@ -20,6 +31,7 @@ Exit status: 0 no problems, 1 problems, 2 bad command line.`;
 
 export async function validateCommand(args: readonly string[], env: Record<string, string | undefined>): Promise<number> {
   const line = parseCommandLine(args, {
+    sources: { type: 'string' },
     format: { type: 'string' },
     'env-optional': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -29,11 +41,36 @@ export async function validateCommand(args: readonly string[], env: Record<strin
     return 0;
   }
   const format = oneOf('--format', stringFlag(line, 'format'), PROBLEM_FORMATS, 'text', VALIDATE_USAGE);
-  const result = await loadConnectorsWithTests(connectorPaths(line.positionals, env), {
-    env,
-    envOptional: line.values['env-optional'] === true,
-    reportLiteralSecrets: true,
-  });
-  process.stdout.write(problemReport(format, result.problems, { connectors: result.connectors.length, files: result.files }));
-  return result.problems.length === 0 ? 0 : 1;
+  const options = { env, envOptional: line.values['env-optional'] === true, reportLiteralSecrets: true };
+  const { connectorTargets, sourceFiles } = await splitPaths(connectorPaths(line.positionals, env));
+  const connectors = connectorTargets.length > 0 ? await loadConnectorsWithTests(connectorTargets, options) : undefined;
+
+  // A directory named with --sources must exist; the one from HMS_SYNC_SOURCES or the default need
+  // not, as for `hms-sync run` (most deployments have no sources).
+  const named = stringFlag(line, 'sources');
+  const sources = [await loadSourceFiles([...(named === undefined ? [] : [named]), ...sourceFiles], options)];
+  if (named === undefined && line.positionals.length === 0) sources.push(await loadSources(env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR, options));
+  const sourceCount = sources.reduce((sum, loaded) => sum + loaded.sources.length, 0);
+  const sourceProblems = sources.flatMap((loaded) => loaded.problems);
+  const sourceFilesRead = new Set([...sources.flatMap((loaded) => loaded.sources.map((s) => s.file)), ...sourceProblems.map((p) => p.file)]).size;
+
+  const problems: Problem[] = [...(connectors?.problems ?? []), ...sourceProblems];
+  process.stdout.write(problemReport(format, problems, {
+    connectors: connectors?.connectors.length ?? 0,
+    files: (connectors?.files ?? 0) + sourceFilesRead,
+    ...(sourceFilesRead > 0 && { sources: sourceCount }),
+  }));
+  return problems.length === 0 ? 0 : 1;
+}
+
+/** Files whose content says they are sources, apart from every other path (connectors). */
+async function splitPaths(paths: readonly string[]): Promise<{ connectorTargets: string[]; sourceFiles: string[] }> {
+  const connectorTargets: string[] = [];
+  const sourceFiles: string[] = [];
+  for (const path of paths) {
+    const isFile = (await stat(path).catch(() => undefined))?.isFile() === true;
+    const text = isFile ? await readFile(path, 'utf8').catch(() => '') : '';
+    (looksLikeSourceFile(text) ? sourceFiles : connectorTargets).push(path);
+  }
+  return { connectorTargets, sourceFiles };
 }

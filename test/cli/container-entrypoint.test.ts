@@ -73,6 +73,7 @@ describe('container entrypoint', () => {
     assert.deepEqual(image.entrypoint, ['node', ...ENGINE_NODE_FLAGS, '/app/dist/engine/cli/main.js']);
     assert.deepEqual(image.cmd, ['run']);
     assert.equal(image.env.HMS_SYNC_CONNECTORS, '/etc/hms-sync/connectors.d');
+    assert.equal(image.env.HMS_SYNC_SOURCES, '/etc/hms-sync/sources.d');
     assert.equal(image.env.HMS_SYNC_DATA, '/var/lib/hms-sync');
     assert.equal(image.env.HMS_SYNC_HOST, '0.0.0.0');
     assert.equal(image.env.HMS_SYNC_PORT, '8080');

@@ -86,7 +86,7 @@ describe('hms-sync run (child process)', () => {
     engine.child.kill('SIGHUP');
     const report = await waitUntil(async () => (await lastReload()) ?? undefined, 'a reload after SIGHUP');
     assert.equal(report.result, 'ok');
-    assert.match(engine.stdout(), /"signal":"SIGHUP","msg":"reloading connectors"/);
+    assert.match(engine.stdout(), /"signal":"SIGHUP","msg":"reloading connectors and sources"/);
     assert.equal(await engine.stop('SIGTERM'), 0, 'still running, and stops cleanly');
   });
 

@@ -174,6 +174,34 @@ describe('hms-sync validate (child process)', () => {
     assert.deepEqual({ ...report.problems[0], message: undefined }, { file: `${dir}/bad.yaml`, line: 4, column: 9, code: 'CONFIG_SCHEMA', message: undefined });
   });
 
+  test('checks source files: --sources DIR, HMS_SYNC_SOURCES, and a file named as a PATH whose content is a source', async (t) => {
+    const dir = await connectorDir(t, {
+      'connectors.d/one.yaml': minimalConnector('one'),
+      'sources.d/bus.yaml': lines('name: bus', 'type: nats', 'nats:', '  stream: PERMITS', '  consumer: hms-sync'),
+      'sources.d/queue.yaml': lines('name: queue', 'type: amqp', 'amqp:', '  url: amqp://guest:guest-pass@rabbit', '  queue: permits'),
+    });
+    const flag = await runCli(['validate', '--sources', `${dir}/sources.d`, `${dir}/connectors.d`]);
+    assert.equal(flag.code, 1);
+    assert.deepEqual(reportLines(flag.stdout, dir), [
+      'sources.d/queue.yaml:4:8 amqp.url: holds a password written into the URL; source files are committed, so move it to an environment variable or a secret file: ${env:QUEUE_AMQP_URL}',
+      '1 problem in 1 file',
+    ]);
+    const fromEnv = await runCli(['validate'], { HMS_SYNC_CONNECTORS: `${dir}/connectors.d`, HMS_SYNC_SOURCES: `${dir}/sources.d` });
+    assert.equal(fromEnv.stdout, flag.stdout);
+    const named = await runCli(['validate', `${dir}/sources.d/bus.yaml`, `${dir}/connectors.d/one.yaml`]);
+    assert.equal(named.code, 0, named.stdout);
+    assert.equal(named.stdout, 'ok: 1 connector, 1 source in 2 files\n');
+  });
+
+  test('a missing ./sources.d is no problem, a missing --sources directory is', async (t) => {
+    const dir = await connectorDir(t, { 'one.yaml': minimalConnector('one') });
+    const quiet = await runCli(['validate'], { HMS_SYNC_CONNECTORS: dir });
+    assert.equal(quiet.stdout, 'ok: 1 connector in 1 file\n');
+    const named = await runCli(['validate', '--sources', `${dir}/nope`, dir]);
+    assert.equal(named.code, 1);
+    assert.match(named.stdout, /nope" does not exist/);
+  });
+
   test('a bad command line exits 2 with the usage', async () => {
     for (const args of [['--format', 'xml'], ['--nope'], ['--format']]) {
       const result = await runCli(['validate', ...args, repoPath('connectors.d')]);

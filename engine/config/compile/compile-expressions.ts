@@ -47,16 +47,9 @@ export function compileExpressions(data: unknown, context: CompileContext): Comp
   const top = fields(data);
 
   const compile = (path: DataPath, source: string, offsetInValue = 0, detail = true): CompiledExpression | undefined => {
-    try {
-      return compileExpression(source, formatDataPath(path));
-    } catch (error) {
-      if (!(error instanceof ExpressionSyntaxError)) throw error;
-      for (const { offset, detail: what } of [error, ...error.more]) {
-        const message = detail ? `invalid JSONata: ${what}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
-        problems.push({ path, position: locator.inString(path, offsetInValue + offset), code: error.code, message: at(path, message) });
-      }
-      return undefined;
-    }
+    const compiled = compileExpressionAt(path, source, locator, offsetInValue, detail);
+    if ('problems' in compiled) problems.push(...compiled.problems);
+    return 'expression' in compiled ? compiled.expression : undefined;
   };
   const optional = (path: DataPath, value: unknown): CompiledExpression | undefined => (typeof value === 'string' && value !== '' ? compile(path, value) : undefined);
 
@@ -115,6 +108,26 @@ export function compileExpressions(data: unknown, context: CompileContext): Comp
   });
 
   return { ...(orderingKey && { orderingKey }), routes, problems };
+}
+
+/**
+ * Compiles the JSONata `source` written at `path` (starting `offsetInValue` characters into the
+ * value), or says where it is invalid. `detail: false` leaves JSONata's message out, for a value
+ * that holds a secret.
+ */
+export function compileExpressionAt(path: DataPath, source: string, locator: YamlLocator, offsetInValue = 0, detail = true): { readonly expression: CompiledExpression } | { readonly problems: readonly LocatedProblem[] } {
+  try {
+    return { expression: compileExpression(source, formatDataPath(path)) };
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    // Every bad function call of the expression at once (error.more), each at its own offset.
+    return {
+      problems: [error, ...error.more].map(({ offset, detail: what }) => {
+        const message = detail ? `invalid JSONata: ${what}` : 'invalid JSONata in a {...} placeholder (details hidden: the value holds a secret)';
+        return { path, position: locator.inString(path, offsetInValue + offset), code: error.code, message: at(path, message) };
+      }),
+    };
+  }
 }
 
 /**

@@ -1,22 +1,24 @@
 /**
- * `tls.cert`, `tls.key` and `tls.ca` name PEM files; they are read when the connector loads and
- * the compiled connector carries their text, so a request never touches the disk and a reload
- * picks up renewed certificates. Relative paths start at the connector file's directory.
+ * `tls.cert`, `tls.key` and `tls.ca` name PEM files; they are read when the connector (or source)
+ * loads and the compiled object carries their text, so a request never touches the disk and a
+ * reload picks up renewed certificates. Relative paths start at the directory of the file.
  * Only the PEM framing is checked here (Node parses the material when it builds the TLS context).
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { CompiledTls } from '../compiled.js';
 import type { ConnectorTls } from '../schema/connector-file.generated.js';
-import { at } from '../problems/data-path.js';
+import { at, formatDataPath } from '../problems/data-path.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
 import type { DataPath, YamlLocator } from '../problems/yaml-locator.js';
 
 export interface TlsInput {
   readonly tls: ConnectorTls;
+  /** Where `tls` is in the file; default `['tls']`. */
+  readonly at?: DataPath;
   readonly baseDir: string;
   readonly readFile: (path: string) => Promise<Uint8Array>;
   readonly locator: YamlLocator;
-  /** Formatted paths (`tls.key`) still holding a `${...}` reference: not read. */
+  /** Formatted paths (`tls.key`, `nats.tls.key`) still holding a `${...}` reference: not read. */
   readonly unresolved: ReadonlySet<string>;
   /** An unreadable file is skipped rather than reported (env-optional loads, which run without secrets). */
   readonly keepMissing: boolean;
@@ -39,10 +41,11 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----/g;
 export async function readTls(input: TlsInput): Promise<TlsRead> {
   const problems: LocatedProblem[] = [];
   const tls: { -readonly [K in keyof CompiledTls]: string } = {};
-  const fields = (['cert', 'key', 'ca'] as const).filter((field) => input.tls[field] !== undefined && !input.unresolved.has(`tls.${field}`));
+  const base = input.at ?? ['tls'];
+  const fields = (['cert', 'key', 'ca'] as const).filter((field) => input.tls[field] !== undefined && !input.unresolved.has(formatDataPath([...base, field])));
   await Promise.all(fields.map(async (field) => {
     const written = input.tls[field] ?? '';
-    const path: DataPath = ['tls', field];
+    const path: DataPath = [...base, field];
     const file = isAbsolute(written) ? written : resolve(input.baseDir, written);
     const report = (message: string): void => {
       problems.push({ path, position: input.locator.value(path), code: 'CONFIG_SECRET_FILE', message: at(path, message) });
@@ -82,7 +85,7 @@ function readMessage(written: string, file: string, error: NodeJS.ErrnoException
   switch (error.code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return `${shown(written, file)} does not exist; fix the path (relative paths start at the connector file's directory) or mount the file there`;
+      return `${shown(written, file)} does not exist; fix the path (relative paths start at the directory of the file that names it) or mount the file there`;
     case 'EACCES':
     case 'EPERM':
       return `${shown(written, file)} is not readable by hms-sync (${error.code}); fix its permissions or ownership`;

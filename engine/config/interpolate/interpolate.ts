@@ -150,7 +150,7 @@ function fileProblem(written: string, file: string, error: NodeJS.ErrnoException
   switch (error.code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return `secret file ${name} does not exist; mount the secret there, fix the path (relative paths start at the connector file's directory), or give a default: \${file:${written}:-value}`;
+      return `secret file ${name} does not exist; mount the secret there, fix the path (relative paths start at the directory of the file that names it), or give a default: \${file:${written}:-value}`;
     case 'EACCES':
     case 'EPERM':
       return `secret file ${name} is not readable by hms-sync (${error.code}); fix its permissions or ownership`;

@@ -70,12 +70,12 @@ export function literalSecretProblems(doc: Document, locator: YamlLocator): Loca
 }
 
 /** A credential field's value written without a reference, long enough not to be a placeholder. */
-function isLiteralSecret(value: string): boolean {
+export function isLiteralSecret(value: string): boolean {
   return !REFERENCE.test(value) && value.trim().length >= LITERAL_SECRET_MIN_LENGTH;
 }
 
 /** The string-valued entries of a mapping node, by key. */
-function stringEntries(node: unknown): [string, string][] {
+export function stringEntries(node: unknown): [string, string][] {
   if (!isMap(node)) return [];
   return node.items.flatMap((pair) => (isScalar(pair.key) && isScalar(pair.value) && typeof pair.value.value === 'string' ? [[String(pair.key.value), pair.value.value] as [string, string]] : []));
 }

@@ -1,11 +1,12 @@
 /**
- * The revision of a loaded configuration: a content hash of the connectors in force (name and
- * file hash of each), plus the git commit when the connectors directory is inside a git work tree.
+ * The revision of a loaded configuration: a content hash of the connectors and sources in force
+ * (name and file hash of each; a configuration without sources hashes as it did before sources
+ * existed), plus the git commit when the connectors directory is inside a git work tree.
  * The label `<hash>` or `<hash>@<commit7>` is logged on each reload and stored on every attempt.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { CompiledConnector } from '../compiled.js';
+import type { ConfigItem } from './reload-plan.js';
 
 /** Hex digits of the content hash kept in the label. */
 export const REVISION_HASH_LENGTH = 12;
@@ -19,9 +20,10 @@ export interface ConfigRevision {
   readonly label: string;
 }
 
-export function revisionOf(connectors: readonly CompiledConnector[], commit: string | null): ConfigRevision {
+export function revisionOf(connectors: readonly ConfigItem[], commit: string | null, sources: readonly ConfigItem[] = []): ConfigRevision {
   const digest = createHash('sha256');
-  for (const line of connectors.map((c) => `${c.name} ${c.revision}\n`).sort()) digest.update(line);
+  const lines = [...connectors.map((c) => `${c.name} ${c.revision}\n`), ...sources.map((s) => `source ${s.name} ${s.revision}\n`)];
+  for (const line of lines.sort()) digest.update(line);
   const hash = digest.digest('hex').slice(0, REVISION_HASH_LENGTH);
   return { hash, commit, label: commit ? `${hash}@${commit.slice(0, 7)}` : hash };
 }

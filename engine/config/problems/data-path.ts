@@ -2,13 +2,16 @@
 import type { DataPath } from './yaml-locator.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A top-level key of a file may hold dashes (a source's `postgres-outbox:`); it is shown as written. */
+const TOP_LEVEL_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
 /** `['routes', 0, 'map']` → `routes[0].map`; the empty path → `` (the file as a whole). */
 export function formatDataPath(path: DataPath): string {
   let text = '';
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else if (text === '' && TOP_LEVEL_KEY.test(segment)) text = segment;
+    else if (IDENTIFIER.test(segment)) text += `.${segment}`;
     else text += `[${JSON.stringify(segment)}]`;
   }
   return text;
@@ -40,4 +43,14 @@ export function pointerToDataPath(pointer: string, data: unknown): (string | num
 export function at(path: DataPath, message: string): string {
   const where = formatDataPath(path);
   return where === '' ? message : `${where}: ${message}`;
+}
+
+/** The value at `path` in plain data, or undefined when there is none. */
+export function valueAt(data: unknown, path: DataPath): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
 }

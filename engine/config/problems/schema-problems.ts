@@ -6,7 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { suggestDuration } from '../values/duration.js';
-import { at, pointerToDataPath } from './data-path.js';
+import { at, pointerToDataPath, valueAt } from './data-path.js';
 import { suggest } from './suggest.js';
 import type { DataPath, Position, YamlLocator } from './yaml-locator.js';
 
@@ -19,7 +19,10 @@ export interface SchemaProblem {
 /** How a value may be shown in a message: `hidden` for header values, credentials and anything holding a secret. */
 type Show = (value: unknown, path: DataPath) => string;
 
-type FieldKind = 'connectorName' | 'url' | 'duration' | 'durationOrNever' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'credential' | 'headerName' | 'rate' | 'size' | 'other';
+export type FieldKind = 'connectorName' | 'sourceName' | 'url' | 'duration' | 'durationOrNever' | 'routeName' | 'path' | 'typePattern' | 'method' | 'header' | 'credential' | 'headerName' | 'rate' | 'size' | 'other';
+
+/** What a value at a path of the file is, for messages and for hiding secrets. */
+export type FieldKindOf = (path: DataPath) => FieldKind;
 
 /** Fields of `auth` whose values may be shown; every other one is a credential. */
 const SHOWN_AUTH_FIELDS: ReadonlySet<string> = new Set(['type', 'name', 'tokenUrl']);
@@ -29,9 +32,10 @@ export function schemaProblems(
   data: unknown,
   locator: YamlLocator,
   secrets: readonly string[],
+  kindOf: FieldKindOf = connectorFieldKind,
 ): SchemaProblem[] {
   const show: Show = (value, path) => {
-    const kind = fieldKind(path);
+    const kind = kindOf(path);
     return describe(value, kind === 'header' || kind === 'credential' || holdsSecret(value, secrets));
   };
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
@@ -45,17 +49,18 @@ export function schemaProblems(
     else problems.push(...oneOfProblems(pointer, branchErrors, data, locator, show));
   }
   for (const error of errors) {
-    if (underOneOf(error.instancePath)) continue;
-    problems.push(errorProblem(error, data, locator, show));
+    // An `if` that held and its `then` that failed: the `then` error says what is wrong.
+    if (underOneOf(error.instancePath) || error.keyword === 'if') continue;
+    problems.push(errorProblem(error, data, locator, show, kindOf));
   }
   return problems;
 }
 
-function errorProblem(error: ErrorObject, data: unknown, locator: YamlLocator, show: Show): SchemaProblem {
+function errorProblem(error: ErrorObject, data: unknown, locator: YamlLocator, show: Show, kindOf: FieldKindOf = connectorFieldKind): SchemaProblem {
   const path = pointerToDataPath(error.instancePath, data);
   const value: unknown = error.data;
   const params = error.params as Record<string, unknown>;
-  const kind = fieldKind(path);
+  const kind = kindOf(path);
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
@@ -176,10 +181,12 @@ function durationMessage(value: unknown, shown: string, orNever = false): string
 
 function patternMessage(kind: FieldKind, value: unknown, shown: string): string {
   switch (kind) {
-    case 'connectorName': {
+    case 'connectorName':
+    case 'sourceName': {
       const slug = typeof value === 'string' ? value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '') : '';
       const example = slug === '' ? '' : ` (e.g. "${slug}")`;
-      return `${shown} is not a valid connector name; use lowercase letters, digits and dashes, starting with a letter${example}`;
+      const noun = kind === 'sourceName' ? 'source' : 'connector';
+      return `${shown} is not a valid ${noun} name; use lowercase letters, digits and dashes, starting with a letter${example}`;
     }
     case 'routeName':
       return `${shown} is not a valid route name; start with a letter, then use letters, digits, _ or -`;
@@ -200,7 +207,8 @@ function patternMessage(kind: FieldKind, value: unknown, shown: string): string 
   }
 }
 
-function fieldKind(path: DataPath): FieldKind {
+/** The kinds of a connector file's fields. */
+export function connectorFieldKind(path: DataPath): FieldKind {
   const [first, second, third] = path;
   if (first === 'name' && path.length === 1) return 'connectorName';
   if (first === 'target') return second === 'url' ? 'url' : second === 'timeout' ? 'duration' : second === 'headers' && path.length === 3 ? 'header' : 'other';
@@ -248,13 +256,4 @@ function describe(value: unknown, hidden: boolean): string {
 
 function holdsSecret(value: unknown, secrets: readonly string[]): boolean {
   return typeof value === 'string' && secrets.some((secret) => value.includes(secret));
-}
-
-function valueAt(data: unknown, path: DataPath): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string | number, unknown>)[segment];
-  }
-  return current;
 }

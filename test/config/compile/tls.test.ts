@@ -45,7 +45,7 @@ test('a missing tls file is CONFIG_SECRET_FILE at its path, naming where it was 
   const dir = await connectorDir(t, { 'c.yaml': connector(['tls:', '  cert: client.pem', '  key: client.key']), 'client.key': pem.key });
   const result = await loadConnectors(dir, { env: {} });
   assert.deepEqual(summary(result), [
-    `5:9 CONFIG_SECRET_FILE tls.cert: "client.pem" (${join(dir, 'client.pem')}) does not exist; fix the path (relative paths start at the connector file's directory) or mount the file there`,
+    `5:9 CONFIG_SECRET_FILE tls.cert: "client.pem" (${join(dir, 'client.pem')}) does not exist; fix the path (relative paths start at the directory of the file that names it) or mount the file there`,
   ]);
 });
 

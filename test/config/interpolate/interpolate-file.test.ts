@@ -50,7 +50,7 @@ test('a missing file is CONFIG_SECRET_FILE at the reference, saying how to fix i
   const { connectors, problems } = await loadConnectors(dir, { env: {} });
   assert.equal(connectors.length, 0);
   assert.deepEqual(summary(problems), [
-    '5:27 CONFIG_SECRET_FILE target.headers.Authorization: secret file "/run/secrets/hms-test-absent" does not exist; mount the secret there, fix the path (relative paths start at the connector file\'s directory), or give a default: ${file:/run/secrets/hms-test-absent:-value}',
+    '5:27 CONFIG_SECRET_FILE target.headers.Authorization: secret file "/run/secrets/hms-test-absent" does not exist; mount the secret there, fix the path (relative paths start at the directory of the file that names it), or give a default: ${file:/run/secrets/hms-test-absent:-value}',
   ]);
 });
 
