@@ -9,6 +9,7 @@ import { dispatchContract } from './contract-dispatch.js';
 import { orderingContract } from './contract-ordering.js';
 import { redriveContract } from './contract-redrive.js';
 import { deadLettersContract } from './contract-dead-letters.js';
+import { backlogContract } from './contract-backlog.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -20,5 +21,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe('attempt revisions, error codes and redrive', () => redriveContract(openFresh));
     describe('ordering keys, requeue and response bodies', () => orderingContract(openFresh));
     describe('dead letters: listing and retrying', () => deadLettersContract(openFresh));
+    describe('backlog and size, for the metrics', () => backlogContract(openFresh));
   });
 }

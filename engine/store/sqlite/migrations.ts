@@ -132,6 +132,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_dead ON deliveries (seq) WHERE state = 'dead';
     `,
   },
+  {
+    version: 5,
+    name: 'deliveries waiting, by connector',
+    sql: `
+      -- The metrics scrape: how many deliveries of each connector wait, and since when, read from
+      -- this index alone (see SQL.backlogByConnector, whose WHERE must stay textually identical).
+      -- A delivery handed straight to the dispatcher ('inflight') and then delivered never enters
+      -- it, so the usual path writes nothing more.
+      CREATE INDEX deliveries_waiting ON deliveries (connector, state, created_at) WHERE state IN ('pending', 'retrying');
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

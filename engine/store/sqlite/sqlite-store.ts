@@ -10,8 +10,10 @@
 import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store, StoreHealth } from '../store.js';
-import { openDataDirectory } from './open-database.js';
-import { getEvent, countByState, listDead } from './read-views.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
+import { backlog, countByState, getEvent, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
 import * as ops from './write-ops.js';
@@ -20,7 +22,7 @@ import { createWriteQueue, type Durability, type ItemKind } from './write-queue.
 export interface SqliteStoreOptions {
   /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
   readonly dataDir: string;
-  /** Stamps created_at/updated_at and times crash recovery; defaults to the system clock. */
+  /** Stamps updated_at and times crash recovery; defaults to the system clock (created_at is the event's receivedAt). */
   readonly clock?: Clock;
 }
 
@@ -32,6 +34,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
   const db = await openDataDirectory(dataDir, clock.now());
+  const dbFile = join(dataDir, DB_FILE_NAME);
   const sql = prepareStatements(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
@@ -108,6 +111,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
     retryDead: (which, connectors, now) => inChunks((limit) => ops.retryDead(sql, which, connectors, now, limit)),
     countByState: () => read(() => countByState(sql)),
+    backlog: () => read(() => backlog(sql)),
+    // The file system's view, WAL included: what fills the volume. Nothing is flushed for it.
+    sizeBytes: () => whileOpen(async () => fileBytes(dbFile) + fileBytes(`${dbFile}-wal`)),
     health: () => health,
     close() {
       // Operations queued before close still commit; anything called after it rejects.
@@ -115,4 +121,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return closed;
     },
   };
+}
+
+/** The size of a file in bytes; 0 when it does not exist (no WAL yet, or checkpointed away). */
+function fileBytes(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
