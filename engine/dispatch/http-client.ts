@@ -47,7 +47,13 @@ export type HttpResult =
       /** The first RESPONSE_BODY_KEEP_BYTES of a non-2xx answer's body, as received. */
       readonly errorBody?: string;
     }
-  | { readonly kind: 'error'; readonly message: string; readonly durationMs: number };
+  | {
+      readonly kind: 'error';
+      readonly message: string;
+      readonly durationMs: number;
+      /** True when the target did not answer (or finish answering) within the request's timeout. */
+      readonly timedOut?: boolean;
+    };
 
 export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResult>;
@@ -101,7 +107,7 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
           ...(errorBody !== undefined && { errorBody }),
         };
       } catch (error) {
-        return { kind: 'error', message: describeNetworkError(error), durationMs: elapsed() };
+        return { kind: 'error', message: describeNetworkError(error), durationMs: elapsed(), timedOut: isTimeout(error) };
       }
     },
     async close() {
@@ -127,6 +133,14 @@ function keptStart(body: Buffer | undefined): string {
 /** The first ERROR_BODY_SNIPPET_BYTES of an error body on one line, for lastError. */
 function snippetOf(errorBody: string): string {
   return Buffer.from(errorBody, 'utf8').subarray(0, ERROR_BODY_SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+}
+
+/** undici's codes for a connection, response headers or body that did not come in time (the
+ * whole-body deadline of dispatch-request.ts uses the body's). */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function isTimeout(error: unknown): boolean {
+  return TIMEOUT_CODES.has(String((error as { code?: unknown } | null)?.code));
 }
 
 function describeNetworkError(error: unknown): string {

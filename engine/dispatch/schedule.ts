@@ -103,6 +103,7 @@ function start(ctx: ScheduleContext, lane: Lane, connector: CompiledConnector, u
 /** The job leaves memory. After a final outcome the next delivery of its key goes on; otherwise
  * the ones behind it go back to the store with it. */
 export function release(ctx: ScheduleContext, lane: Lane, job: DispatchJob, final: boolean): void {
+  if (ctx.held.all.has(job.deliveryId)) lane.held -= 1;
   const reopened = ctx.held.release(job.deliveryId);
   const { next, giveBack: behind } = lane.ordering.finish(job, final);
   if (next !== undefined) admit(ctx, lane, next);
@@ -133,7 +134,10 @@ function park(ctx: ScheduleContext, lane: Lane): void {
   if (jobs.length === 0) return;
   void ctx.store
     .reconcileConnectors(ctx.registry.names(), ctx.clock.now())
-    .then(() => ctx.logger.warn({ connector: lane.name, deliveries: jobs.length }, 'parked: connector not configured'))
+    .then(({ parked }) => {
+      ctx.logger.warn({ connector: lane.name, deliveries: jobs.length }, 'parked: connector not configured');
+      ctx.signals.emit('parked', parked);
+    })
     .catch(ctx.storeFailed);
   for (const job of jobs) release(ctx, lane, job, false);
 }
