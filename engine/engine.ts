@@ -4,6 +4,8 @@
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
+ * The metrics count what the stages signal (events accepted and refused, attempts, parked work)
+ * and read the store, dispatcher and config when scraped.
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
  */
 import type { Logger } from 'pino';
@@ -23,6 +25,8 @@ import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publ
 import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
+import { createEngineMetrics } from './metrics/engine-metrics.js';
+import { createTrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth } from './store/store.js';
@@ -61,6 +65,17 @@ export interface EngineOptions {
   /** Refuse to start (CONFIG_INVALID) when a connector file has problems, instead of setting the
    * file aside and running the valid ones as a reload does (default false). */
   readonly strict?: boolean;
+  /** Also export prom-client's process and Node.js metrics at /metrics (default true). */
+  readonly processMetrics?: boolean;
+}
+
+/** Whether the engine should get traffic (GET /readyz). */
+export interface Readiness {
+  readonly ready: boolean;
+  /** Why it is not ready; empty when it is. */
+  readonly reasons: readonly string[];
+  /** What is wrong without stopping it from accepting events (problems in connector files). */
+  readonly warnings: readonly string[];
 }
 
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
@@ -74,8 +89,16 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
 export interface Engine {
   /** Resolves with the event's id once it and its deliveries are durable. */
   emit(event: SyncEvent): Promise<string>;
-  /** Accepts a batch atomically; resolves once it is durable. */
-  ingest(events: readonly SyncEvent[]): Promise<AcceptResult[]>;
+  /** Accepts a batch atomically; resolves once it is durable. `via` names where it came from in
+   * the metrics: `http`, a source's name, or (the default) `emit`. */
+  ingest(events: readonly SyncEvent[], via?: string): Promise<AcceptResult[]>;
+  /** Counts events refused before they reached the engine (a request whose body could not be
+   * read), as `ingest` counts those it refuses. */
+  rejected(error: unknown, events: number): void;
+  /** The Prometheus exposition of the engine's metrics, computed now. */
+  metrics(): Promise<{ readonly contentType: string; readonly text: string }>;
+  /** Ready when the store can write and the engine is not shutting down. Reads nothing from disk. */
+  readiness(): Readiness;
   getEvent(id: string): Promise<EventView | undefined>;
   /** Dead deliveries, oldest first, a page at a time. */
   listDead(options: DeadListOptions): Promise<DeadPage>;
@@ -136,22 +159,45 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   };
 
   // The bus: ingest stores and routes events; outcome events go back onto it.
-  const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill });
-  const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
+  const ingest = createIngest({ store, registry, dispatcher, clock, logger, leaseMs, onOverflow: refill });
+  const outcomes = createOutcomePublisher({ ingest: (events) => ingest.accept(events, 'outcome'), routed: (type) => registry.routesFor(type).length > 0, logger });
 
   // What a reload means for deliveries (parked, resumed, re-driven, enabled again).
   const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
+
+  // Metrics, and the summary line they give every minute.
+  const metrics = createEngineMetrics({
+    clock,
+    version: packageVersion(),
+    processMetrics: options.processMetrics,
+    sources: {
+      backlog: () => store.backlog(),
+      storeSizeBytes: () => store.sizeBytes(),
+      storeWritable: () => store.health().writable,
+      connectors: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, { held: lane.held, sending: lane.state === 'active' }])),
+      configProblems: () => config?.status().files.reduce((sum, file) => sum + file.problems.length, 0) ?? 0,
+      revision,
+    },
+  });
+  const summary = createTrafficSummary({ connectors: metrics.connectors, logger, clock });
 
   // Signals between the stages, subscribed now that every stage exists.
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', refill);
-  config?.signals.on('applied', (plan) => applyConfigChange([...plan.added, ...plan.changed]));
+  dispatcher.signals.on('attempt', (attempt) => metrics.attempt(attempt));
+  dispatcher.signals.on('parked', (parked) => metrics.parked(parked));
+  ingest.signals.on('accepted', (via, events) => metrics.eventsAccepted(via, events));
+  ingest.signals.on('rejected', (reason, events) => metrics.eventsRejected(reason, events));
+  ingest.signals.on('deadAtIngest', (connector) => metrics.deadAtIngest(connector));
+  config?.signals.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
   const moved = await store.reconcileConnectors(registry.names(), clock.now());
+  metrics.parked(moved.parked);
   logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
+  summary.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
 
@@ -159,20 +205,39 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const ensureOpen = () => {
     if (closing) throw new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
   };
+  /** Checks each event, then stores the batch; a batch refused here is counted as ingest counts its own. */
+  const acceptChecked = (events: readonly SyncEvent[], via: string, check: (event: SyncEvent, index: number) => SyncEvent) => {
+    let checked: SyncEvent[];
+    try {
+      ensureOpen();
+      checked = events.map(check);
+    } catch (error) {
+      ingest.refused(error, events.length);
+      throw error;
+    }
+    return ingest.accept(checked, via);
+  };
 
   return {
     registry,
     store,
     async emit(event) {
-      ensureOpen();
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
-      const normalized = JSON.parse(JSON.stringify(validateEvent(event, 0))) as SyncEvent;
-      const [result] = await ingestBatch([normalized]);
+      const [result] = await acceptChecked([event], 'emit', (e, i) => JSON.parse(JSON.stringify(validateEvent(e, i))) as SyncEvent);
       return result!.id;
     },
-    async ingest(events) {
-      ensureOpen();
-      return ingestBatch(events.map(validateEvent));
+    ingest: (events, via = 'emit') => acceptChecked(events, via, validateEvent),
+    rejected: (error, events) => ingest.refused(error, events),
+    metrics: () => metrics.scrape(),
+    readiness() {
+      const health = store.health();
+      const reasons = [
+        ...(closing ? ['the engine is shutting down'] : []),
+        ...(health.writable ? [] : [`the store cannot write: ${health.lastFailure?.message ?? 'its disk failed'}`]),
+      ];
+      const problems = config?.status().files.filter((file) => file.problems.length > 0).length ?? 0;
+      const warnings = problems === 0 ? [] : [`${problems} connector file${problems === 1 ? ' has' : 's have'} problems; GET /status lists them`];
+      return { ready: reasons.length === 0, reasons, warnings };
     },
     getEvent: (id) => store.getEvent(id),
     listDead: (listOptions) => deadLetters.list(listOptions),
@@ -200,6 +265,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         await sweep.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         await outcomes.flush();
+        summary.close();
         if (!options.http) await http.close();
         if (!options.store) await store.close();
         logger.info('engine stopped');

@@ -31,7 +31,8 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     sweepSchedule: options.sweep,
     strict: options.strict,
   });
-  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken });
+  const metricsToken = env.HMS_SYNC_METRICS_TOKEN || undefined;
+  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken, metricsToken });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
     lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);

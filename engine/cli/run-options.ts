@@ -29,8 +29,10 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --strict            exit 1 when a connector file has problems, instead of setting it aside and
                       running the valid ones (env HMS_SYNC_STRICT=1)
 
-  HMS_SYNC_API_TOKEN  when set, every endpoint but /healthz needs "Authorization: Bearer <token>";
-                      without it the engine listens on loopback addresses only`;
+  HMS_SYNC_API_TOKEN      when set, every endpoint but /healthz and /readyz needs
+                          "Authorization: Bearer <token>"; without it the engine listens on
+                          loopback addresses only
+  HMS_SYNC_METRICS_TOKEN  a second token that opens GET /metrics only, for a scraper`;
 
 export function parseRunOptions(args: readonly string[], env: Record<string, string | undefined>): RunOptions {
   let values;
