@@ -22,7 +22,6 @@ import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
 import { createIngest } from './bus/ingest.js';
 import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
-import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import { createEngineMetrics } from './metrics/engine-metrics.js';
@@ -166,6 +165,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
 
   // Metrics, and the summary line they give every minute.
+  const problemFiles = () => config?.status().files.filter((file) => file.problems.length > 0) ?? [];
   const metrics = createEngineMetrics({
     clock,
     version: packageVersion(),
@@ -175,7 +175,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       storeSizeBytes: () => store.sizeBytes(),
       storeWritable: () => store.health().writable,
       connectors: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, { held: lane.held, sending: lane.state === 'active' }])),
-      configProblems: () => config?.status().files.reduce((sum, file) => sum + file.problems.length, 0) ?? 0,
+      configProblems: () => problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
       revision,
     },
   });
@@ -202,41 +202,33 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
 
   let closing: Promise<void> | undefined;
-  const ensureOpen = () => {
-    if (closing) throw new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
+  /** Throws ENGINE_CLOSED once the engine is closing, counting `refusedEvents` as refused. */
+  const ensureOpen = (refusedEvents = 0) => {
+    if (!closing) return;
+    const error = new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
+    if (refusedEvents > 0) ingest.refused(error, refusedEvents);
+    throw error;
   };
-  /** Checks each event, then stores the batch; a batch refused here is counted as ingest counts its own. */
-  const acceptChecked = (events: readonly SyncEvent[], via: string, check: (event: SyncEvent, index: number) => SyncEvent) => {
-    let checked: SyncEvent[];
-    try {
-      ensureOpen();
-      checked = events.map(check);
-    } catch (error) {
-      ingest.refused(error, events.length);
-      throw error;
-    }
-    return ingest.accept(checked, via);
-  };
-
   return {
     registry,
     store,
     async emit(event) {
+      ensureOpen(1);
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
-      const [result] = await acceptChecked([event], 'emit', (e, i) => JSON.parse(JSON.stringify(validateEvent(e, i))) as SyncEvent);
+      const [result] = await ingest.accept([event], 'emit', (valid) => JSON.parse(JSON.stringify(valid)) as SyncEvent);
       return result!.id;
     },
-    ingest: (events, via = 'emit') => acceptChecked(events, via, validateEvent),
+    async ingest(events, via = 'emit') {
+      ensureOpen(events.length);
+      return ingest.accept(events, via);
+    },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),
     readiness() {
-      const health = store.health();
-      const reasons = [
-        ...(closing ? ['the engine is shutting down'] : []),
-        ...(health.writable ? [] : [`the store cannot write: ${health.lastFailure?.message ?? 'its disk failed'}`]),
-      ];
-      const problems = config?.status().files.filter((file) => file.problems.length > 0).length ?? 0;
-      const warnings = problems === 0 ? [] : [`${problems} connector file${problems === 1 ? ' has' : 's have'} problems; GET /status lists them`];
+      const { writable, lastFailure } = store.health();
+      const reasons = [...(closing ? ['the engine is shutting down'] : []), ...(writable ? [] : [`the store cannot write: ${lastFailure?.message ?? 'its disk failed'}`])];
+      const files = problemFiles().length;
+      const warnings = files === 0 ? [] : [`${files} connector file${files === 1 ? ' has' : 's have'} problems; GET /status lists them`];
       return { ready: reasons.length === 0, reasons, warnings };
     },
     getEvent: (id) => store.getEvent(id),

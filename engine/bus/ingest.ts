@@ -16,6 +16,7 @@ import { describeFailure, HmsError, type ErrorCode } from '../errors.js';
 import { Signals } from '../signals.js';
 import { matchRoutes } from './match-routes.js';
 import { createIdGenerator } from './new-id.js';
+import { validateEvent } from './validate-event.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
 
@@ -47,9 +48,9 @@ export type IngestSignals = {
 
 export interface Ingest {
   readonly signals: Signals<IngestSignals>;
-  /** Stores valid events (see validate-event.ts) and resolves once they are durable; a failure
-   * refuses the whole batch. */
-  accept(events: readonly SyncEvent[], via: string): Promise<AcceptResult[]>;
+  /** Checks each event (validate-event.ts), then `normalize`s it, stores the batch and resolves
+   * once it is durable. An invalid event or a failure refuses the whole batch. */
+  accept(events: readonly SyncEvent[], via: string, normalize?: (event: SyncEvent) => SyncEvent): Promise<AcceptResult[]>;
   /** Reports events refused before `accept` (not valid, or in a request that could not be read). */
   refused(error: unknown, events: number): void;
 }
@@ -110,9 +111,9 @@ export function createIngest(options: IngestOptions): Ingest {
   const refused = (error: unknown, count: number) => signals.emit('rejected', error instanceof HmsError ? error.code : 'INTERNAL', count);
   return {
     signals,
-    async accept(events, via) {
+    async accept(events, via, normalize = (event) => event) {
       try {
-        const results = await store(events);
+        const results = await store(events.map((event, index) => normalize(validateEvent(event, index))));
         signals.emit('accepted', via, events.length);
         return results;
       } catch (error) {
