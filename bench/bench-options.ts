@@ -9,6 +9,10 @@ export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_POSTERS = 4;
 /** Events per POST /events body. */
 export const DEFAULT_BATCH_SIZE = 200;
+/** Deliveries in the store scraped by scenario (f). */
+export const DEFAULT_SCRAPE_ROWS = 1_000_000;
+/** Of those, how many wait (retrying). */
+export const DEFAULT_SCRAPE_WAITING = 10_000;
 
 export interface BenchOptions {
   readonly events: number;
@@ -17,6 +21,10 @@ export interface BenchOptions {
   readonly batchSize: number;
   /** Also measure the seed's "loop over connectors, await fetch" dispatcher as a reference row. */
   readonly naive: boolean;
+  /** Deliveries in the store for the /metrics scrape (f); 0 skips it. */
+  readonly scrapeRows: number;
+  /** How many of them wait (retrying): what a scrape reads. */
+  readonly scrapeWaiting: number;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -25,7 +33,9 @@ export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [opt
   --concurrency N   requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
   --posters N       concurrent POST /events loops (default ${DEFAULT_POSTERS})
   --batch N         events per POST /events (default ${DEFAULT_BATCH_SIZE})
-  --no-naive        skip the naive-dispatcher reference row`;
+  --no-naive        skip the naive-dispatcher reference row
+  --scrape-rows N   deliveries in the store scraped by (f) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
+  --scrape-waiting N  of those, how many wait to be retried (default ${DEFAULT_SCRAPE_WAITING})`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
@@ -33,6 +43,8 @@ const OPTION_SPEC = {
   posters: { type: 'string' },
   batch: { type: 'string' },
   'no-naive': { type: 'boolean' },
+  'scrape-rows': { type: 'string' },
+  'scrape-waiting': { type: 'string' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -49,6 +61,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     posters: whole('--posters', values.posters, DEFAULT_POSTERS, 1, 256),
     batchSize: whole('--batch', values.batch, DEFAULT_BATCH_SIZE, 1, 5_000),
     naive: !(values['no-naive'] ?? false),
+    scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
+    scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),
   };
 }
 

@@ -8,6 +8,8 @@ import type { BenchOptions } from './bench-options.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
+import type { HotPathResult } from './scenario-hot-path.js';
+import type { ScrapeScenarioResult } from './scenario-scrape.js';
 import type { SenderScenarioResult } from './scenario-sender.js';
 
 /** Engine end-to-end throughput as a fraction of the raw baseline. */
@@ -16,6 +18,8 @@ export const TARGET_MIN_RATIO = 0.5;
 export const TARGET_MIN_DURABLE_EVENTS_PER_S = 20_000;
 /** Engine peak RSS through the whole of scenario (b). */
 export const TARGET_MAX_PEAK_RSS_MB = 200;
+/** GET /metrics with a million deliveries stored (issue 12). */
+export const TARGET_MAX_SCRAPE_MS = 100;
 
 /** CPU share busy before the run above which the report warns that other work skews it. */
 const BUSY_MACHINE_SHARE = 0.2;
@@ -40,23 +44,27 @@ export interface BenchResults {
   readonly engine: EngineScenarioResult | null;
   readonly durable: DurableScenarioResult | null;
   readonly naive: SenderScenarioResult | null;
+  readonly engineDebug: EngineScenarioResult | null;
+  readonly scrape: ScrapeScenarioResult | null;
+  readonly hotPath: HotPathResult | null;
   readonly ratio: number | null;
   readonly targets: readonly TargetResult[];
   /** Scenarios that failed outright, and figures that are incomplete. */
   readonly problems: readonly string[];
 }
 
-export function judgeTargets(ratio: number | null, engine: EngineScenarioResult | null, durable: DurableScenarioResult | null): TargetResult[] {
+export function judgeTargets(ratio: number | null, engine: EngineScenarioResult | null, durable: DurableScenarioResult | null, scrape: ScrapeScenarioResult | null): TargetResult[] {
   const judge = (name: string, target: string, value: number | null, ok: (value: number) => boolean): TargetResult => ({ name, target, value, pass: value === null ? null : ok(value) });
   return [
     judge('ratio', `>= ${TARGET_MIN_RATIO}`, ratio, (value) => value >= TARGET_MIN_RATIO),
     judge('durableIngest', `>= ${TARGET_MIN_DURABLE_EVENTS_PER_S} ev/s`, durable?.ackedEventsPerSecond ?? null, (value) => value >= TARGET_MIN_DURABLE_EVENTS_PER_S),
     judge('peakRss', `< ${TARGET_MAX_PEAK_RSS_MB} MB`, engine?.peakRssMb ?? null, (value) => value < TARGET_MAX_PEAK_RSS_MB),
+    judge('scrape', `< ${TARGET_MAX_SCRAPE_MS} ms`, scrape?.scrapeMaxMs ?? null, (value) => value < TARGET_MAX_SCRAPE_MS),
   ];
 }
 
 export function formatReport(results: BenchResults): string {
-  const { options, machine, raw, engine, durable, naive } = results;
+  const { options, machine, raw, engine, durable, naive, engineDebug, scrape, hotPath } = results;
   const verdict = (name: string) => {
     const pass = results.targets.find((target) => target.name === name)?.pass;
     return pass === undefined || pass === null ? 'n/a' : pass ? 'PASS' : 'MISS';
@@ -78,6 +86,20 @@ export function formatReport(results: BenchResults): string {
     ['    engine peak RSS (VmHWM)', `${mb(durable?.peakRssMb)} MB`, '', ''],
   ];
   if (options.naive) rows.push(['(d) reference: naive "loop connectors, await fetch"', rate(naive?.eventsPerSecond), '', '']);
+  rows.push(
+    ['(e) engine end to end at --log-level debug (a line per delivery)', rate(engineDebug?.eventsPerSecond), '', ''],
+    ['    CPU per event: engine at debug / at info (b)', `${us(engineDebug?.engineCpuUs)} / ${us(engine?.engineCpuUs)} µs`, '', ''],
+  );
+  if (options.scrapeRows > 0) {
+    rows.push(
+      [`(f) GET /metrics, ${count(options.scrapeRows)} deliveries stored, ${count(scrape?.waiting ?? options.scrapeWaiting)} waiting, ${count(scrape?.dead ?? 0)} dead`, `${ms1(scrape?.scrapeP50Ms)} / ${ms1(scrape?.scrapeMaxMs)} ms`, `< ${TARGET_MAX_SCRAPE_MS} ms`, verdict('scrape')],
+      ['    (p50 / max of 20 scrapes; seeding the store took)', `${scrape?.seedSeconds.toFixed(1) ?? 'n/a'} s`, '', ''],
+    );
+  }
+  rows.push(
+    ['(g) metrics per attempt (2 counters, 2 histograms)', `${ns(hotPath?.attemptNs)} ns`, '< 1,000 ns each', ''],
+    ["    prom-client's own labelled inc / observe, for comparison", `${ns(hotPath?.promClientCounterNs)} / ${ns(hotPath?.promClientHistogramNs)} ns`, '', ''],
+  );
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   const table = rows.map((row, index) => {
     const line = `  ${row[0].padEnd(widths[0]!)}  ${row[1].padStart(widths[1]!)}  ${row[2].padEnd(widths[2]!)}  ${row[3]}`.trimEnd();
@@ -116,6 +138,12 @@ function rate(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : `${count(value)} ev/s`;
 }
 function ms(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : count(value);
+}
+function ms1(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(1);
+}
+function ns(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : count(value);
 }
 function mb(value: number | null | undefined): string {

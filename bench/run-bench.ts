@@ -6,6 +6,9 @@
  *   (b) engine child process: POST /events -> store -> JSONata -> receiver
  *   (c) engine child process with the receiver down: durable ingest rate
  *   (d) optional reference: the seed's naive dispatcher in a child process
+ *   (e) (b) again at --log-level debug: a line per delivery, as info wrote before issue 12
+ *   (f) GET /metrics on a store of a million deliveries
+ *   (g) in this process: what the metrics cost an attempt
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -17,6 +20,8 @@ import { loadAverage, machineInfo } from './machine-info.js';
 import { formatReport, judgeTargets, writeResults, type BenchResults } from './report.js';
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
+import { runHotPathScenario } from './scenario-hot-path.js';
+import { runScrapeScenario } from './scenario-scrape.js';
 import { runSenderScenario } from './scenario-sender.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
@@ -68,15 +73,20 @@ async function main(args: readonly string[]): Promise<number> {
     const engine = await scenario(`(b) engine end to end: ${n} events`, () => runEngineScenario(receiver, options, log));
     const durable = await scenario(`(c) durable ingest, receiver down: ${n} events`, () => runDurableScenario(options));
     const naive = options.naive ? await scenario(`(d) naive dispatcher reference: ${n} events`, () => runSenderScenario(receiver, 'naive-sender.js', options.events, options.concurrency)) : null;
+    const engineDebug = await scenario(`(e) engine end to end at --log-level debug: ${n} events`, () => runEngineScenario(receiver, options, log, 'debug'));
+    const scrape = options.scrapeRows > 0 ? await scenario(`(f) GET /metrics with ${options.scrapeRows.toLocaleString('en-US')} deliveries stored`, () => runScrapeScenario(options)) : null;
+    const hotPath = await scenario('(g) metrics cost per attempt, in process', async () => runHotPathScenario());
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
     }
-    if (engine && (engine.firstError || engine.acked < engine.expected)) problems.push(`(b) ${engine.acked} of ${engine.expected} acknowledged, ${engine.delivered} delivered; ${engine.firstError ?? ''}`);
+    for (const [name, run] of [['(b)', engine], ['(e)', engineDebug]] as const) {
+      if (run && (run.firstError || run.acked < run.expected)) problems.push(`${name} ${run.acked} of ${run.expected} acknowledged, ${run.delivered} delivered; ${run.firstError ?? ''}`);
+    }
     if (durable && (durable.firstError || durable.acked < durable.expected)) problems.push(`(c) ${durable.acked} of ${durable.expected} acknowledged; ${durable.firstError ?? ''}`);
 
     const ratio = raw?.eventsPerSecond && engine?.eventsPerSecond ? engine.eventsPerSecond / raw.eventsPerSecond : null;
-    results = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, durable, naive, ratio, targets: judgeTargets(ratio, engine, durable), problems };
+    results = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, durable, naive, engineDebug, scrape, hotPath, ratio, targets: judgeTargets(ratio, engine, durable, scrape), problems };
   } finally {
     await receiver.close();
   }

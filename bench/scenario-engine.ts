@@ -2,7 +2,8 @@
  * Scenario (b): the engine end to end, as a child process on a fresh data dir. Events go in over
  * HTTP in batches, through the durable store, the JSONata `when` and map, and out to the receiver.
  * Throughput runs from the first POST to the last delivery's arrival; latency is arrival − sentAt
- * per event; peak RSS is the engine's VmHWM just before it is stopped.
+ * per event; peak RSS is the engine's VmHWM just before it is stopped. The engine's log lines are
+ * read and dropped (engine-process.ts), as a log shipper would.
  */
 import { scenarioBudgetMs, type BenchOptions } from './bench-options.js';
 import { makeBenchDirs } from './bench-dirs.js';
@@ -33,10 +34,11 @@ export interface EngineScenarioResult {
   readonly engineExit: number | string | null;
 }
 
-export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void): Promise<EngineScenarioResult> {
+/** `logLevel`: the engine's --log-level (info, as operators run it; debug logs every delivery). */
+export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel = 'info'): Promise<EngineScenarioResult> {
   const dirs = await makeBenchDirs(options.concurrency);
   try {
-    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url } });
+    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url }, logLevel });
     let engineExit: number | string | null = null;
     void engine.exited.then((code) => (engineExit = code));
     try {
