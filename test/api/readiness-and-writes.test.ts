@@ -41,6 +41,15 @@ describe('GET /readyz and the log of API writes', () => {
     assert.ok(!response.body.includes('broken.yaml'), 'a public endpoint shows no file names');
   });
 
+  test('after a start that set a broken file aside: still ready, with the warning, and the problem counted in /metrics', async () => {
+    harness = await startTestEngine({ 'registry.yaml': REGISTRY, 'broken.yaml': 'name: broken\ntarget: [\n' });
+    app = buildServer({ engine: harness.engine, logger: harness.logs.logger });
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json().warnings, ['1 connector file has problems; GET /status lists them']);
+    assert.match((await harness.engine.metrics()).text, /^hms_sync_config_problems [1-9]/m);
+  });
+
   test('answers 503 with the reason once the engine is shutting down', async () => {
     const { harness, app } = await start();
     const closing = harness.engine.close();
