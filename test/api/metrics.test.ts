@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import parsePrometheusTextFormat, { type ParsedFamily, type ParsedSample } from 'parse-prometheus-text-format';
 import { buildServer } from '../../engine/api/server.js';
+import { MIXED_OUTCOMES_CONNECTOR, mixedOutcomes } from '../helpers/mixed-outcomes.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
 
@@ -13,17 +14,6 @@ const METRICS_TOKEN = 'metrics-token-8b2f7a';
 const api = { authorization: `Bearer ${API_TOKEN}` };
 const scraper = { authorization: `Bearer ${METRICS_TOKEN}` };
 
-const REGISTRY = `
-name: registry
-target:
-  url: \${env:RECEIVER_URL}
-routes:
-  - { name: ok, on: ok, path: /ok }
-  - { name: flaky, on: flaky, path: /flaky }
-  - { name: bad, on: bad, path: /bad }
-retry:
-  schedule: [5s]
-`;
 /** A target nothing listens on: every attempt is a network failure. */
 const OUTBOX = `
 name: outbox
@@ -68,9 +58,8 @@ describe('GET /metrics', () => {
   const eventIds: string[] = [];
 
   before(async () => {
-    let flaky = 0;
-    receiver = await startReceiver((request) => (request.url === '/bad' ? 400 : request.url === '/flaky' && flaky++ === 0 ? 503 : 200));
-    harness = await startTestEngine({ 'registry.yaml': REGISTRY, 'outbox.yaml': OUTBOX }, { RECEIVER_URL: receiver.url });
+    receiver = await startReceiver(mixedOutcomes());
+    harness = await startTestEngine({ 'registry.yaml': MIXED_OUTCOMES_CONNECTOR, 'outbox.yaml': OUTBOX }, { RECEIVER_URL: receiver.url });
     app = buildServer({ engine: harness.engine, logger: harness.logs.logger, apiToken: API_TOKEN, metricsToken: METRICS_TOKEN });
     await app.ready();
 

@@ -6,28 +6,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
+import { MIXED_OUTCOMES_CONNECTOR, mixedOutcomes } from '../helpers/mixed-outcomes.js';
 import { startTestEngine } from '../helpers/test-engine.js';
 
-const CONNECTOR = `
-name: registry
-target:
-  url: \${env:RECEIVER_URL}
-routes:
-  - { name: ok, on: ok, path: /ok }
-  - { name: flaky, on: flaky, path: /flaky }
-  - { name: bad, on: bad, path: /bad }
-retry:
-  schedule: [5s]
-`;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Fields that hold a time, in any line. */
 const TIME_FIELD = /(At|Until|^since|^until|^time)$/;
 
 describe('operator logs', () => {
-  const fixture = useEngineFixture((request) => (request.url === '/bad' ? 400 : request.url === '/flaky' ? 503 : 200));
+  const fixture = useEngineFixture(mixedOutcomes());
 
   test('logs a delivery at debug, a retry at info, a dead delivery at warn, and a summary per connector at close', async () => {
-    const harness = (fixture.harness = await startTestEngine({ 'registry.yaml': CONNECTOR }, { RECEIVER_URL: fixture.receiver.url }));
+    const harness = (fixture.harness = await startTestEngine({ 'registry.yaml': MIXED_OUTCOMES_CONNECTOR }, { RECEIVER_URL: fixture.receiver.url }));
     const ids = [await harness.engine.emit({ type: 'ok', id: 'e-ok' }), await harness.engine.emit({ type: 'flaky', id: 'e-flaky' }), await harness.engine.emit({ type: 'bad', id: 'e-bad' })];
     for (const id of ids) await harness.settled(id);
     await harness.engine.close();
