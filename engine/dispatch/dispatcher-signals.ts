@@ -25,7 +25,6 @@ export interface DeliveryOutcome {
 /** One attempt of one delivery, as recorded. */
 export interface AttemptReport {
   readonly connector: string;
-  readonly route: string;
   readonly statusClass: StatusClass;
   readonly durationMs: number;
   /** The delivery's state after the attempt. */

@@ -44,8 +44,8 @@ export function createOutcomeRecorder(options: RecordOutcomeOptions): RecordOutc
       })
       .catch(storeFailed);
     if (signals.heard('attempt')) {
-      const { connector, route, acceptedAt } = job;
-      signals.emit('attempt', { connector, route, statusClass: result.statusClass, durationMs: result.durationMs, state: result.state, acceptedAt });
+      const { connector, acceptedAt } = job;
+      signals.emit('attempt', { connector, statusClass: result.statusClass, durationMs: result.durationMs, state: result.state, acceptedAt });
     }
     logAttempt(logger, job, attempt, result);
     if (result.state === 'retrying') return false;
