@@ -89,6 +89,7 @@ export function formatReport(results: BenchResults): string {
   rows.push(
     ['(e) engine end to end at --log-level debug (a line per delivery)', rate(engineDebug?.eventsPerSecond), '', ''],
     ['    CPU per event: engine at debug / at info (b)', `${us(engineDebug?.engineCpuUs)} / ${us(engine?.engineCpuUs)} µs`, '', ''],
+    ['    log per event: at debug / at info (b)', `${bytes(engineDebug?.logBytesPerEvent)} / ${bytes(engine?.logBytesPerEvent)} B`, '', ''],
   );
   if (options.scrapeRows > 0) {
     rows.push(
@@ -141,6 +142,9 @@ function ms(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : count(value);
 }
 function ms1(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(1);
+}
+function bytes(value: number | null | undefined): string {
   return value === null || value === undefined ? 'n/a' : value.toFixed(1);
 }
 function ns(value: number | null | undefined): string {

@@ -30,6 +30,8 @@ export interface EngineScenarioResult {
   /** CPU per delivered event, µs: the engine (all threads), and the bench process (receiver and posters). */
   readonly engineCpuUs: number | null;
   readonly benchCpuUs: number | null;
+  /** Bytes of log per delivered event, at the scenario's log level. */
+  readonly logBytesPerEvent: number | null;
   /** Set when the engine exited on its own during the run. */
   readonly engineExit: number | string | null;
 }
@@ -45,6 +47,7 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
       const deadline = Date.now() + scenarioBudgetMs(options.events);
       receiver.startWindow(options.events);
       const engineCpuAtStart = engine.cpuMs();
+      const logBytesAtStart = engine.stdoutBytes();
       const benchCpuAtStart = process.cpuUsage();
       const posted = await postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix: 'b', deadline });
       log(`    ${posted.acked.toLocaleString('en-US')} events acknowledged in ${seconds(posted.firstPostAt, posted.lastAckAt)} s; waiting for deliveries`);
@@ -67,6 +70,7 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
         peakRssMb: peak === null ? null : peak / 1024 ** 2,
         engineCpuUs: perEventUs(engineCpuMs, window.received),
         benchCpuUs: perEventUs(ownCpuMs(benchCpuAtStart), window.received),
+        logBytesPerEvent: window.received > 0 ? (engine.stdoutBytes() - logBytesAtStart) / window.received : null,
         engineCommand: engine.command,
         engineExit,
       };

@@ -209,6 +209,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (refusedEvents > 0) ingest.refused(error, refusedEvents);
     throw error;
   };
+
   return {
     registry,
     store,

@@ -43,12 +43,14 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
 
   return {
     async update(): Promise<void> {
-      const [backlog, bytes] = await Promise.all([sources.backlog(), sources.storeSizeBytes()]);
+      // A store that cannot be read (a failing disk) leaves its delivery gauges out of this scrape
+      // (and its size at the last value read); the others, hms_sync_store_writable first, answer.
+      const [backlog, bytes] = await Promise.all([sources.backlog().catch(() => undefined), sources.storeSizeBytes().catch(() => undefined)]);
       const connectors = sources.connectors();
       const now = clock.now();
       for (const metric of [deliveries, oldestAge, up, configInfo]) metric.reset();
-      const waiting = new Map(backlog.map((entry) => [entry.connector, entry]));
-      for (const connector of new Set([...Object.keys(connectors), ...waiting.keys()])) {
+      const waiting = new Map((backlog ?? []).map((entry) => [entry.connector, entry]));
+      for (const connector of backlog === undefined ? [] : new Set([...Object.keys(connectors), ...waiting.keys()])) {
         const stored = waiting.get(connector);
         const held = connectors[connector]?.held ?? 0;
         for (const state of GAUGE_STATES) deliveries.set({ connector, state }, state === 'inflight' ? held : (stored?.[state] ?? 0));
@@ -56,7 +58,7 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
         oldestAge.set({ connector }, oldest === null ? 0 : Math.max(0, now - oldest) / 1000);
       }
       for (const [connector, { sending }] of Object.entries(connectors)) up.set({ connector }, sending ? 1 : 0);
-      sizeBytes.set(bytes);
+      if (bytes !== undefined) sizeBytes.set(bytes);
       writable.set(sources.storeWritable() ? 1 : 0);
       problems.set(sources.configProblems());
       configInfo.set({ revision: sources.revision() }, 1);
