@@ -174,7 +174,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       backlog: () => store.backlog(),
       storeSizeBytes: () => store.sizeBytes(),
       storeWritable: () => store.health().writable,
-      connectors: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, { held: lane.held, sending: lane.state === 'active' }])),
+      sending: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, lane.state === 'active'])),
       configProblems: () => problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
       revision,
     },

@@ -34,15 +34,11 @@ export interface LaneStatus extends ConnectorStateStatus {
   readonly inFlight: number;
   /** Deliveries held in memory, waiting to start (ready, behind their key, or in an open batch). */
   readonly waiting: number;
-  /** Every delivery held in memory: waiting, or in a request in flight (its store state is `inflight`). */
-  readonly held: number;
 }
 
 export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
   /** Requests in flight. */
   active = 0;
-  /** Deliveries held, from `submit` until `release`. */
-  held = 0;
   readonly ready = new Fifo<WorkUnit<T>>();
   readonly ordering = new OrderingQueue<T>();
   readonly state: ConnectorState;

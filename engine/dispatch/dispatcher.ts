@@ -117,7 +117,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     submit(job) {
       if (!ctx.held.add(job.deliveryId)) return;
       const lane = laneFor(job.connector);
-      lane.held += 1;
       if (lane.ordering.admit(job)) admit(ctx, lane, job);
       pump(ctx, lane);
     },
@@ -135,7 +134,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       for (const connector of registry.all()) {
         const lane = laneFor(connector.name);
         const waiting = lane.ready.length + lane.ordering.size + batchItems.count(connector.name);
-        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting, held: lane.held };
+        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting };
       }
       return result;
     },

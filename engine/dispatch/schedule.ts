@@ -103,7 +103,6 @@ function start(ctx: ScheduleContext, lane: Lane, connector: CompiledConnector, u
 /** The job leaves memory. After a final outcome the next delivery of its key goes on; otherwise
  * the ones behind it go back to the store with it. */
 export function release(ctx: ScheduleContext, lane: Lane, job: DispatchJob, final: boolean): void {
-  if (ctx.held.all.has(job.deliveryId)) lane.held -= 1;
   const reopened = ctx.held.release(job.deliveryId);
   const { next, giveBack: behind } = lane.ordering.finish(job, final);
   if (next !== undefined) admit(ctx, lane, next);

@@ -118,10 +118,11 @@ export interface ReconcileResult {
 export interface ConnectorBacklog {
   readonly connector: string;
   readonly pending: number;
+  readonly inflight: number;
   readonly retrying: number;
   readonly parked: number;
   readonly dead: number;
-  /** When the oldest of its pending and retrying deliveries was accepted; null when it has none. */
+  /** When the oldest of its unfinished (pending, inflight, retrying) deliveries was accepted; null when it has none. */
   readonly oldestWaitingAt: number | null;
 }
 
@@ -251,10 +252,9 @@ export interface Store {
   /** Counts of deliveries per state, for status and benchmarks. */
   countByState(): Promise<Record<DeliveryState, number>>;
   /**
-   * What waits, per connector that has any pending, retrying, parked or dead delivery, for the
-   * metrics scrape. It reads only those deliveries (through indexes of their states), never the
-   * delivered ones, so its cost follows the backlog, not the size of the store. Inflight
-   * deliveries are the dispatcher's to count: it holds them.
+   * What waits, per connector that has any unfinished, parked or dead delivery, for the metrics
+   * scrape. It reads only those deliveries (through indexes of their states), never the delivered
+   * ones, so its cost follows the backlog, not the size of the store.
    */
   backlog(): Promise<ConnectorBacklog[]>;
   /** Bytes the store takes on disk now (for SQLite: the database file and its write-ahead log). */

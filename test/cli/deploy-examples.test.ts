@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { systemClock } from '../../engine/clock.js';
 import { createEngineMetrics } from '../../engine/metrics/engine-metrics.js';
+import { scrapeSources } from '../helpers/metrics-sources.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -44,8 +45,7 @@ test('the Prometheus alert rules pass promtool check rules and their unit tests,
     assert.equal(promtool.error, undefined, 'promtool is installed (Debian package prometheus; .ci/run installs it)');
     assert.equal(promtool.status, 0, `promtool ${args.join(' ')}:\n${promtool.stdout}${promtool.stderr}`);
   }
-  const sources = { backlog: async () => [], storeSizeBytes: async () => 0, storeWritable: () => true, connectors: () => ({}), configProblems: () => 0, revision: () => 'r' };
-  const { text } = await createEngineMetrics({ clock: systemClock, sources, version: '0.0.0', processMetrics: false }).scrape();
+  const { text } = await createEngineMetrics({ clock: systemClock, sources: scrapeSources(), version: '0.0.0', processMetrics: false }).scrape();
   const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((match) => match[1]));
   const rules = parse(await readFile(join(dir, 'hms-sync-rules.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
   const used = rules.groups.flatMap((group) => group.rules.flatMap((rule) => [...rule.expr.matchAll(/\bhms_sync_\w+/g)].map((match) => `${rule.alert}: ${match[0]}`)));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { manualClock } from '../../engine/clock.js';
 import { HmsError } from '../../engine/errors.js';
 import { createEngineMetrics } from '../../engine/metrics/engine-metrics.js';
+import { scrapeSources } from '../helpers/metrics-sources.js';
 
 test('a store that cannot be read leaves its delivery gauges out and the rest still answers', async () => {
   let failing = false;
@@ -10,14 +11,12 @@ test('a store that cannot be read leaves its delivery gauges out and the rest st
     if (failing) throw new HmsError('STORE_UNAVAILABLE', 'the disk failed');
     return value as never;
   };
-  const sources = {
-    backlog: readFails([{ connector: 'registry', pending: 4, retrying: 0, parked: 0, dead: 1, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
+  const sources = scrapeSources({
+    backlog: readFails([{ connector: 'registry', pending: 4, inflight: 2, retrying: 0, parked: 0, dead: 1, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
     storeSizeBytes: readFails(8192),
     storeWritable: () => !failing,
-    connectors: () => ({ registry: { held: 2, sending: true } }),
-    configProblems: () => 0,
-    revision: () => 'r',
-  };
+    sending: () => ({ registry: true }),
+  });
   const metrics = createEngineMetrics({ clock: manualClock(Date.UTC(2026, 0, 1, 0, 0, 30)), sources, version: '0.0.0', processMetrics: false });
   const healthy = (await metrics.scrape()).text;
   assert.match(healthy, /^hms_sync_deliveries\{connector="registry",state="pending"\} 4$/m);

@@ -4,6 +4,7 @@ import { manualClock } from '../../engine/clock.js';
 import { createEngineMetrics, type AttemptObservation } from '../../engine/metrics/engine-metrics.js';
 import { createTrafficSummary, type SummaryTimers } from '../../engine/metrics/traffic-summary.js';
 import { captureLogger } from '../helpers/capture-logger.js';
+import { scrapeSources } from '../helpers/metrics-sources.js';
 
 /** A repeating timer the test fires by hand. */
 function handTimer(): SummaryTimers & { fire(): void; running(): boolean } {
@@ -24,8 +25,7 @@ function handTimer(): SummaryTimers & { fire(): void; running(): boolean } {
 function setup() {
   const clock = manualClock(Date.UTC(2026, 10, 27, 8, 0, 0));
   const logs = captureLogger('info');
-  const sources = { backlog: async () => [], storeSizeBytes: async () => 0, storeWritable: () => true, connectors: () => ({}), configProblems: () => 0, revision: () => 'r' };
-  const metrics = createEngineMetrics({ clock, sources, version: '0.0.0', processMetrics: false });
+  const metrics = createEngineMetrics({ clock, sources: scrapeSources(), version: '0.0.0', processMetrics: false });
   const timers = handTimer();
   const summary = createTrafficSummary({ connectors: metrics.connectors, logger: logs.logger, clock, timers });
   const attempt = (connector: string, fields: Partial<AttemptObservation>) =>

@@ -134,13 +134,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: 'deliveries waiting, by connector',
+    name: 'unfinished deliveries by connector',
     sql: `
-      -- The metrics scrape: how many deliveries of each connector wait, and since when, read from
-      -- this index alone (see SQL.backlogByConnector, whose WHERE must stay textually identical).
-      -- A delivery handed straight to the dispatcher ('inflight') and then delivered never enters
-      -- it, so the usual path writes nothing more.
-      CREATE INDEX deliveries_waiting ON deliveries (connector, state, created_at) WHERE state IN ('pending', 'retrying');
+      -- deliveries_due, widened so the metrics scrape counts unfinished deliveries per connector
+      -- and state, and finds the oldest, from the index alone (SQL.backlogByConnector): the same
+      -- entries as before, so writes cost almost nothing more, unlike an index of its own, which
+      -- every delivery that waits would enter and leave. seq is spelled out so the index keeps
+      -- claims in (next_attempt_at, seq) order. The WHERE must stay textually identical to those
+      -- in sql.ts (selectDue, parkUnconfigured, countByState, backlogByConnector). An existing
+      -- database rebuilds it once, at the upgrade.
+      DROP INDEX deliveries_due;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, seq, connector, state, created_at)
+        WHERE state IN ('pending', 'inflight', 'retrying');
     `,
   },
 ];

@@ -56,13 +56,13 @@ export function countByState(sql: Statements): Record<DeliveryState, number> {
   return counts;
 }
 
-/** What waits per connector, through indexes of the waiting, parked and dead states alone (see
+/** What waits per connector, through indexes of the unfinished, parked and dead states alone (see
  * SQL.backlogByConnector). */
 export function backlog(sql: Statements): ConnectorBacklog[] {
   const byConnector = new Map<string, { -readonly [K in keyof ConnectorBacklog]: ConnectorBacklog[K] }>();
   for (const row of sql.backlogByConnector.all()) {
     let entry = byConnector.get(row.connector);
-    if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: null }));
+    if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, inflight: 0, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: null }));
     entry[row.state] = row.n;
     if (row.oldest !== null && (entry.oldestWaitingAt === null || row.oldest < entry.oldestWaitingAt)) entry.oldestWaitingAt = row.oldest;
   }

@@ -164,10 +164,10 @@ export const SQL = {
     UNION ALL SELECT 'dead', count(*) FROM deliveries WHERE state = 'dead'
     UNION ALL SELECT 'all', coalesce(max(seq), 0) FROM deliveries`,
   // What waits per connector, for the metrics: each part read from a covering index of its states
-  // alone (deliveries_waiting, deliveries_parked, deliveries_dead_cause; each WHERE textually
+  // alone (deliveries_due, deliveries_parked, deliveries_dead_cause; each WHERE textually
   // identical to its index's), so a scrape never reads a delivered row.
   backlogByConnector: `SELECT connector, state, count(*) AS n, min(created_at) AS oldest FROM deliveries
-      WHERE state IN ('pending', 'retrying') GROUP BY connector, state
+      WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY connector, state
     UNION ALL SELECT connector, 'parked', count(*), NULL FROM deliveries WHERE state = 'parked' GROUP BY connector
     UNION ALL SELECT connector, 'dead', count(*), NULL FROM deliveries WHERE state = 'dead' GROUP BY connector`,
 } as const;
@@ -237,7 +237,7 @@ export interface DueRow extends DeliveryOfEventRow {
 
 export interface BacklogRow {
   connector: string;
-  state: 'pending' | 'retrying' | 'parked' | 'dead';
+  state: 'pending' | 'inflight' | 'retrying' | 'parked' | 'dead';
   n: number;
   oldest: number | null;
 }
