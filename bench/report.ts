@@ -94,7 +94,8 @@ export function formatReport(results: BenchResults): string {
   if (options.scrapeRows > 0) {
     rows.push(
       [`(f) GET /metrics, ${count(options.scrapeRows)} deliveries stored, ${count(scrape?.waiting ?? options.scrapeWaiting)} waiting, ${count(scrape?.dead ?? 0)} dead`, `${ms1(scrape?.scrapeP50Ms)} / ${ms1(scrape?.scrapeMaxMs)} ms`, `< ${TARGET_MAX_SCRAPE_MS} ms`, verdict('scrape')],
-      ['    (p50 / max of 20 scrapes; seeding the store took)', `${scrape?.seedSeconds.toFixed(1) ?? 'n/a'} s`, '', ''],
+      ['    (p50 / max of 20 scrapes) engine CPU per scrape', `${ms1(scrape?.engineCpuMsPerScrape)} ms`, '', ''],
+      ['    seeding the store took', `${scrape?.seedSeconds.toFixed(1) ?? 'n/a'} s`, '', ''],
     );
   }
   rows.push(

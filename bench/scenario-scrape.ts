@@ -5,7 +5,8 @@
  * take seconds rather than the minutes ingest would. Most are delivered; `waiting` are retrying
  * (due far in the future, so nothing is sent while the scrapes run) and 1% are dead, as in a
  * store that has run for a while. Then the engine starts on it and /metrics is scraped
- * SCRAPES times in a row, each timed from request to last byte.
+ * SCRAPES times in a row, each timed from request to last byte, and the engine's CPU is read
+ * before and after them.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface ScrapeScenarioResult {
   /** Scrape time, request to last byte. */
   readonly scrapeP50Ms: number | null;
   readonly scrapeMaxMs: number | null;
+  /** Engine CPU per scrape, ms: unlike the time, it barely moves with other load on the machine. */
+  readonly engineCpuMsPerScrape: number | null;
   readonly bytes: number;
 }
 
@@ -48,6 +51,7 @@ export async function runScrapeScenario(options: BenchOptions): Promise<ScrapeSc
     try {
       const times = new Float64Array(SCRAPES);
       let bytes = 0;
+      const cpuAtStart = engine.cpuMs();
       for (let i = 0; i < SCRAPES; i++) {
         const started = process.hrtime.bigint();
         const answer = await requestJson('GET', `${engine.url}/metrics`);
@@ -55,7 +59,9 @@ export async function runScrapeScenario(options: BenchOptions): Promise<ScrapeSc
         if (answer.status !== 200) throw new Error(`GET /metrics answered ${answer.status}`);
         bytes = String(answer.body).length;
       }
-      return { rows, waiting, dead, seedSeconds, scrapeP50Ms: percentile(times, 50), scrapeMaxMs: percentile(times, 100), bytes };
+      const cpuAtEnd = engine.cpuMs();
+      const engineCpuMsPerScrape = cpuAtStart === null || cpuAtEnd === null ? null : (cpuAtEnd - cpuAtStart) / SCRAPES;
+      return { rows, waiting, dead, seedSeconds, scrapeP50Ms: percentile(times, 50), scrapeMaxMs: percentile(times, 100), engineCpuMsPerScrape, bytes };
     } finally {
       await engine.stop();
     }
