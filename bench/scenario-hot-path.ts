@@ -20,7 +20,8 @@ export interface HotPathResult {
 }
 
 export function runHotPathScenario(): HotPathResult {
-  const sources = { backlog: async () => [], storeSizeBytes: async () => 0, storeWritable: () => true, sending: () => ({}), configProblems: () => 0, revision: () => 'r' };
+  const store = { backlog: async () => [], sizeBytes: async () => 0, health: () => ({ writable: true, lastFailure: null }) };
+  const sources = { store, sending: () => ({}), configProblems: () => 0, revision: () => 'r' };
   const metrics = createEngineMetrics({ clock: systemClock, sources, version: 'bench', processMetrics: false });
   const now = Date.now();
   const observations = CONNECTORS.map((connector) => ({ connector, statusClass: '2xx' as const, durationMs: 12, state: 'delivered' as const, acceptedAt: now - 40 }));

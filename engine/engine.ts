@@ -25,6 +25,7 @@ import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publ
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import { createEngineMetrics } from './metrics/engine-metrics.js';
+import { readinessOf, type Readiness } from './metrics/readiness.js';
 import { createTrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
@@ -66,15 +67,6 @@ export interface EngineOptions {
   readonly strict?: boolean;
   /** Also export prom-client's process and Node.js metrics at /metrics (default true). */
   readonly processMetrics?: boolean;
-}
-
-/** Whether the engine should get traffic (GET /readyz). */
-export interface Readiness {
-  readonly ready: boolean;
-  /** Why it is not ready; empty when it is. */
-  readonly reasons: readonly string[];
-  /** What is wrong without stopping it from accepting events (problems in connector files). */
-  readonly warnings: readonly string[];
 }
 
 export interface EngineStatus extends Omit<ConfigStatus, 'connectors'> {
@@ -171,9 +163,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     version: packageVersion(),
     processMetrics: options.processMetrics,
     sources: {
-      backlog: () => store.backlog(),
-      storeSizeBytes: () => store.sizeBytes(),
-      storeWritable: () => store.health().writable,
+      store,
       sending: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, lane.state === 'active'])),
       configProblems: () => problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
       revision,
@@ -225,13 +215,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),
-    readiness() {
-      const { writable, lastFailure } = store.health();
-      const reasons = [...(closing ? ['the engine is shutting down'] : []), ...(writable ? [] : [`the store cannot write: ${lastFailure?.message ?? 'its disk failed'}`])];
-      const files = problemFiles().length;
-      const warnings = files === 0 ? [] : [`${files} connector file${files === 1 ? ' has' : 's have'} problems; GET /status lists them`];
-      return { ready: reasons.length === 0, reasons, warnings };
-    },
+    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: problemFiles().length }),
     getEvent: (id) => store.getEvent(id),
     listDead: (listOptions) => deadLetters.list(listOptions),
     retryDead(which) {

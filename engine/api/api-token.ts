@@ -11,9 +11,9 @@ import { HmsError } from '../errors.js';
 /** Paths served without a token: probes must work before anyone has a secret. */
 export const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 /** The one path the metrics token opens. */
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 /** Who makes a request when the API has no token (it then listens on loopback only). */
-export const ANONYMOUS_LOOPBACK = 'anonymous loopback';
+const ANONYMOUS_LOOPBACK = 'anonymous loopback';
 
 export interface ApiTokens {
   /** Opens every endpoint. */

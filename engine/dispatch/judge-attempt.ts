@@ -75,7 +75,7 @@ export function attemptResultFor(judgement: Judgement, connector: CompiledConnec
 }
 
 /** The class of an answer's status, or why there was none. */
-export function statusClassOf(result: HttpResult): StatusClass {
+function statusClassOf(result: HttpResult): StatusClass {
   if (result.kind === 'error') return result.timedOut === true ? 'timeout' : 'network';
   if (result.status >= 500) return '5xx';
   if (result.status >= 400) return '4xx';

@@ -7,15 +7,12 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
-import type { ConnectorBacklog } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 /** What the gauges read, handed in by the wiring (engine.ts) from the store, dispatcher and config. */
 export interface ScrapeSources {
-  /** What waits in the store, per connector (Store.backlog). */
-  backlog(): Promise<readonly ConnectorBacklog[]>;
-  /** Bytes the store takes on disk. */
-  storeSizeBytes(): Promise<number>;
-  storeWritable(): boolean;
+  /** What waits in it, its size, whether it can write. */
+  readonly store: Pick<Store, 'backlog' | 'sizeBytes' | 'health'>;
   /** Whether each configured connector sends now (false while it is disabled by a 410, paused by a
    * 429 or its breaker is open), by name. */
   sending(): Readonly<Record<string, boolean>>;
@@ -45,7 +42,7 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
     async update(): Promise<void> {
       // A store that cannot be read (a failing disk) leaves its delivery gauges out of this scrape
       // (and its size at the last value read); the others, hms_sync_store_writable first, answer.
-      const [backlog, bytes] = await Promise.all([sources.backlog().catch(() => undefined), sources.storeSizeBytes().catch(() => undefined)]);
+      const [backlog, bytes] = await Promise.all([sources.store.backlog().catch(() => undefined), sources.store.sizeBytes().catch(() => undefined)]);
       const sending = sources.sending();
       const now = clock.now();
       for (const metric of [deliveries, oldestAge, up, configInfo]) metric.reset();
@@ -58,7 +55,7 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
       }
       for (const [connector, isSending] of Object.entries(sending)) up.set({ connector }, isSending ? 1 : 0);
       if (bytes !== undefined) sizeBytes.set(bytes);
-      writable.set(sources.storeWritable() ? 1 : 0);
+      writable.set(sources.store.health().writable ? 1 : 0);
       problems.set(sources.configProblems());
       configInfo.set({ revision: sources.revision() }, 1);
     },

@@ -21,7 +21,7 @@ export interface SummaryTimers {
 }
 
 /** Real intervals that never keep the process alive on their own. */
-export const realIntervals: SummaryTimers = {
+const realIntervals: SummaryTimers = {
   setInterval: (callback, intervalMs) => setInterval(callback, intervalMs).unref(),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };

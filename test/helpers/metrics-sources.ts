@@ -2,5 +2,6 @@
 import type { ScrapeSources } from '../../engine/metrics/scrape-gauges.js';
 
 export function scrapeSources(overrides: Partial<ScrapeSources> = {}): ScrapeSources {
-  return { backlog: async () => [], storeSizeBytes: async () => 0, storeWritable: () => true, sending: () => ({}), configProblems: () => 0, revision: () => 'r', ...overrides };
+  const store = { backlog: async () => [], sizeBytes: async () => 0, health: () => ({ writable: true, lastFailure: null }) };
+  return { store, sending: () => ({}), configProblems: () => 0, revision: () => 'r', ...overrides };
 }

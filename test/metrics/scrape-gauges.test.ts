@@ -12,9 +12,11 @@ test('a store that cannot be read leaves its delivery gauges out and the rest st
     return value as never;
   };
   const sources = scrapeSources({
-    backlog: readFails([{ connector: 'registry', pending: 4, inflight: 2, retrying: 0, parked: 0, dead: 1, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
-    storeSizeBytes: readFails(8192),
-    storeWritable: () => !failing,
+    store: {
+      backlog: readFails([{ connector: 'registry', pending: 4, inflight: 2, retrying: 0, parked: 0, dead: 1, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
+      sizeBytes: readFails(8192),
+      health: () => ({ writable: !failing, lastFailure: null }),
+    },
     sending: () => ({ registry: true }),
   });
   const metrics = createEngineMetrics({ clock: manualClock(Date.UTC(2026, 0, 1, 0, 0, 30)), sources, version: '0.0.0', processMetrics: false });
