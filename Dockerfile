@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # hms-sync: connectors from /etc/hms-sync/connectors.d (mount a ConfigMap or a checkout there),
 # data in the /var/lib/hms-sync volume, HTTP on 0.0.0.0:8080 (set HMS_SYNC_API_TOKEN: without it
-# the engine refuses to listen beyond loopback). `docker run IMAGE validate` checks the connectors.
+# the engine refuses to listen beyond loopback). `docker run IMAGE validate` checks the connectors;
+# `hms-sync` is on PATH and git is installed, so CI jobs can run `hms-sync diff` in the image.
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 # better-sqlite3 builds from source when no prebuilt binary fits.
 RUN apt-get update \
@@ -14,9 +15,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY schemas ./schemas
 COPY engine ./engine
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.json && chmod +x dist/engine/cli/main.js && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-trixie-slim
 ENV NODE_ENV=production \
     HMS_SYNC_CONNECTORS=/etc/hms-sync/connectors.d \
     HMS_SYNC_DATA=/var/lib/hms-sync \
@@ -28,7 +29,12 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/schemas ./schemas
 COPY --from=build /app/dist/engine ./dist/engine
 COPY connectors.d /etc/hms-sync/connectors.d
-RUN mkdir -p /var/lib/hms-sync && chown node:node /var/lib/hms-sync
+# git (and the CA certificates its https fetches need) for `hms-sync diff --base REF` in CI jobs.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s /app/dist/engine/cli/main.js /usr/local/bin/hms-sync \
+ && mkdir -p /var/lib/hms-sync && chown node:node /var/lib/hms-sync
 USER node
 VOLUME /var/lib/hms-sync
 EXPOSE 8080

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sinkConnectorYaml } from './bench-workload.js';
+import { sinkConnectorYaml, type SinkConnector } from './bench-workload.js';
 
 export interface BenchDirs {
   readonly connectorsDir: string;
@@ -11,12 +11,12 @@ export interface BenchDirs {
   cleanup(): Promise<void>;
 }
 
-export async function makeBenchDirs(concurrency: number): Promise<BenchDirs> {
+export async function makeBenchDirs(connector: SinkConnector): Promise<BenchDirs> {
   const root = await mkdtemp(join(tmpdir(), 'hms-sync-bench-'));
   const connectorsDir = join(root, 'connectors.d');
   const dataDir = join(root, 'data');
   await mkdir(connectorsDir);
   await mkdir(dataDir);
-  await writeFile(join(connectorsDir, 'sink.yaml'), sinkConnectorYaml(concurrency));
+  await writeFile(join(connectorsDir, 'sink.yaml'), sinkConnectorYaml(connector));
   return { connectorsDir, dataDir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

@@ -9,7 +9,19 @@ export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_POSTERS = 4;
 /** Events per POST /events body. */
 export const DEFAULT_BATCH_SIZE = 200;
-/** Deliveries in the store scraped by scenario (f). */
+/** Concurrent clients of the one-event-per-request ingest run, each waiting for its 202. */
+export const DEFAULT_CLIENTS = 64;
+/** Requests of the one-event-per-request ingest run: it is some ten times slower per event than batches. */
+export const DEFAULT_SINGLE_EVENTS = 20_000;
+/** Length of the open-loop latency run. */
+export const DEFAULT_LATENCY_SECONDS = 30;
+/** Requests in flight for the BullMQ comparison, on both sides (issue 13 measured at 64). */
+export const DEFAULT_PEER_CONCURRENCY = 64;
+/** Events of each ordered-connector run (four runs: ordered or not, live or draining). */
+export const DEFAULT_ORDERED_EVENTS = 20_000;
+/** Events accepted with the receiver down before the backlog drains. */
+export const DEFAULT_BACKLOG_EVENTS = 1_000_000;
+/** Deliveries in the store scraped by (k). */
 export const DEFAULT_SCRAPE_ROWS = 1_000_000;
 /** Of those, how many wait (retrying). */
 export const DEFAULT_SCRAPE_WAITING = 10_000;
@@ -19,32 +31,72 @@ export interface BenchOptions {
   readonly concurrency: number;
   readonly posters: number;
   readonly batchSize: number;
+  readonly clients: number;
+  readonly singleEvents: number;
+  /** 0 skips the latency run. */
+  readonly latencySeconds: number;
   /** Also measure the seed's "loop over connectors, await fetch" dispatcher as a reference row. */
   readonly naive: boolean;
-  /** Deliveries in the store for the /metrics scrape (f); 0 skips it. */
+  /** The long scenarios, each off unless asked for (`--all` turns them all on). */
+  readonly peer: boolean;
+  readonly peerConcurrency: number;
+  readonly ordered: boolean;
+  readonly orderedEvents: number;
+  readonly backlog: boolean;
+  readonly backlogEvents: number;
+  /** Deliveries in the store for the /metrics scrape (k); 0 skips it. */
   readonly scrapeRows: number;
-  /** How many of them wait (retrying): what a scrape reads. */
+  /** How many of them wait (retrying). */
   readonly scrapeWaiting: number;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
 
-  --events N        events per scenario (default ${DEFAULT_EVENTS})
-  --concurrency N   requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
-  --posters N       concurrent POST /events loops (default ${DEFAULT_POSTERS})
-  --batch N         events per POST /events (default ${DEFAULT_BATCH_SIZE})
-  --no-naive        skip the naive-dispatcher reference row
-  --scrape-rows N   deliveries in the store scraped by (f) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
-  --scrape-waiting N  of those, how many wait to be retried (default ${DEFAULT_SCRAPE_WAITING})`;
+Default run (3 to 4 minutes on 2 cores): (a) raw undici loop, (b) engine end to end,
+(c) durable ingest as JSON arrays, NDJSON and one event per request, (d) naive reference,
+(e) latency under an open-loop load at half (b)'s rate, (j) (b) at --log-level debug, (k) GET /metrics
+on a store of a million deliveries, (l) what the metrics cost an attempt.
+
+  --events N            events per scenario (default ${DEFAULT_EVENTS})
+  --concurrency N       requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
+  --posters N           concurrent POST /events loops (default ${DEFAULT_POSTERS})
+  --batch N             events per POST /events (default ${DEFAULT_BATCH_SIZE})
+  --clients N           concurrent clients posting one event per request (default ${DEFAULT_CLIENTS})
+  --single-events N     requests of the one-event-per-request run (default ${DEFAULT_SINGLE_EVENTS})
+  --latency-seconds N   length of the open-loop latency run, 0 to skip (default ${DEFAULT_LATENCY_SECONDS})
+  --no-naive            skip the naive-dispatcher reference row
+  --scrape-rows N       deliveries in the store scraped by (k) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
+  --scrape-waiting N    of those, how many wait to be retried (default ${DEFAULT_SCRAPE_WAITING})
+
+Long scenarios, off by default:
+  --peer                (f) BullMQ 5 on Redis 7 against the engine, same events and receiver (1 to 4 minutes)
+  --peer-concurrency N  requests in flight on both sides of (f) (default ${DEFAULT_PEER_CONCURRENCY})
+  --ordered             (g) a connector with orderingKey over 1,000 keys against the same without it,
+                        live and draining (1 to 5 minutes, with how fast ordered delivery is)
+  --ordered-events N    events of each of (g)'s four runs (default ${DEFAULT_ORDERED_EVENTS})
+  --backlog             (h) a backlog accepted with the receiver down, then drained; (i) SIGKILL and
+                        restart with it waiting (6 minutes at 1,000,000 events on a busy 2-core machine)
+  --backlog-events N    events of the backlog (default ${DEFAULT_BACKLOG_EVENTS})
+  --all                 every scenario`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
   concurrency: { type: 'string' },
   posters: { type: 'string' },
   batch: { type: 'string' },
+  clients: { type: 'string' },
+  'single-events': { type: 'string' },
+  'latency-seconds': { type: 'string' },
   'no-naive': { type: 'boolean' },
+  peer: { type: 'boolean' },
+  'peer-concurrency': { type: 'string' },
+  ordered: { type: 'boolean' },
+  'ordered-events': { type: 'string' },
+  backlog: { type: 'boolean' },
+  'backlog-events': { type: 'string' },
   'scrape-rows': { type: 'string' },
   'scrape-waiting': { type: 'string' },
+  all: { type: 'boolean' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -55,12 +107,22 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${BENCH_USAGE}`);
   }
+  const all = values.all ?? false;
   return {
     events: whole('--events', values.events, DEFAULT_EVENTS, 1, 10_000_000),
     concurrency: whole('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 1024),
     posters: whole('--posters', values.posters, DEFAULT_POSTERS, 1, 256),
     batchSize: whole('--batch', values.batch, DEFAULT_BATCH_SIZE, 1, 5_000),
+    clients: whole('--clients', values.clients, DEFAULT_CLIENTS, 1, 1024),
+    singleEvents: whole('--single-events', values['single-events'], DEFAULT_SINGLE_EVENTS, 1, 10_000_000),
+    latencySeconds: whole('--latency-seconds', values['latency-seconds'], DEFAULT_LATENCY_SECONDS, 0, 3_600),
     naive: !(values['no-naive'] ?? false),
+    peer: all || (values.peer ?? false),
+    peerConcurrency: whole('--peer-concurrency', values['peer-concurrency'], DEFAULT_PEER_CONCURRENCY, 1, 1024),
+    ordered: all || (values.ordered ?? false),
+    orderedEvents: whole('--ordered-events', values['ordered-events'], DEFAULT_ORDERED_EVENTS, 1, 10_000_000),
+    backlog: all || (values.backlog ?? false),
+    backlogEvents: whole('--backlog-events', values['backlog-events'], DEFAULT_BACKLOG_EVENTS, 1, 10_000_000),
     scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
     scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),
   };

@@ -5,12 +5,16 @@
  * Measurements run in windows: `startWindow(n)` forgets earlier requests and counts from zero;
  * `waitForWindow` resolves when n requests have arrived (or the time is up). Each request's arrival
  * time (Date.now(), comparable across processes on one machine) is kept as first/last; a body with
- * a numeric `"sentAt":` field (ms since the epoch) also yields that request's latency.
+ * a numeric `"sentAt":` field (ms since the epoch) also yields that request's latency. A window
+ * may also check order: then each body's `"key":` and `"seq":` go through an OrderCheck.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createOrderCheck, type OrderCheck, type OrderTally } from './order-check.js';
 
 const SENT_AT = /"sentAt":(\d+)/;
+const KEY = /"key":"([^"]*)"/;
+const SEQ = /"seq":(\d+)/;
 
 export interface WindowResult {
   readonly expected: number;
@@ -21,11 +25,13 @@ export interface WindowResult {
   /** arrival − sentAt, ms, for each request that carried sentAt, in arrival order. */
   readonly latenciesMs: Float64Array;
   readonly complete: boolean;
+  /** Per-key order of the window's requests; null unless the window checks order. */
+  readonly order: OrderTally | null;
 }
 
 export interface CountingReceiver {
   readonly url: string;
-  startWindow(expected: number): void;
+  startWindow(expected: number, options?: { checkOrder?: boolean }): void;
   /** Lowers (or raises) the current window's expected count, e.g. when fewer events were acknowledged. */
   setExpected(expected: number): void;
   /**
@@ -37,13 +43,15 @@ export interface CountingReceiver {
   close(): Promise<void>;
 }
 
-export async function startCountingReceiver(): Promise<CountingReceiver> {
+/** Listens on `port` (default: any free one); a scenario that brings a receiver up later reserves its port first. */
+export async function startCountingReceiver(port = 0): Promise<CountingReceiver> {
   let expected = 0;
   let received = 0;
   let firstAt: number | null = null;
   let lastAt: number | null = null;
   let latencies = new Float64Array(0);
   let latencyCount = 0;
+  let order: OrderCheck | null = null;
   let onComplete: (() => void) | undefined;
   let closing: Promise<void> | undefined;
 
@@ -58,13 +66,21 @@ export async function startCountingReceiver(): Promise<CountingReceiver> {
       lastAt = at;
       const sentAt = SENT_AT.exec(body);
       if (sentAt && latencyCount < latencies.length) latencies[latencyCount++] = at - Number(sentAt[1]);
+      if (order) {
+        const key = KEY.exec(body);
+        const seq = SEQ.exec(body);
+        if (key && seq) order.see(key[1]!, Number(seq[1]));
+      }
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
       if (received === expected) onComplete?.();
     });
   });
   // Senders keep their connections for a whole scenario; idle gaps between scenarios are short.
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
 
   const snapshot = (): WindowResult => ({
     expected,
@@ -73,12 +89,14 @@ export async function startCountingReceiver(): Promise<CountingReceiver> {
     lastAt,
     latenciesMs: latencies.subarray(0, latencyCount),
     complete: received >= expected,
+    order: order?.tally() ?? null,
   });
 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    startWindow(count) {
+    startWindow(count, options) {
       expected = count;
+      order = options?.checkOrder ? createOrderCheck() : null;
       received = 0;
       firstAt = null;
       lastAt = null;

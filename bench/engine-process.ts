@@ -19,7 +19,7 @@ export const CLI_PATH = fileURLToPath(new URL('../engine/cli/main.js', import.me
 export const ENGINE_START_TIMEOUT_MS = 15_000;
 /** How long stop() waits after SIGTERM before SIGKILL; above the engine's own 10 s drain. */
 export const ENGINE_STOP_TIMEOUT_MS = 15_000;
-const HEALTH_POLL_INTERVAL_MS = 50;
+const HEALTH_POLL_INTERVAL_MS = 20;
 /** Output kept for error messages, in characters. */
 const OUTPUT_TAIL_CHARS = 8_000;
 
@@ -28,11 +28,16 @@ export interface EngineChildOptions {
   readonly dataDir: string;
   /** Added to this process's environment. */
   readonly env?: Record<string, string>;
+  /** --log-level; without it the engine's default (info), as a user runs it and as the bench measures it. */
   readonly logLevel?: string;
   /** --sweep cron expression (with seconds); the engine's default when absent. */
   readonly sweep?: string;
   /** Called with each complete line the engine writes to stdout or stderr. */
   readonly onLine?: (line: string) => void;
+  /** A port reserved with freePort(), for a caller that must know it before the engine answers. */
+  readonly port?: number;
+  /** How long it may take to answer GET /healthz (default ENGINE_START_TIMEOUT_MS). */
+  readonly startTimeoutMs?: number;
 }
 
 export interface EngineChild {
@@ -40,6 +45,9 @@ export interface EngineChild {
   readonly pid: number;
   /** The exact command line, for printing. */
   readonly command: string;
+  /** Date.now() just before the spawn, and when GET /healthz first answered 200 (within HEALTH_POLL_INTERVAL_MS). */
+  readonly spawnedAt: number;
+  readonly healthyAt: number;
   /** Peak resident set size so far (VmHWM), in bytes; null where /proc is unavailable. */
   peakRssBytes(): number | null;
   /** CPU time the engine has used so far (all threads), ms; null where /proc is unavailable. */
@@ -52,13 +60,17 @@ export interface EngineChild {
   stdoutBytes(): number;
   /** SIGTERM, then SIGKILL after ENGINE_STOP_TIMEOUT_MS; resolves with the exit code or signal. Idempotent. */
   stop(): Promise<number | string>;
+  /** SIGKILL, as a crash would; resolves once the engine is gone. */
+  kill(): Promise<number | string>;
 }
 
 export async function startEngineChild(options: EngineChildOptions): Promise<EngineChild> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
-  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir, '--log-level', options.logLevel ?? 'warn'];
+  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
+  if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let stdoutBytes = 0;
@@ -95,21 +107,26 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
 
   const readCpuMs = processCpuReader();
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + ENGINE_START_TIMEOUT_MS;
+  const startTimeoutMs = options.startTimeoutMs ?? ENGINE_START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (exitedWith !== undefined) throw new Error(`engine exited (${exitedWith}) before it was healthy:\n${tail}`);
     const healthy = await requestJson('GET', `${url}/healthz`, undefined, 1_000).then((answer) => answer.status === 200, () => false);
     if (healthy) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`engine was not healthy within ${ENGINE_START_TIMEOUT_MS} ms:\n${tail}`);
+      throw new Error(`engine was not healthy within ${startTimeoutMs} ms:\n${tail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_INTERVAL_MS));
   }
 
+  const healthyAt = Date.now();
+
   return {
     url,
     pid: child.pid!,
+    spawnedAt,
+    healthyAt,
     command: ['node', ...args.map((arg) => (/[\s*"]/.test(arg) ? JSON.stringify(arg) : arg))].join(' '),
     peakRssBytes: () => readPeakRss(child.pid!),
     cpuMs: () => readCpuMs(child.pid!),
@@ -117,6 +134,10 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
     stdoutBytes: () => stdoutBytes,
     exited,
     stop,
+    kill() {
+      if (exitedWith === undefined) child.kill('SIGKILL');
+      return exited;
+    },
   };
 }
 

@@ -1,23 +1,26 @@
 /**
- * Feeds events to the engine's POST /events as JSON arrays over undici: `posters` loops, each
- * taking the next batch until every event is posted or the deadline passes. Each batch is built
- * just before its POST, so its events' `sentAt` is the POST time. Only 202 answers count as
- * acknowledged; any other answer or a network error counts the batch as failed (not retried).
+ * Feeds events to the engine's POST /events over undici: `posters` loops, each posting the next
+ * batch its BatchSource gives it and waiting for the answer, until the source runs dry or the
+ * deadline passes. Each batch is built just before its POST, so its events' `sentAt` is the POST
+ * time. Only 202 answers count as acknowledged; any other answer or a network error counts the
+ * batch as failed (not retried).
  */
 import { Pool } from 'undici';
-import { benchEvent } from './bench-workload.js';
+import type { BatchSource, BenchEvent } from './bench-workload.js';
 
 /** Longest one POST /events may take (headers, then body). */
 export const POST_TIMEOUT_MS = 60_000;
 
+/** How a batch is written: a JSON array, NDJSON lines, or (batches of one) a bare JSON object. */
+export type BodyFormat = 'json' | 'ndjson' | 'single';
+
 export interface PostOptions {
   /** The engine's base URL. */
   readonly url: string;
-  readonly events: number;
-  readonly batchSize: number;
   readonly posters: number;
-  /** Event ids are `${idPrefix}-${index}`. */
-  readonly idPrefix: string;
+  readonly batches: BatchSource;
+  /** Default 'json'. */
+  readonly format?: BodyFormat;
   /** Stop starting batches after this time (ms since the epoch). */
   readonly deadline: number;
 }
@@ -35,11 +38,21 @@ export interface PostResult {
   readonly timedOut: boolean;
 }
 
+export function eventsBody(events: readonly BenchEvent[], format: BodyFormat): { body: string; contentType: string } {
+  switch (format) {
+    case 'json':
+      return { body: JSON.stringify(events), contentType: 'application/json' };
+    case 'ndjson':
+      return { body: events.map((event) => JSON.stringify(event)).join('\n'), contentType: 'application/x-ndjson' };
+    case 'single':
+      if (events.length !== 1) throw new Error(`a single-event body needs batches of one, got ${events.length}`);
+      return { body: JSON.stringify(events[0]), contentType: 'application/json' };
+  }
+}
+
 export async function postBatches(options: PostOptions): Promise<PostResult> {
   const pool = new Pool(options.url, { connections: options.posters });
-  const batches = Math.ceil(options.events / options.batchSize);
   const statuses: Record<string, number> = {};
-  let nextBatch = 0;
   let posted = 0;
   let acked = 0;
   let failedBatches = 0;
@@ -48,29 +61,19 @@ export async function postBatches(options: PostOptions): Promise<PostResult> {
   let timedOut = false;
   const firstPostAt = Date.now();
 
-  async function poster(): Promise<void> {
-    while (nextBatch < batches) {
+  async function poster(index: number): Promise<void> {
+    for (;;) {
       if (Date.now() > options.deadline) {
         timedOut = true;
         return;
       }
-      const batch = nextBatch++;
-      const from = batch * options.batchSize;
-      const to = Math.min(options.events, from + options.batchSize);
-      const sentAt = Date.now();
-      const events = [];
-      for (let index = from; index < to; index++) events.push(benchEvent(`${options.idPrefix}-${index}`, sentAt));
+      const events = options.batches(index, Date.now());
+      if (events === null) return;
       posted += events.length;
+      const { body, contentType } = eventsBody(events, options.format ?? 'json');
       let status = 'error';
       try {
-        const response = await pool.request({
-          method: 'POST',
-          path: '/events',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(events),
-          headersTimeout: POST_TIMEOUT_MS,
-          bodyTimeout: POST_TIMEOUT_MS,
-        });
+        const response = await pool.request({ method: 'POST', path: '/events', headers: { 'content-type': contentType }, body, headersTimeout: POST_TIMEOUT_MS, bodyTimeout: POST_TIMEOUT_MS });
         status = String(response.statusCode);
         const text = await response.body.text();
         if (response.statusCode === 202) {
@@ -89,7 +92,7 @@ export async function postBatches(options: PostOptions): Promise<PostResult> {
   }
 
   try {
-    await Promise.all(Array.from({ length: options.posters }, poster));
+    await Promise.all(Array.from({ length: options.posters }, (_, index) => poster(index)));
   } finally {
     await pool.close();
   }

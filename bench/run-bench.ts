@@ -4,23 +4,32 @@
  * minute. Scenarios, in order:
  *   (a) raw undici POST loop in a child process -> receiver          the ceiling
  *   (b) engine child process: POST /events -> store -> JSONata -> receiver
- *   (c) engine child process with the receiver down: durable ingest rate
+ *   (c) durable ingest with the receiver down: JSON arrays, NDJSON, one event per request
  *   (d) optional reference: the seed's naive dispatcher in a child process
- *   (e) (b) again at --log-level debug: a line per delivery, as info wrote before issue 12
- *   (f) GET /metrics on a store of a million deliveries
- *   (g) in this process: what the metrics cost an attempt
+ *   (e) latency under an open-loop load at half (b)'s rate
+ *   (f) --peer: BullMQ on Redis against the engine at the same concurrency
+ *   (g) --ordered: a connector with orderingKey against the same without, live and draining
+ *   (h) --backlog: a backlog accepted with the receiver down, then drained; (i) a restart with it waiting
+ *   (j) (b) again at --log-level debug: a line per delivery, as info wrote before issue 12
+ *   (k) GET /metrics on a store of a million deliveries
+ *   (l) in this process: what the metrics cost an attempt
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { benchFigures, judgeTargets } from './bench-targets.js';
 import { startCountingReceiver } from './counting-receiver.js';
 import { loadAverage, machineInfo } from './machine-info.js';
-import { formatReport, judgeTargets, writeResults, type BenchResults } from './report.js';
+import { formatReport, writeResults, type BenchResults } from './report.js';
+import { runBacklogScenario } from './scenario-backlog.js';
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
 import { runHotPathScenario } from './scenario-hot-path.js';
+import { LATENCY_LOAD_SHARE, runLatencyScenario } from './scenario-latency.js';
+import { runOrderedScenario } from './scenario-ordered.js';
+import { runPeerScenario } from './scenario-peer.js';
 import { runScrapeScenario } from './scenario-scrape.js';
 import { runSenderScenario } from './scenario-sender.js';
 
@@ -47,7 +56,7 @@ async function main(args: readonly string[]): Promise<number> {
   const command = ['node', ...process.execArgv, relative(process.cwd(), process.argv[1] ?? 'dist/bench/run-bench.js'), ...args].join(' ');
   const npmCommand = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   const problems: string[] = [];
-  const n = options.events.toLocaleString('en-US');
+  const n = (value: number) => value.toLocaleString('en-US');
 
   const scenario = async <T>(title: string, run: () => Promise<T>): Promise<T | null> => {
     log(title);
@@ -64,29 +73,62 @@ async function main(args: readonly string[]): Promise<number> {
       globalThis.gc?.();
     }
   };
+  /** A scenario that ran but whose figure is incomplete says why. */
+  const incomplete = (name: string, result: { firstError: string | null } | null) => {
+    if (result?.firstError) problems.push(`${name} ${result.firstError}`);
+  };
 
   const receiver = await startCountingReceiver();
   let results: BenchResults;
   try {
     log(`receiver listening on ${receiver.url}`);
-    const raw = await scenario(`(a) raw undici POST loop: ${n} requests, ${options.concurrency} in flight`, () => runSenderScenario(receiver, 'raw-sender.js', options.events, options.concurrency));
-    const engine = await scenario(`(b) engine end to end: ${n} events`, () => runEngineScenario(receiver, options, log));
-    const durable = await scenario(`(c) durable ingest, receiver down: ${n} events`, () => runDurableScenario(options));
-    const naive = options.naive ? await scenario(`(d) naive dispatcher reference: ${n} events`, () => runSenderScenario(receiver, 'naive-sender.js', options.events, options.concurrency)) : null;
-    const engineDebug = await scenario(`(e) engine end to end at --log-level debug: ${n} events`, () => runEngineScenario(receiver, options, log, 'debug'));
-    const scrape = options.scrapeRows > 0 ? await scenario(`(f) GET /metrics with ${options.scrapeRows.toLocaleString('en-US')} deliveries stored`, () => runScrapeScenario(options)) : null;
-    const hotPath = await scenario('(g) metrics cost per attempt, in process', async () => runHotPathScenario());
+    const { events, concurrency, posters, batchSize } = options;
+    const raw = await scenario(`(a) raw undici POST loop: ${n(events)} requests, ${concurrency} in flight`, () => runSenderScenario(receiver, 'raw-sender.js', events, concurrency));
+    const engine = await scenario(`(b) engine end to end: ${n(events)} events`, () => runEngineScenario(receiver, options, log));
+    const ingest = {
+      json: await scenario(`(c) durable ingest, JSON arrays: ${n(events)} events`, () => runDurableScenario(options, { format: 'json', events, posters, batchSize })),
+      ndjson: await scenario(`(c) durable ingest, NDJSON: ${n(events)} events`, () => runDurableScenario(options, { format: 'ndjson', events, posters, batchSize })),
+      single: await scenario(`(c) durable ingest, one event per request: ${n(options.singleEvents)} requests from ${options.clients} clients`, () =>
+        runDurableScenario(options, { format: 'single', events: options.singleEvents, posters: options.clients, batchSize: 1 }),
+      ),
+    };
+    const naive = options.naive ? await scenario(`(d) naive dispatcher reference: ${n(events)} events`, () => runSenderScenario(receiver, 'naive-sender.js', events, concurrency)) : null;
+    const maximum = engine?.eventsPerSecond;
+    const latency =
+      options.latencySeconds === 0 ? null
+      : maximum ? await scenario(`(e) open-loop latency at ${n(Math.round(maximum * LATENCY_LOAD_SHARE))} ev/s for ${options.latencySeconds} s`, () => runLatencyScenario(receiver, options, maximum))
+      : (problems.push('(e) latency not measured: it runs at half of (b)\'s rate, which was not measured'), null);
+    const peer = options.peer
+      ? {
+          bullmq: await scenario(`(f) peer: BullMQ on Redis, ${n(events)} events, ${options.peerConcurrency} in flight`, () => runPeerScenario(receiver, options)),
+          engine:
+            options.peerConcurrency === concurrency ? engine
+            : await scenario(`(f) hms-sync end to end at concurrency ${options.peerConcurrency}: ${n(events)} events`, () => runEngineScenario(receiver, { ...options, concurrency: options.peerConcurrency }, log)),
+        }
+      : null;
+    const ordered = options.ordered ? await scenario(`(g) ordered connectors: 4 runs of ${n(options.orderedEvents)} events`, () => runOrderedScenario(receiver, options, log)) : null;
+    const backlog = options.backlog ? await scenario(`(h, i) backlog of ${n(options.backlogEvents)} events, restart, drain`, () => runBacklogScenario(options, log)) : null;
+    const engineDebug = await scenario(`(j) engine end to end at --log-level debug: ${n(events)} events`, () => runEngineScenario(receiver, options, log, 'debug'));
+    const scrape = options.scrapeRows > 0 ? await scenario(`(k) GET /metrics with ${n(options.scrapeRows)} deliveries stored`, () => runScrapeScenario(options)) : null;
+    const hotPath = await scenario('(l) metrics cost per attempt, in process', async () => runHotPathScenario());
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
     }
-    for (const [name, run] of [['(b)', engine], ['(e)', engineDebug]] as const) {
-      if (run && (run.firstError || run.acked < run.expected)) problems.push(`${name} ${run.acked} of ${run.expected} acknowledged, ${run.delivered} delivered; ${run.firstError ?? ''}`);
+    for (const [name, result] of [['(b)', engine], ['(f) hms-sync', peer?.engine ?? null], ['(j)', engineDebug]] as const) {
+      if (result && (result.firstError || result.acked < result.expected)) problems.push(`${name} ${result.acked} of ${result.expected} acknowledged, ${result.delivered} delivered; ${result.firstError ?? ''}`);
     }
-    if (durable && (durable.firstError || durable.acked < durable.expected)) problems.push(`(c) ${durable.acked} of ${durable.expected} acknowledged; ${durable.firstError ?? ''}`);
+    for (const [format, result] of Object.entries(ingest)) {
+      if (result && (result.firstError || result.acked < result.expected)) problems.push(`(c) ${format}: ${result.acked} of ${result.expected} acknowledged; ${result.firstError ?? ''}`);
+    }
+    incomplete('(e)', latency);
+    incomplete('(f) BullMQ', peer?.bullmq ?? null);
+    for (const run of ordered?.runs ?? []) incomplete(`(g) ${run.ordered ? 'ordered' : 'unordered'} ${run.draining ? 'draining' : 'live'}:`, run);
+    incomplete('(h)', backlog);
 
-    const ratio = raw?.eventsPerSecond && engine?.eventsPerSecond ? engine.eventsPerSecond / raw.eventsPerSecond : null;
-    results = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, durable, naive, engineDebug, scrape, hotPath, ratio, targets: judgeTargets(ratio, engine, durable, scrape), problems };
+    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, engineDebug, scrape, hotPath, problems };
+    const figures = benchFigures(measured);
+    results = { ...measured, figures, targets: judgeTargets(measured, figures) };
   } finally {
     await receiver.close();
   }

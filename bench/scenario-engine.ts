@@ -2,13 +2,13 @@
  * Scenario (b): the engine end to end, as a child process on a fresh data dir. Events go in over
  * HTTP in batches, through the durable store, the JSONata `when` and map, and out to the receiver.
  * Throughput runs from the first POST to the last delivery's arrival; latency is arrival − sentAt
- * per event; peak RSS is the engine's VmHWM just before it is stopped. The engine's log lines are
- * read and dropped (engine-process.ts), as a log shipper would.
+ * per event; peak RSS is the engine's VmHWM just before it is stopped.
  */
 import { scenarioBudgetMs, type BenchOptions } from './bench-options.js';
 import { makeBenchDirs } from './bench-dirs.js';
 import type { CountingReceiver } from './counting-receiver.js';
 import { startEngineChild } from './engine-process.js';
+import { sharedBatches } from './bench-workload.js';
 import { postBatches } from './post-batches.js';
 import { ownCpuMs } from './process-cpu.js';
 import { perEventUs, percentile, perSecond } from './stats.js';
@@ -36,11 +36,11 @@ export interface EngineScenarioResult {
   readonly engineExit: number | string | null;
 }
 
-/** `logLevel`: the engine's --log-level (info, as operators run it; debug logs every delivery). */
-export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel = 'info'): Promise<EngineScenarioResult> {
-  const dirs = await makeBenchDirs(options.concurrency);
+/** `logLevel`: the engine's --log-level; its default (info) when absent, as a user runs it. */
+export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel?: string): Promise<EngineScenarioResult> {
+  const dirs = await makeBenchDirs({ concurrency: options.concurrency });
   try {
-    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url }, logLevel });
+    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url }, ...(logLevel !== undefined && { logLevel }) });
     let engineExit: number | string | null = null;
     void engine.exited.then((code) => (engineExit = code));
     try {
@@ -49,7 +49,7 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
       const engineCpuAtStart = engine.cpuMs();
       const logBytesAtStart = engine.stdoutBytes();
       const benchCpuAtStart = process.cpuUsage();
-      const posted = await postBatches({ url: engine.url, events: options.events, batchSize: options.batchSize, posters: options.posters, idPrefix: 'b', deadline });
+      const posted = await postBatches({ url: engine.url, posters: options.posters, batches: sharedBatches(options.events, options.batchSize, 'b'), deadline });
       log(`    ${posted.acked.toLocaleString('en-US')} events acknowledged in ${seconds(posted.firstPostAt, posted.lastAckAt)} s; waiting for deliveries`);
       receiver.setExpected(posted.acked);
       const window = await receiver.waitForWindow(Math.max(0, deadline - Date.now()), engine.exited);

@@ -1,5 +1,5 @@
 /**
- * Scenario (g), in this process: what the metrics cost a delivery. `attempt()` is what every
+ * Scenario (l), in this process: what the metrics cost a delivery. `attempt()` is what every
  * attempt calls (two counters and two histograms of its connector); beside it, prom-client's own
  * labelled `inc` and `observe`, which the engine does not use on this path because each call
  * builds and hashes a key from its label object. Nanoseconds per call over CALLS calls, after a

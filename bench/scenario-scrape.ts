@@ -1,5 +1,5 @@
 /**
- * Scenario (f): the GET /metrics scrape of a store that has grown to `rows` deliveries. Rows are
+ * Scenario (k): the GET /metrics scrape of a store that has grown to `rows` deliveries. Rows are
  * written straight into the SQLite file of a stopped engine (the engine's own open creates the
  * schema first): one INSERT ... SELECT over a recursive series per table, in C, so a million rows
  * take seconds rather than the minutes ingest would. Most are delivered; `waiting` are retrying
@@ -42,7 +42,7 @@ export interface ScrapeScenarioResult {
 export async function runScrapeScenario(options: BenchOptions): Promise<ScrapeScenarioResult> {
   const rows = options.scrapeRows;
   const waiting = Math.min(options.scrapeWaiting, rows);
-  const dirs = await makeBenchDirs(options.concurrency);
+  const dirs = await makeBenchDirs({ concurrency: options.concurrency });
   try {
     const seedStarted = Date.now();
     const dead = await seedStore(dirs.dataDir, rows, waiting);

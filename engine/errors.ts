@@ -1,6 +1,7 @@
 /**
  * One error type with a stable `code`, one catalogue of codes, and the one place that maps codes to
- * HTTP statuses. Every code is documented in docs/errors.md (a test checks it).
+ * HTTP statuses. Every code is documented in docs/errors.md with its status, and every code documented
+ * there is one of these (test/errors.test.ts checks both).
  */
 
 export const ERROR_CODES = {
@@ -8,7 +9,7 @@ export const ERROR_CODES = {
   CONFIG_YAML_SYNTAX: { http: 500, summary: 'The connector file is not valid YAML.' },
   CONFIG_SCHEMA: { http: 500, summary: 'The connector does not match schemas/connector.schema.json.' },
   CONFIG_ENV_MISSING: { http: 500, summary: '${env:NAME} names a variable that is not set and has no default.' },
-  CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata.' },
+  CONFIG_JSONATA_SYNTAX: { http: 500, summary: 'A when, map or path expression is not valid JSONata, or holds a regular expression that cannot run in linear time, or not as JavaScript runs it.' },
   CONFIG_JSONATA_FUNCTION: { http: 500, summary: 'An expression calls a function that is neither a JSONata built-in nor defined in it, or a built-in with too few or too many arguments.' },
   CONFIG_DUPLICATE_NAME: { http: 500, summary: 'Two connector files use the same name.' },
   CONFIG_READ: { http: 500, summary: 'A connector file or directory could not be read, or a file is over 1 MiB.' },
@@ -20,7 +21,7 @@ export const ERROR_CODES = {
   INGEST_INVALID_EVENT: { http: 400, summary: 'An event is not an object with a non-empty string type, its id is not a string or number, or it is nested more than 100 levels deep.' },
   INGEST_EMPTY: { http: 400, summary: 'The request holds no events.' },
   INGEST_TOO_LARGE: { http: 413, summary: 'The request body is over the body limit.' },
-  INGEST_BUSY: { http: 503, summary: 'Other POST /events requests fill the engine, and this one waited too long for its turn; nothing of it was stored; send it again after Retry-After.' },
+  INGEST_BUSY: { http: 503, summary: 'Other POST /events requests fill the engine: this one waited too long for its turn, or its body would take the request bodies held at once past --max-inflight-body-bytes (refused before it is read); nothing of it was stored; send it again after Retry-After.' },
   INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson, or Content-Encoding is not gzip, deflate, br or identity.' },
   NOT_FOUND: { http: 404, summary: 'No such resource.' },
   QUERY_INVALID: { http: 400, summary: 'A query parameter of the request is missing or not valid.' },

@@ -22,6 +22,8 @@ export function toEventResponse(event: EventView) {
         durationMs: attempt.durationMs,
         status: attempt.status,
         error: attempt.error,
+        // The configuration revision the attempt was made under; null for attempts stored before it was kept.
+        revision: attempt.revision,
         // The start of a failed answer's body (4 KiB at most), secrets removed.
         responseBody: attempt.responseBody,
       })),

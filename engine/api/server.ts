@@ -16,6 +16,7 @@ import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
 import { createWriteLog } from './write-log.js';
 import { toStatusResponse } from './status-response.js';
+import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
 
 /** Default largest accepted request body. */
@@ -23,6 +24,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** How long a client may take to send a whole request, headers and body; a slower one gets 408,
  * so a client that trickles bytes cannot hold a connection open forever. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Open connections at most by default; Node closes any further one as soon as it is accepted. */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -35,6 +38,9 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number;
   /** How many POST /events batches are worked on at once, and how long others wait (ingest-gate.ts). */
   readonly ingestGate?: Partial<IngestGateOptions>;
+  readonly maxConnections?: number;
+  /** Request bodies held at once, counted before they are read (inflight-bodies.ts). */
+  readonly maxInflightBodyBytes?: number;
 }
 
 /** A POST /events body as read; it is parsed once the ingest gate lets its batch proceed. */
@@ -67,6 +73,10 @@ export function buildServer(options: ServerOptions) {
     forceCloseConnections: 'idle',
   });
 
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const bodyBudget = createBodyBudget(options.maxInflightBodyBytes ?? DEFAULT_MAX_INFLIGHT_BODY_BYTES);
+  // Counted first, as the bytes arrive on the wire, then decompressed.
+  app.addHook('preParsing', limitInflightBodies(bodyBudget, bodyLimitBytes));
   app.addHook('preParsing', decodeBody(bodyLimitBytes));
   app.removeAllContentTypeParsers();
   // JSON is UTF-8 (RFC 8259): a body in another encoding is refused rather than decoded with

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   test: { summary: "run connectors' tests (no network)", load: async () => (await import('./test-command.js')).testCommand },
   preview: { summary: 'show the requests every connector would send for one event (no network)', load: async () => (await import('./preview-command.js')).previewCommand },
   diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff/diff-command.js')).diffCommand },
+  version: { summary: 'print the version of hms-sync and of the Node.js it runs on', load: async () => (await import('./version-command.js')).versionCommand },
 };
 
 const USAGE = `usage: hms-sync <command> [options]
@@ -20,10 +21,11 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(9)}${summary}`)
   .join('\n')}
 
-Run "hms-sync <command> --help" for a command's options.`;
+Run "hms-sync <command> --help" for a command's options; "hms-sync --version" prints the version.`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  const name = first === '--version' ? 'version' : first;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;

@@ -31,8 +31,15 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     sweepSchedule: options.sweep,
     strict: options.strict,
   });
-  const metricsToken = env.HMS_SYNC_METRICS_TOKEN || undefined;
-  const server = buildServer({ engine, logger, bodyLimitBytes: options.bodyLimitBytes, apiToken, metricsToken });
+  const server = buildServer({
+    engine,
+    logger,
+    apiToken,
+    metricsToken: env.HMS_SYNC_METRICS_TOKEN || undefined,
+    bodyLimitBytes: options.bodyLimitBytes,
+    maxConnections: options.maxConnections,
+    maxInflightBodyBytes: options.maxInflightBodyBytes,
+  });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
     lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);

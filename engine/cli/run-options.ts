@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { HmsError } from '../errors.js';
-import { DEFAULT_BODY_LIMIT_BYTES } from '../api/server.js';
+import { DEFAULT_MAX_INFLIGHT_BODY_BYTES } from '../api/inflight-bodies.js';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS } from '../api/server.js';
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
 
 export interface RunOptions {
@@ -12,6 +13,8 @@ export interface RunOptions {
   readonly host: string;
   readonly sweep: string;
   readonly bodyLimitBytes: number;
+  readonly maxConnections: number;
+  readonly maxInflightBodyBytes: number;
   readonly logLevel: string;
   readonly strict: boolean;
   readonly help: boolean;
@@ -25,6 +28,11 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
   --body-limit BYTES  largest POST /events body (env HMS_SYNC_BODY_LIMIT, default ${DEFAULT_BODY_LIMIT_BYTES})
+  --max-connections N open connections at most; further ones are closed at once
+                      (env HMS_SYNC_MAX_CONNECTIONS, default ${DEFAULT_MAX_CONNECTIONS})
+  --max-inflight-body-bytes BYTES
+                      request bodies held at once; past it POST /events gets 503 INGEST_BUSY
+                      before its body is read (env HMS_SYNC_MAX_INFLIGHT_BODY_BYTES, default ${DEFAULT_MAX_INFLIGHT_BODY_BYTES})
   --log-level LEVEL   trace, debug, info, warn, error (env HMS_SYNC_LOG_LEVEL, default info)
   --strict            exit 1 when a connector file has problems, instead of setting it aside and
                       running the valid ones (env HMS_SYNC_STRICT=1)
@@ -46,6 +54,8 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
         host: { type: 'string' },
         sweep: { type: 'string' },
         'body-limit': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-inflight-body-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         strict: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -65,6 +75,13 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
     sweep,
     bodyLimitBytes: integer('--body-limit', values['body-limit'] ?? env.HMS_SYNC_BODY_LIMIT ?? String(DEFAULT_BODY_LIMIT_BYTES), 1, 2 ** 31),
+    maxConnections: integer('--max-connections', values['max-connections'] ?? env.HMS_SYNC_MAX_CONNECTIONS ?? String(DEFAULT_MAX_CONNECTIONS), 1, 2 ** 31),
+    maxInflightBodyBytes: integer(
+      '--max-inflight-body-bytes',
+      values['max-inflight-body-bytes'] ?? env.HMS_SYNC_MAX_INFLIGHT_BODY_BYTES ?? String(DEFAULT_MAX_INFLIGHT_BODY_BYTES),
+      1,
+      2 ** 40,
+    ),
     logLevel: values['log-level'] ?? env.HMS_SYNC_LOG_LEVEL ?? 'info',
     strict: values.strict ?? envFlag('HMS_SYNC_STRICT', env.HMS_SYNC_STRICT),
     help: values.help ?? false,

@@ -2,7 +2,8 @@
  * `hms-sync test [PATH...]`: runs every connector's tests (its `tests:` list, then those in
  * NAME.test.yaml beside it) with no network, printing `✓`/`✗` per test, a diff for each mismatch,
  * and `N passed, N failed` last. Exit 0 when all pass, 1 on any failure or connector problem, 2 on a
- * bad command line.
+ * bad command line. Finding no test at all is a failure too, unless `--allow-empty`: a CI job that
+ * points at the wrong folder must not pass on nothing.
  *
  * Tests are hermetic: neither the environment nor the files that `${file:...}` names are read, so
  * a test gives the same result on a laptop and in CI, with or without secrets. A reference with a
@@ -17,15 +18,17 @@ import { formatMismatch } from './format-mismatch.js';
 import { summaryLine } from './problem-report.js';
 import { runConnectorTest, type TestResult } from './run-connector-test.js';
 
-export const TEST_USAGE = `usage: hms-sync test [PATH...]
+export const TEST_USAGE = `usage: hms-sync test [PATH...] [--allow-empty]
 
-  PATH...      connector files or directories (default: env HMS_SYNC_CONNECTORS, else ./connectors.d);
-               NAME.test.yaml files beside them are run too
-  -h, --help   show this help
+  PATH...         connector files or directories (default: env HMS_SYNC_CONNECTORS, else ./connectors.d);
+                  NAME.test.yaml files beside them are run too
+  --allow-empty   finding no test at all is not a failure
+  -h, --help      show this help
 
 Runs with no network, without reading the environment or the files \${file:...} names: a
 reference with :-default takes its default, one without stays as that text.
-Exit status: 0 all passed, 1 a test failed or a connector has problems, 2 bad command line.`;
+Exit status: 0 all passed, 1 a test failed, a connector has problems or no test was found
+(unless --allow-empty), 2 bad command line.`;
 
 /** The environment tests see: none (see the module comment). */
 const HERMETIC_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
@@ -40,11 +43,12 @@ const FAIL_MARK = '✗';
 const DETAIL_INDENT = '    ';
 
 export async function testCommand(args: readonly string[], env: Record<string, string | undefined>): Promise<number> {
-  const line = parseCommandLine(args, { help: { type: 'boolean', short: 'h' } }, TEST_USAGE);
+  const line = parseCommandLine(args, { 'allow-empty': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, TEST_USAGE);
   if (line.values.help === true) {
     process.stdout.write(`${TEST_USAGE}\n`);
     return 0;
   }
+  const allowEmpty = line.values['allow-empty'] === true;
   const paths = connectorPaths(line.positionals, env);
   const loaded = await loadConnectorsWithTests(paths, { env: HERMETIC_ENV, envOptional: true, readFile: absentFile });
   const userAgent = `hms-sync/${packageVersion()}`;
@@ -63,11 +67,12 @@ export async function testCommand(args: readonly string[], env: Record<string, s
     lines.push(`${summaryLine(loaded.problems, { connectors: 0, files: 0 })}; the tests of a connector with problems do not run`);
     process.stderr.write(`${lines.join('\n')}\n`);
   } else if (results.length === 0) {
-    process.stdout.write(`no tests found in ${paths.join(', ')}; add a tests: list to a connector (see docs/connectors.md#connector-tests)\n`);
+    const verdict = allowEmpty ? 'accepted by --allow-empty' : 'a failure, so that CI cannot pass on nothing (--allow-empty accepts it)';
+    process.stdout.write(`no tests found in ${paths.join(', ')}, ${verdict}; add a tests: list to a connector (see docs/connectors.md#connector-tests)\n`);
   }
   const failed = results.filter((result) => result.mismatches.length > 0).length;
   process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
-  return failed === 0 && loaded.problems.length === 0 ? 0 : 1;
+  return failed === 0 && loaded.problems.length === 0 && (results.length > 0 || allowEmpty) ? 0 : 1;
 }
 
 /** `✓ connector: name`, or `✗ connector: name` followed by where the test is and each mismatch. */

@@ -10,6 +10,8 @@ export type HttpMethod = NonNullable<ConnectorRoute['method']>;
 /** A compiled JSONata expression. `evaluate` runs with the engine's time and depth guardrails. */
 export interface CompiledExpression {
   readonly source: string;
+  /** Whether it reads its input (a field, `$`, `$$`, `*`, `**` or `%`); false for a fixed value such as `{ "precision": "ms" }`. */
+  readonly readsInput: boolean;
   evaluate(input: unknown): Promise<unknown>;
 }
 
@@ -26,6 +28,10 @@ export interface CompiledBatch {
   readonly maxEvents: number;
   readonly maxBytes: number;
   readonly maxWaitMs: number;
+  /** format lines: the fixed first line of every body. */
+  readonly header?: string;
+  /** format lines: the body ends with a newline after its last item. */
+  readonly trailingNewline: boolean;
 }
 
 /** How requests authenticate; every credential value is also listed in `secrets`. */
@@ -60,9 +66,9 @@ export interface CompiledRoute {
   readonly method: HttpMethod;
   readonly path: readonly PathPart[];
   readonly map?: CompiledExpression;
-  /** Body format; `ndjson` only with `batch`. Default json. */
-  readonly format: 'json' | 'form' | 'ndjson';
-  /** When set, a string `map` result is sent as it is with this Content-Type. */
+  /** Body format; `ndjson` and `lines` only with `batch`. Default json. */
+  readonly format: 'json' | 'form' | 'ndjson' | 'lines';
+  /** When set, a string `map` result is sent as it is with this Content-Type; with `lines`, the batch's. */
   readonly contentType?: string;
   /** Gives an object whose fields become query parameters. */
   readonly query?: CompiledExpression;

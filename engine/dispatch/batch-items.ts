@@ -6,6 +6,7 @@
  */
 import type { CompiledBatch, CompiledRoute } from '../config/compiled.js';
 import { Batcher } from './batcher.js';
+import { batchFrameBytes, batchItemBytes } from './encode-body.js';
 import type { DispatchJob } from './dispatch-job.js';
 import { renderItem } from './render-request.js';
 import type { Timers } from './timers.js';
@@ -33,7 +34,7 @@ export class BatchItems {
     const item = await renderItem(route, job.event);
     if (this.closed) return;
     this.rendered.set(job, { route, item });
-    this.batcher.add(groupKeyOf(job.connector, job.route), route.batch, { value: job, bytes: Buffer.byteLength(JSON.stringify(item) ?? '') });
+    this.batcher.add(groupKeyOf(job.connector, job.route), route.batch, { value: job, bytes: batchItemBytes(route, item) }, batchFrameBytes(route));
   }
 
   /** The item rendered for `job` at admission, when it was rendered with exactly `route`. */

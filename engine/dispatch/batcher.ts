@@ -10,7 +10,7 @@ import type { Timers } from './timers.js';
 
 export interface BatchEntry<T> {
   readonly value: T;
-  /** The item's size in the body, in bytes (its JSON text). */
+  /** The item's size in the body, in bytes, without its separator (see encode-body.ts). */
   readonly bytes: number;
 }
 
@@ -20,8 +20,7 @@ interface Group<T> {
   timer: unknown;
 }
 
-/** Bytes of a JSON array body around its items: the brackets, and a comma (or newline) per item. */
-const ARRAY_OVERHEAD_BYTES = 2;
+/** Each item's separator in the body: a comma or a newline. */
 const SEPARATOR_BYTES = 1;
 
 export class Batcher<T> {
@@ -32,14 +31,15 @@ export class Batcher<T> {
     private readonly onFlush: (groupKey: string, entries: readonly [BatchEntry<T>, ...BatchEntry<T>[]]) => void,
   ) {}
 
-  add(groupKey: string, settings: CompiledBatch, entry: BatchEntry<T>): void {
+  /** `frameBytes`: the body's bytes besides its items and their separators (encode-body.ts's batchFrameBytes). */
+  add(groupKey: string, settings: Pick<CompiledBatch, 'maxEvents' | 'maxBytes' | 'maxWaitMs'>, entry: BatchEntry<T>, frameBytes: number): void {
     let group = this.groups.get(groupKey);
     if (group !== undefined && group.bytes + entry.bytes + SEPARATOR_BYTES > settings.maxBytes) {
       this.flush(groupKey);
       group = undefined;
     }
     if (group === undefined) {
-      group = { entries: [], bytes: ARRAY_OVERHEAD_BYTES, timer: undefined };
+      group = { entries: [], bytes: frameBytes, timer: undefined };
       this.groups.set(groupKey, group);
       group.timer = this.timers.setTimeout(() => this.flush(groupKey), settings.maxWaitMs);
     }

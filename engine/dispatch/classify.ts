@@ -5,6 +5,8 @@
  * undici follows no redirects). What an answer means for the whole connector (410 disables it,
  * 429 pauses it, failures trip its breaker) is decided in judge-attempt.ts.
  */
+import { DEFAULT_RETRY_ON } from '../config/schema/defaults.generated.js';
+import { compileRetryOn } from '../config/values/retry-on.js';
 import type { HttpResult } from './http-client.js';
 
 export type Verdict =
@@ -12,11 +14,14 @@ export type Verdict =
   | { readonly kind: 'retry'; readonly code: 'TARGET_UNAVAILABLE'; readonly reason: string }
   | { readonly kind: 'dead'; readonly code: 'TARGET_REJECTED'; readonly reason: string };
 
-const RETRYABLE_4XX = new Set([408, 425, 429]);
+const retriedByDefaultList = compileRetryOn(DEFAULT_RETRY_ON);
 
-/** The default of `retry.on`: 408, 425, 429 and 5xx. */
+/**
+ * The default of `retry.on`, the schema's list. Statuses past 599 (HTTP defines none, but undici
+ * passes them on) are retried as well, as they were before; a written `retry.on` cannot name them.
+ */
 export function retriedByDefault(status: number): boolean {
-  return status >= 500 || RETRYABLE_4XX.has(status);
+  return status > 599 || retriedByDefaultList(status);
 }
 
 export function classify(result: HttpResult, retryOn: (status: number) => boolean = retriedByDefault): Verdict {

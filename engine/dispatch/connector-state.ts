@@ -125,7 +125,7 @@ export class ConnectorState {
     }
     if (status === 429) {
       const until = nowMs + (judgement?.retryAfterMs ?? Math.min(THROTTLE_PAUSE_MS, connector.retry.maxRetryAfterMs));
-      if (until > this.pausedUntil) {
+      if (until > nowMs && until > this.pausedUntil) {
         if (this.pausedUntil <= nowMs) changes.push({ kind: 'paused', until });
         this.pausedUntil = until;
       }

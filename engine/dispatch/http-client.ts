@@ -127,12 +127,20 @@ function tlsIdentity(tls: CompiledTls | undefined): string {
 
 /** The first RESPONSE_BODY_KEEP_BYTES of a failed answer's body, as text. */
 function keptStart(body: Buffer | undefined): string {
-  return body === undefined ? '' : body.subarray(0, RESPONSE_BODY_KEEP_BYTES).toString('utf8');
+  return body === undefined ? '' : utf8Prefix(body, RESPONSE_BODY_KEEP_BYTES);
 }
 
 /** The first ERROR_BODY_SNIPPET_BYTES of an error body on one line, for lastError. */
-function snippetOf(errorBody: string): string {
-  return Buffer.from(errorBody, 'utf8').subarray(0, ERROR_BODY_SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+export function snippetOf(errorBody: string): string {
+  return utf8Prefix(Buffer.from(errorBody, 'utf8'), ERROR_BODY_SNIPPET_BYTES).replace(/\s+/g, ' ').trim();
+}
+
+/** At most `maxBytes` of UTF-8 as text, never a character cut in two (which would decode as U+FFFD). */
+function utf8Prefix(bytes: Buffer, maxBytes: number): string {
+  let end = Math.min(bytes.length, maxBytes);
+  // bytes[end] is the first byte left out: a continuation byte there means its character straddles the cut.
+  while (end > 0 && end < bytes.length && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** undici's codes for a connection, response headers or body that did not come in time (the

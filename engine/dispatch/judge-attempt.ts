@@ -8,7 +8,7 @@ import type { CompiledConnector } from '../config/compiled.js';
 import type { ErrorCode } from '../errors.js';
 import type { StatusClass } from '../model.js';
 import { classify, type Verdict } from './classify.js';
-import { RESPONSE_BODY_KEEP_BYTES, type HttpResult } from './http-client.js';
+import { RESPONSE_BODY_KEEP_BYTES, snippetOf, type HttpResult } from './http-client.js';
 import { redactSecrets } from './redact.js';
 import { nextRetryDelayMs, retryAfterDelayMs } from './retry-policy.js';
 
@@ -42,9 +42,9 @@ export interface AttemptResult {
 }
 
 export function judgeResult(result: HttpResult, connector: CompiledConnector, nowMs: number): Judgement {
-  const verdict = classify(result, connector.retry.retryOn);
-  const status = result.kind === 'response' ? result.status : null;
   const { secrets } = connector;
+  const verdict = classify(withSafeSnippet(result, secrets), connector.retry.retryOn);
+  const status = result.kind === 'response' ? result.status : null;
   const failedResponse = result.kind === 'response' && verdict.kind !== 'delivered';
   const retryAfterMs = result.kind === 'response' ? retryAfterDelayMs(result.retryAfter, nowMs, connector.retry.maxRetryAfterMs) : undefined;
   return {
@@ -80,6 +80,16 @@ function statusClassOf(result: HttpResult): StatusClass {
   if (result.status >= 500) return '5xx';
   if (result.status >= 400) return '4xx';
   return result.status >= 300 ? '3xx' : '2xx';
+}
+
+/**
+ * The one-line snippet that goes into the error, made from the body with its secrets already
+ * removed: a snippet cut from the raw body could keep the start of a secret the cut split, and
+ * collapsing its white space would hide a secret that spans lines (a PEM key) from the redactor.
+ */
+function withSafeSnippet(result: HttpResult, secrets: readonly string[]): HttpResult {
+  if (result.kind !== 'response' || result.errorBody === undefined || secrets.length === 0) return result;
+  return { ...result, bodySnippet: snippetOf(redactSecrets(result.errorBody, secrets)) };
 }
 
 /**

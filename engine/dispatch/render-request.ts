@@ -44,18 +44,21 @@ export async function renderBatchRequest(
   items: readonly unknown[],
   context: RenderContext,
 ): Promise<HttpRequest> {
-  return assemble(connector, route, firstEvent, context, encodeBatchBody(items, route.format));
+  return assemble(connector, route, firstEvent, context, encodeBatchBody(items, route));
 }
 
-/** What one event contributes to a body: the map's result, or the event itself without a map. */
+/**
+ * What one event contributes to a body: the map's result, or the event itself without a map. With
+ * format lines it must be a string, so an item that is not fails alone, before it joins a batch.
+ */
 export async function renderItem(route: CompiledRoute, event: unknown): Promise<unknown> {
-  if (!route.map) return event;
-  const value = await route.map.evaluate(event);
+  const value = route.map ? await route.map.evaluate(event) : event;
+  const where = `routes[${route.index}].map`;
   if (value === undefined) {
-    throw new HmsError(
-      'MAPPING_FAILED',
-      `routes[${route.index}].map gave no value for this event; use "when" to skip events the map cannot handle`,
-    );
+    throw new HmsError('MAPPING_FAILED', `${where} gave no value for this event; use "when" to skip events the map cannot handle`);
+  }
+  if (route.format === 'lines' && typeof value !== 'string') {
+    throw new HmsError('MAPPING_FAILED', `${where} gave ${describeValue(value)}; with format: lines each item must be a string, one line or several joined with "\\n" (build the line as text in the map)`);
   }
   return value;
 }
@@ -81,7 +84,8 @@ async function assemble(
   body: EncodedBody | undefined,
 ): Promise<HttpRequest> {
   const path = await renderTemplate(route.path, event, `routes[${route.index}].path`, encodeURIComponent, refuseSegmentChanges);
-  const query = route.query ? await renderQuery(route.query, event, `routes[${route.index}].query`) : [];
+  // A batch's query is fixed (it reads no event, as the connector's load checked): no event is given.
+  const query = route.query ? await renderQuery(route.query, route.batch === undefined ? event : undefined, `routes[${route.index}].query`) : [];
   const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
   if (body !== undefined) engineHeaders['content-type'] = body.contentType;
   const headers = mergeHeaders(connector.target.headers, engineHeaders, route.headers.length > 0 ? await renderRouteHeaders(route, event) : {});

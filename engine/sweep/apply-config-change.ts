@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
+import { DEFAULT_REDRIVE } from '../config/schema/defaults.generated.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ReconcileResult, Store } from '../store/store.js';
 import type { Sweep } from './sweep.js';
@@ -33,7 +34,7 @@ export function configChangeApplier(options: ApplyConfigChangeOptions): ApplyCon
     const moved = await store.reconcileConnectors(registry.names(), now);
     let redriven = 0;
     for (const name of changedNames) {
-      if (registry.get(name)?.source.redrive !== 'never') redriven += await store.redrive(name, now);
+      if ((registry.get(name)?.source.redrive ?? DEFAULT_REDRIVE) === 'onChange') redriven += await store.redrive(name, now);
     }
     const parked = Object.values(moved.parked).reduce((sum, n) => sum + n, 0);
     if (parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');

@@ -4,10 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { buildServer } from '../../engine/api/server.js';
-import { startTestEngine, type TestEngine } from '../helpers/test-engine.js';
+import { describe, test } from 'node:test';
+import { useListeningServer } from '../helpers/listening-server.js';
 
 const REQUEST_TIMEOUT_MS = 300;
 
@@ -25,35 +23,22 @@ function sendAndWaitForClose(port: number, head: string): Promise<{ answer: stri
 }
 
 describe('request timeout', () => {
-  let harness: TestEngine;
-  let app: ReturnType<typeof buildServer>;
-  let port: number;
-
-  before(async () => {
-    harness = await startTestEngine({ 'sink.yaml': 'name: sink\ntarget:\n  url: http://127.0.0.1:9\nroutes:\n  - on: permitApproved\n' });
-    app = buildServer({ engine: harness.engine, logger: harness.logs.logger, requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    port = (app.server.address() as AddressInfo).port;
-  });
-  after(async () => {
-    await app.close();
-    await harness.close();
-  });
+  const server = useListeningServer({ requestTimeoutMs: REQUEST_TIMEOUT_MS });
 
   test('a body that stops arriving gets 408 and a closed connection, and nothing is stored', async () => {
     const partial = '{"type":"permitApproved","id":"slow-1"';
     const head = `POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${partial.length + 10}\r\n\r\n${partial}`;
-    const { answer, closedAfterMs } = await sendAndWaitForClose(port, head);
+    const { answer, closedAfterMs } = await sendAndWaitForClose(server.port, head);
     assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.ok(closedAfterMs >= REQUEST_TIMEOUT_MS, `closed after ${closedAfterMs} ms, not before the timeout`);
-    assert.equal(await harness.engine.getEvent('slow-1'), undefined);
+    assert.equal(await server.harness.engine.getEvent('slow-1'), undefined);
   });
 
   test('a whole request sent in time is served as usual', async () => {
     const body = '{"type":"permitApproved","id":"quick-1"}';
     const head = `POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
-    const { answer } = await sendAndWaitForClose(port, head);
+    const { answer } = await sendAndWaitForClose(server.port, head);
     assert.match(answer, /^HTTP\/1\.1 202 /);
-    assert.ok(await harness.engine.getEvent('quick-1'));
+    assert.ok(await server.harness.engine.getEvent('quick-1'));
   });
 });

@@ -65,7 +65,7 @@ describe('HTTP API', () => {
     assert.deepEqual(again.json(), { accepted: [{ id: 'h5', deliveries: 0, duplicate: true }] });
   });
 
-  test('GET /events/:id shows each delivery', async () => {
+  test('GET /events/:id shows each delivery and the configuration revision of each attempt', async () => {
     await post('{"type":"permitApproved","id":"h6"}');
     await harness.settled('h6');
     const response = await app.inject({ method: 'GET', url: '/events/h6' });
@@ -82,6 +82,9 @@ describe('HTTP API', () => {
       ],
     );
     assert.deepEqual(Object.keys(body.deliveries[0]).sort(), ['attempts', 'connector', 'history', 'id', 'lastError', 'lastStatus', 'nextAttemptAt', 'route', 'state']);
+    const { revision } = (await app.inject({ method: 'GET', url: '/status' })).json() as { revision: string };
+    assert.match(revision, /^[0-9a-f]{12}/);
+    assert.deepEqual(body.deliveries[0].history.map((a: Record<string, unknown>) => [a.attempt, a.status, a.revision]), [[1, 200, revision]]);
   });
 
   const postEncoded = (payload: Buffer, encoding: string, contentType = 'application/json') =>

@@ -80,9 +80,20 @@ describe('container entrypoint', () => {
 
   test('npm start, the bin and the benchmark run the engine with the same Node flags as the image', async () => {
     const start = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    assert.ok(start.includes(`node ${ENGINE_NODE_FLAGS.join(' ')} dist/engine/cli/main.js run`), start);
+    // exec: npm's SIGTERM goes to the engine itself, not to a shell (test/cli/npm-package.test.ts).
+    assert.equal(start, `exec node ${ENGINE_NODE_FLAGS.join(' ')} dist/engine/cli/main.js run`);
     const shebang = (await readFile(join(REPO, 'engine', 'cli', 'main.ts'), 'utf8')).split('\n')[0];
     assert.equal(shebang, `#!/usr/bin/env -S node ${ENGINE_NODE_FLAGS.join(' ')}`);
+  });
+
+  test('both stages run Node 24 slim; the image has git and `hms-sync` on PATH for CI jobs', async () => {
+    const dockerfile = (await readFile(join(REPO, 'Dockerfile'), 'utf8')).replace(/\\\n\s*/g, ' ');
+    assert.deepEqual([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]), ['node:24-trixie-slim', 'node:24-trixie-slim']);
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    assert.match(finalStage, /^RUN .*apt-get install -y --no-install-recommends git ca-certificates /m);
+    const script = image.entrypoint.at(-1)!;
+    assert.match(finalStage, new RegExp(`^RUN .*ln -s ${script} /usr/local/bin/hms-sync`, 'm'));
+    assert.match(dockerfile, new RegExp(`chmod \\+x ${script.replace('/app/', '')}`), 'the linked script is executable (its shebang runs node)');
   });
 
   test('without HMS_SYNC_API_TOKEN it refuses to listen on 0.0.0.0 and says so', async () => {

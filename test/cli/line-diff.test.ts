@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unifiedDiff } from '../../engine/cli/line-diff.js';
+import { diffLines, unifiedDiff } from '../../engine/cli/line-diff.js';
 
 const split = (text: string): string[] => (text === '' ? [] : text.split(''));
 
@@ -89,4 +89,30 @@ test('for random inputs the hunks rebuild the new side and change as few lines a
       assert.equal(added, after.length - common);
     }
   }
+});
+
+test('two changes far apart in a long body show as two hunks, not the middle replaced whole', () => {
+  const before = Array.from({ length: 5_000 }, (_, index) => `  "field${index}": ${index},`);
+  const after = [...before];
+  after[10] = '  "field10": "ten",';
+  after[4_990] = '  "field4990": "far",';
+  const hunks = unifiedDiff(before, after);
+  assert.deepEqual(hunks.filter((line) => line.startsWith('@@')), ['@@ -8,7 +8,7 @@', '@@ -4988,7 +4988,7 @@']);
+  assert.deepEqual(hunks.filter((line) => /^[-+]/.test(line)), [
+    '-  "field10": 10,', '+  "field10": "ten",', '-  "field4990": 4990,', '+  "field4990": "far",',
+  ]);
+});
+
+test('sides too far apart for a shortest edit are shown as replaced whole', () => {
+  const before = Array.from({ length: 3_000 }, (_, index) => `old ${index}`);
+  const after = Array.from({ length: 3_000 }, (_, index) => `new ${index}`);
+  const hunks = unifiedDiff(before, after);
+  assert.equal(hunks[0], '@@ -1,3000 +1,3000 @@');
+  assert.deepEqual(hunks.slice(1), [...before.map((line) => `-${line}`), ...after.map((line) => `+${line}`)]);
+  assert.deepEqual(diffLines(before, after).map((line) => line.op).join(''), '-'.repeat(3_000) + '+'.repeat(3_000));
+});
+
+test('a carriage return stays part of its line and never splits one', () => {
+  assert.deepEqual(unifiedDiff(['a\r', 'b\rc', 'd'], ['a', 'b\rc', 'd'], 0), ['@@ -1 +1 @@', '-a\r', '+a']);
+  assert.deepEqual(diffLines(['x\r'], ['x\r']), [{ op: ' ', text: 'x\r' }]);
 });

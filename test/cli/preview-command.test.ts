@@ -52,6 +52,15 @@ describe('hms-sync preview (child process)', () => {
     }
   });
 
+  test('shows a text batch as the body of a batch of one: the header line, the item, the final newline', async (t) => {
+    const dir = await connectorDir(t, { 'event.json': JSON.stringify({ ...APPROVED, address: 'Unit "B", Rear', fee: 250 }) });
+    const result = await runCli(['preview', '--event', join(dir, 'event.json'), repoPath('docs', 'examples', 'warehouse-csv.yaml')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^POST https:\/\/warehouse\.example\.com\/v1\/tables\/approved_permits\/loads\?format=csv&header=true$/m);
+    assert.match(result.stdout, /^content-type: text\/csv; charset=utf-8$/m);
+    assert.ok(result.stdout.includes('\n\npermit_id,approved_date,address,inspector,fee\n123,2024-06-01,"Unit ""B"", Rear",Lee,250\n\n'), result.stdout);
+  });
+
   test('reads the event from standard input with --event -, and prints JSON with --format json', async () => {
     const result = await runCli(['preview', '--event', '-', '--format', 'json', repoPath('connectors.d')], {}, JSON.stringify({ type: 'permitCancelled', id: 'evt-1002', permitId: '2024/17' }));
     assert.equal(result.code, 0, result.stderr);

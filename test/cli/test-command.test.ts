@@ -222,6 +222,17 @@ describe('hms-sync test (child process)', () => {
     ].join('\n'));
   });
 
+  test('finding no test fails, so that CI cannot pass on nothing, unless --allow-empty', async (t) => {
+    const dir = await connectorDir(t, { 'sched.yaml': SCHEDULING });
+    const found = `no tests found in ${dir}, `;
+    const strict = await runCli(['test', dir]);
+    assert.equal(strict.code, 1, strict.stdout + strict.stderr);
+    assert.equal(strict.stdout, `${found}a failure, so that CI cannot pass on nothing (--allow-empty accepts it); add a tests: list to a connector (see docs/connectors.md#connector-tests)\n0 passed, 0 failed\n`);
+    const allowed = await runCli(['test', '--allow-empty', dir]);
+    assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    assert.ok(allowed.stdout.startsWith(`${found}accepted by --allow-empty; `), allowed.stdout);
+  });
+
   test('a bad command line exits 2', async () => {
     const result = await runCli(['test', '--format', 'json']);
     assert.equal(result.code, 2);

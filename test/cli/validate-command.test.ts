@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { looksLikeLiteralSecret, envNameFor } from '../../engine/config/interpolate/literal-secrets.js';
 import { escapeData, escapeProperty, githubAnnotation } from '../../engine/cli/github-annotation.js';
@@ -167,5 +169,45 @@ describe('hms-sync validate (child process)', () => {
       assert.match(result.stderr, /usage: hms-sync validate/);
       assert.equal(result.stdout, '');
     }
+  });
+
+  test('the output samples in docs/cli.md are what validate prints for the mistakes they describe', async (t) => {
+    const docs = await readFile(repoPath('docs', 'cli.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('**Output formats**'), docs.indexOf('A CI step:'));
+    const samples = [...section.matchAll(/^ {2}```\w*\n([\s\S]*?)^ {2}```$/gm)].map((m) => m[1]!.replace(/^ {2}/gm, ''));
+    assert.equal(samples.length, 3, 'text, json and github samples');
+
+    // The two mistakes the docs describe, made in a copy of the example connectors.
+    const dir = await connectorDir(t, {});
+    await cp(repoPath('connectors.d'), join(dir, 'connectors.d'), { recursive: true });
+    const file = join(dir, 'connectors.d', 'scheduling.yaml');
+    const text = (await readFile(file, 'utf8')).split('\n');
+    assert.match(text[10]!, /^ {4}Authorization: Bearer \$\{env:SCHEDULING_TOKEN:-dev-token\}$/, 'line 11 of scheduling.yaml');
+    assert.match(text[16]!, /^ {4}method: POST$/, 'line 17 of scheduling.yaml');
+    text[10] = '    Authorization: Bearer 3f9a1c7e5b2d4f60';
+    text[16] = '    methd: POST';
+    await writeFile(file, text.join('\n'));
+
+    const run = async (format: string) => {
+      const result = await runCli(['validate', '--format', format, join(dir, 'connectors.d')]);
+      assert.equal(result.code, 1, format);
+      return result.stdout.split(`${dir}/`).join('');
+    };
+    assert.equal(await run('text'), samples[0]);
+    assert.deepEqual(JSON.parse(await run('json')), JSON.parse(samples[1]!));
+    assert.equal(await run('github'), samples[2]);
+  });
+
+  test("the README tour's connector loads as written beside the examples, with none of its variables set", async (t) => {
+    const readme = await readFile(repoPath('README.md'), 'utf8');
+    const tour = readme.slice(readme.indexOf('**4. Write a connector.**'));
+    const connector = /^```yaml\n([\s\S]*?)^```$/m.exec(tour)![1]!;
+    assert.match(connector, /^name: inspections$/m);
+    const dir = await connectorDir(t, { 'inspections.yaml': connector });
+    await cp(repoPath('connectors.d'), dir, { recursive: true });
+    assert.deepEqual(Object.keys(process.env).filter((name) => name.startsWith('INSPECTIONS_')), [], 'the test runs with none of them set');
+    const result = await runCli(['validate', dir]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(result.stdout, 'ok: 4 connectors in 4 files\n');
   });
 });

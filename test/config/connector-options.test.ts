@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { LoadResult } from '../../engine/config/compiled.js';
-import { DEFAULT_MAX_RETRY_AFTER_MS } from '../../engine/config/schema/defaults.js';
+import { DEFAULT_RETRY_MAX_RETRY_AFTER_MS } from '../../engine/config/schema/defaults.generated.js';
 import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { connectorDir, lines } from './connector-dir.js';
 
@@ -20,7 +20,7 @@ test('a connector without the new options gets none, and the default maxRetryAft
   assert.ok(c);
   for (const field of ['auth', 'tls', 'signing', 'rateLimit', 'breaker', 'orderingKey'] as const) assert.equal(c[field], undefined, field);
   assert.equal(c.retry.retryOn, undefined);
-  assert.equal(c.retry.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS);
+  assert.equal(c.retry.maxRetryAfterMs, DEFAULT_RETRY_MAX_RETRY_AFTER_MS);
 });
 
 test('signing keeps its secrets as written, each one a secret', async (t) => {

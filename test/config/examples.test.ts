@@ -7,6 +7,7 @@ import { formatProblem } from '../../engine/config/problems/format-problem.js';
 import { loadConnectors } from '../../engine/config/load/load-connectors.js';
 import { repoPath } from './connector-dir.js';
 import { pemFixture } from './pem-fixture.js';
+import { runCli } from '../helpers/engine-process.js';
 
 const EXAMPLES = repoPath('docs', 'examples');
 const SECRET_MOUNT = '/run/secrets/';
@@ -34,6 +35,20 @@ test('docs/examples has one connector for each kind of target', async () => {
   assert.equal(byName.get('fee-portal-form')?.auth?.type, 'basic');
   assert.equal(byName.get('partner-webhooks')?.signing?.secrets.length, 2);
   assert.ok(byName.get('dead-letter-alerts')?.routes[0]?.matchesType('sync.dead'));
+  for (const name of ['influxdb-line-protocol', 'warehouse-csv', 'search-bulk']) {
+    const route = byName.get(name)?.routes[0];
+    assert.equal(route?.format, 'lines', name);
+    assert.ok(route?.batch && route.contentType && route.query?.readsInput === false, `${name} batches text with a fixed query`);
+  }
+  assert.equal(byName.get('warehouse-csv')?.routes[0]?.batch?.header, 'permit_id,approved_date,address,inspector,fee');
+});
+
+test('the tests of the examples pass under hms-sync test, showing the text bodies they send', async () => {
+  const result = await runCli(['test', EXAMPLES]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^✓ influxdb-line-protocol: /m);
+  assert.match(result.stdout, /^✓ warehouse-csv: /m);
+  assert.match(result.stdout, /^✓ search-bulk: /m);
 });
 
 test('with the secrets mounted, every file reference of the examples resolves and compiles', async () => {
@@ -79,9 +94,12 @@ test('with the secrets mounted, every file reference of the examples resolves an
   for (const problem of strict.problems) perFile.set(basename(problem.file), (perFile.get(basename(problem.file)) ?? 0) + 1);
   assert.deepEqual([...perFile], [
     ['fee-portal-form.yaml', 1],
+    ['influxdb-line-protocol.yaml', 1],
     ['partner-webhooks.yaml', 2],
     ['permit-registry-soap.yaml', 3],
     ['scheduling-oauth2.yaml', 1],
+    ['search-bulk.yaml', 1],
+    ['warehouse-csv.yaml', 1],
     ['warehouse-ndjson.yaml', 1],
   ]);
 });

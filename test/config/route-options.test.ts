@@ -96,11 +96,11 @@ test('route header values never appear in problems', async (t) => {
 test('batch gets defaults and compiles its limits', async (t) => {
   const defaults = await load(t, ['    batch: {}']);
   assert.deepEqual(defaults.problems, []);
-  assert.deepEqual(defaults.connectors[0]?.routes[0]?.batch, { maxEvents: 500, maxBytes: 1_048_576, maxWaitMs: 5_000 });
+  assert.deepEqual(defaults.connectors[0]?.routes[0]?.batch, { maxEvents: 500, maxBytes: 1_048_576, maxWaitMs: 5_000, trailingNewline: true });
   const custom = await load(t, ['    format: ndjson', '    batch:', '      maxEvents: 100', '      maxBytes: 512KiB', '      maxWait: 250ms']);
   assert.deepEqual(custom.problems, []);
   assert.equal(custom.connectors[0]?.routes[0]?.format, 'ndjson');
-  assert.deepEqual(custom.connectors[0]?.routes[0]?.batch, { maxEvents: 100, maxBytes: 524_288, maxWaitMs: 250 });
+  assert.deepEqual(custom.connectors[0]?.routes[0]?.batch, { maxEvents: 100, maxBytes: 524_288, maxWaitMs: 250, trailingNewline: true });
   assert.ok(Object.isFrozen(custom.connectors[0]?.routes[0]?.batch));
 });
 
@@ -116,18 +116,49 @@ test('batch problems: bad sizes, a bodiless method, form, contentType', async (t
     '6:13 CONFIG_SCHEMA routes[0].method: GET sends no body, so it cannot carry a batch; use POST, PUT or PATCH, or remove batch',
   ]);
   assert.deepEqual(summary(await load(t, ['    format: form', '    contentType: text/csv', '    batch: {}'])), [
-    '6:13 CONFIG_SCHEMA routes[0].format: a batch is sent as a JSON array or NDJSON; use format json or ndjson, or remove batch',
+    '6:13 CONFIG_SCHEMA routes[0].format: a batch is sent as a JSON array, NDJSON or lines of text; use format json, ndjson or lines, or remove batch',
     '7:18 CONFIG_SCHEMA routes[0].contentType: form bodies are always application/x-www-form-urlencoded; remove contentType, or remove format: form to send a string map result as it is',
   ]);
   assert.deepEqual(summary(await load(t, ['    contentType: text/csv', '    batch: {}'])), [
-    '6:18 CONFIG_SCHEMA routes[0].contentType: a batch is sent as a JSON array or NDJSON, never as a raw string; remove contentType or remove batch',
+    '6:18 CONFIG_SCHEMA routes[0].contentType: a json batch is sent as a JSON array with its own Content-Type; remove contentType, or use format: lines with a map that gives each item as a string',
   ]);
 });
 
 test('a batched route cannot render its path, headers or query from an event', async (t) => {
-  assert.deepEqual(summary(await load(t, ['    path: /ingest/{tenant}', '    query: "{\'a\': 1}"', '    headers:', '      X-Tenant: "{tenant}"', '      X-Source: hms', '    batch: {}'])), [
+  assert.deepEqual(summary(await load(t, ['    path: /ingest/{tenant}', '    query: "{\'t\': tenant}"', '    headers:', '      X-Tenant: "{tenant}"', '      X-Source: hms', '    batch: {}'])), [
     '6:11 CONFIG_SCHEMA routes[0].path: a batched route sends one request for many events, so its path cannot hold {...} placeholders; write a fixed path or remove batch',
-    '7:12 CONFIG_SCHEMA routes[0].query: a batched route sends one request for many events, so it cannot compute query parameters from an event; put fixed parameters in path (e.g. /ingest?source=hms) or remove batch',
+    '7:12 CONFIG_SCHEMA routes[0].query: a batched route sends one request for many events, so its query parameters must be fixed and cannot read the event; write fixed values (e.g. { "precision": "ms" }) or remove batch',
     '9:17 CONFIG_SCHEMA routes[0].headers["X-Tenant"]: a batched route sends one request for many events, so its header values cannot hold {...} placeholders; write fixed values or remove batch',
+  ]);
+});
+
+test('a batched route may have a fixed query; one reading the event in any way is refused', async (t) => {
+  const fixed = await load(t, ['    query: \'{ "precision": "ms", "stamp": $string(42) }\'', '    batch: {}']);
+  assert.deepEqual(fixed.problems, []);
+  assert.equal(fixed.connectors[0]?.routes[0]?.query?.readsInput, false);
+  for (const query of ['{ "t": $.tenant }', '{ "t": $$.tenant }', '{ "k": $keys(*) }', '{ "d": **.deep }', '($x := tenant; { "t": $x })']) {
+    const result = await load(t, [`    query: '${query}'`, '    batch: {}']);
+    assert.deepEqual(result.problems.map((p) => p.message.split(':')[0]), ['routes[0].query'], query);
+  }
+});
+
+test('lines needs a batch, a map and a contentType; header and trailingNewline shape only lines, and header is one line', async (t) => {
+  const lines = await load(t, ['    format: lines', '    contentType: text/csv', "    map: '$string(id)'", '    batch: { header: "id", trailingNewline: false }']);
+  assert.deepEqual(lines.problems, []);
+  assert.equal(lines.connectors[0]?.routes[0]?.format, 'lines');
+  assert.deepEqual(lines.connectors[0]?.routes[0]?.batch, { maxEvents: 500, maxBytes: 1_048_576, maxWaitMs: 5_000, header: 'id', trailingNewline: false });
+  assert.deepEqual(summary(await load(t, ['    format: lines', '    contentType: text/csv', "    map: '$string(id)'"])), [
+    '6:13 CONFIG_SCHEMA routes[0].format: lines joins the items of a batch into one body, so it needs a batch; add "batch: {}" (or set its limits), or, for one event per request, use contentType with a map that gives the body as a string',
+  ]);
+  assert.deepEqual(summary(await load(t, ['    format: lines', '    batch: {}'])), [
+    '6:13 CONFIG_SCHEMA routes[0].format: lines sends text, so it needs contentType: the media type of the lines, e.g. text/csv, text/plain; charset=utf-8 or application/x-ndjson',
+    '6:13 CONFIG_SCHEMA routes[0].format: lines sends each item as a line of text, so it needs a map that builds the line as a string',
+  ]);
+  assert.deepEqual(summary(await load(t, ['    format: ndjson', '    batch: { header: "id", trailingNewline: false }'])), [
+    '7:22 CONFIG_SCHEMA routes[0].batch.header: header shapes a format: lines body; remove it, or use format: lines',
+    '7:45 CONFIG_SCHEMA routes[0].batch.trailingNewline: trailingNewline shapes a format: lines body; remove it, or use format: lines',
+  ]);
+  assert.deepEqual(summary(await load(t, ['    format: lines', '    contentType: text/csv', "    map: '$string(id)'", '    batch: { header: "id\\nname" }'])), [
+    '9:22 CONFIG_SCHEMA routes[0].batch.header: header is one line; write it without line breaks (an item may hold several lines instead)',
   ]);
 });

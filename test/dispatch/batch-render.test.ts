@@ -38,6 +38,7 @@ async function countingConnector(yaml: string, receiverUrl: string, counter: { e
   const map = route.map!;
   const counted: CompiledExpression = {
     source: map.source,
+    readsInput: map.readsInput,
     evaluate: (input) => {
       counter.evaluations += 1;
       return map.evaluate(input);

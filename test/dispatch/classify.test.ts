@@ -13,6 +13,10 @@ describe('classify', () => {
     for (const status of [408, 425, 429, 500, 502, 503, 504, 599]) assert.equal(classify(response(status)).kind, 'retry', String(status));
   });
 
+  test('by default a status past 599, which undici passes on, is retried', () => {
+    for (const status of [600, 799, 999]) assert.equal(classify(response(status)).kind, 'retry', String(status));
+  });
+
   test('other 4xx are dead at once, with the status and body in the reason', () => {
     for (const status of [400, 401, 403, 404, 409, 410, 422]) assert.equal(classify(response(status)).kind, 'dead', String(status));
     const verdict = classify(response(422, 'permitId missing'));

@@ -4,7 +4,7 @@ import { Batcher } from '../../engine/dispatch/batcher.js';
 import { CircuitBreaker } from '../../engine/dispatch/circuit-breaker.js';
 import { OrderingQueue } from '../../engine/dispatch/ordering-queue.js';
 import { RATE_LIMIT_BURST_MS, TokenBucket } from '../../engine/dispatch/rate-limiter.js';
-import type { Timers } from '../../engine/dispatch/timers.js';
+import { manualTimers } from '../helpers/manual-timers.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -90,45 +90,33 @@ describe('OrderingQueue', () => {
 });
 
 describe('Batcher', () => {
-  function manualTimers() {
-    const pending = new Map<number, () => void>();
-    let next = 0;
-    const timers: Timers = {
-      setTimeout(callback) {
-        pending.set(++next, callback);
-        return next;
-      },
-      clearTimeout(handle) {
-        pending.delete(handle as number);
-      },
-    };
-    return { timers, fireAll: () => [...pending.values()].forEach((fire) => fire()), count: () => pending.size };
-  }
   const settings = { maxEvents: 3, maxBytes: 100, maxWaitMs: 1_000 };
+  /** A JSON array's brackets, less the comma the last item does not have. */
+  const JSON_FRAME_BYTES = 1;
 
   test('flushes at maxEvents, at maxBytes, or when maxWait fires, whichever comes first', () => {
-    const { timers, fireAll, count } = manualTimers();
+    const { timers, fireAll, pending } = manualTimers();
     const flushed: string[][] = [];
     const batcher = new Batcher<string>(timers, (_key, entries) => flushed.push(entries.map((e) => e.value)));
-    for (const v of ['a', 'b', 'c', 'd']) batcher.add('r', settings, { value: v, bytes: 10 });
+    for (const v of ['a', 'b', 'c', 'd']) batcher.add('r', settings, { value: v, bytes: 10 }, JSON_FRAME_BYTES);
     assert.deepEqual(flushed, [['a', 'b', 'c']]);
-    batcher.add('r', settings, { value: 'big', bytes: 90 });
+    batcher.add('r', settings, { value: 'big', bytes: 90 }, JSON_FRAME_BYTES);
     assert.deepEqual(flushed.at(-1), ['d'], 'the next item would pass maxBytes: the group goes first');
     fireAll();
     assert.deepEqual(flushed.at(-1), ['big']);
-    batcher.add('r', settings, { value: 'huge', bytes: 500 });
+    batcher.add('r', settings, { value: 'huge', bytes: 500 }, JSON_FRAME_BYTES);
     assert.deepEqual(flushed.at(-1), ['huge'], 'an item over maxBytes travels alone');
-    assert.equal(count(), 0, 'no timer left behind');
+    assert.equal(pending().length, 0, 'no timer left behind');
   });
 
   test('take removes waiting items without sending them', () => {
-    const { timers, count } = manualTimers();
+    const { timers, pending } = manualTimers();
     const batcher = new Batcher<string>(timers, () => assert.fail('nothing flushes'));
-    batcher.add('crm\0r', settings, { value: 'x', bytes: 1 });
-    batcher.add('erp\0r', settings, { value: 'y', bytes: 1 });
+    batcher.add('crm\0r', settings, { value: 'x', bytes: 1 }, JSON_FRAME_BYTES);
+    batcher.add('erp\0r', settings, { value: 'y', bytes: 1 }, JSON_FRAME_BYTES);
     assert.deepEqual(batcher.take((key) => key.startsWith('crm\0')), ['x']);
     assert.equal(batcher.count(() => true), 1);
     batcher.close();
-    assert.equal(count(), 0);
+    assert.equal(pending().length, 0);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type ProcessResult } from './run-process.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../engine/cli/main.js', import.meta.url));
 
@@ -16,38 +17,28 @@ export interface EngineProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = ProcessResult;
 
 /** Runs the CLI to completion, with `input` on its standard input when given. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin!.end(input);
-  });
+  return runProcess(process.execPath, [CLI_PATH, ...args], { env, input });
 }
 
 export interface EngineProcessOptions {
   readonly timeoutMs?: number;
   /** A command that runs the engine's command line, e.g. `['prlimit', '--fsize=1048576:unlimited', '--']`. */
   readonly launcher?: readonly string[];
+  /** What starts the engine, in place of `node CLI_PATH run` (e.g. `['npm', 'start']`); `args` follow it. */
+  readonly command?: readonly string[];
+  readonly cwd?: string;
 }
 
 export function startEngineProcess(args: readonly string[], env: Record<string, string> = {}, options: EngineProcessOptions = {}): Promise<EngineProcess> {
-  const { timeoutMs = 15_000, launcher = [] } = options;
+  const { timeoutMs = 15_000, launcher = [], command: start = [process.execPath, CLI_PATH, 'run'], cwd } = options;
   // Any free port, unless the test chose one through the environment.
   const port = env.HMS_SYNC_PORT === undefined ? ['--port', '0'] : [];
-  const command = [...launcher, process.execPath, CLI_PATH, 'run', ...port, ...args];
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [...launcher, ...start, ...port, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -12,7 +12,8 @@ import type { ConnectorFile } from '../schema/connector-file.generated.js';
 import { buildRoute } from './build-route.js';
 import { at, formatDataPath } from '../problems/data-path.js';
 import { deepFreeze } from './deep-freeze.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TIMEOUT_MS, MIN_SECRET_LENGTH } from '../schema/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
+import { MIN_SECRET_LENGTH } from '../interpolate/interpolate.js';
 import { parseDuration } from '../values/duration.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
 import { parseRateLimit } from '../values/rate-limit.js';
@@ -62,7 +63,7 @@ export function buildConnector(input: BuildInput): BuildResult {
   const url = unresolved(['target', 'url'])
     ? value.target.url.replace(/\/+$/, '')
     : checkUrl(value.target.url, shownUrl, (message) => problem(['target', 'url'], message));
-  const timeoutMs = duration(['target', 'timeout'], value.target.timeout, DEFAULT_TIMEOUT_MS);
+  const timeoutMs = duration(['target', 'timeout'], value.target.timeout, DEFAULT_TARGET_TIMEOUT_MS);
   if (timeoutMs < 1 || timeoutMs > MAX_TIMER_DELAY_MS) {
     problem(['target', 'timeout'], `must be between 1ms and ${MAX_TIMER_DELAY_MS}ms (about 24 days)`);
   }
@@ -84,7 +85,7 @@ export function buildConnector(input: BuildInput): BuildResult {
   retry.on?.forEach((item, i) => {
     if (namesSuccess(item)) problem(['retry', 'on', i], `${String(item)} is a success: 2xx answers are delivered, never retried; remove it`);
   });
-  const maxRetryAfterMs = duration(['retry', 'maxRetryAfter'], retry.maxRetryAfter, DEFAULT_MAX_RETRY_AFTER_MS);
+  const maxRetryAfterMs = duration(['retry', 'maxRetryAfter'], retry.maxRetryAfter, DEFAULT_RETRY_MAX_RETRY_AFTER_MS);
 
   const auth = value.auth === undefined ? undefined : compileAuth(value.auth, (path, message) => problem(path, message));
   const signingSecrets = value.signing === undefined ? undefined : compileSigning(value.signing.secrets, (path, message) => problem(path, message));

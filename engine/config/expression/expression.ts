@@ -8,7 +8,7 @@ import { HmsError, type ErrorCode } from '../../errors.js';
 import type { CompiledExpression } from '../compiled.js';
 import { compileFastPath, DECLINE } from './fast-expression.js';
 import { badFunctionCalls, type FunctionCallProblem } from './function-calls.js';
-import { linearRegexEngine } from './linear-regex.js';
+import { linearRegexEngine, UnsupportedRegexError } from './linear-regex.js';
 
 export { isTruthy } from './truthy.js';
 
@@ -59,7 +59,9 @@ export function compileExpression(source: string, where: string): CompiledExpres
     try {
       new RegexEngine(literal.regex); // compiles and caches it now, so a regex RE2 cannot run fails the load
     } catch (error) {
-      throw new ExpressionSyntaxError(where, regexOffset(literal, source), (error as Error).message);
+      // Past the opening slash to the offending token, when the translation found one.
+      const inPattern = error instanceof UnsupportedRegexError && error.index !== undefined ? 1 + error.index : 0;
+      throw new ExpressionSyntaxError(where, clamp(regexOffset(literal, source) + inPattern, 0, source.length), (error as Error).message);
     }
   }
   const [call, ...more] = badFunctionCalls(expression.ast());
@@ -67,6 +69,7 @@ export function compileExpression(source: string, where: string): CompiledExpres
   const fast = compileFastPath(expression.ast());
   return Object.freeze({
     source,
+    readsInput: readsInput(expression.ast()),
     async evaluate(input: unknown): Promise<unknown> {
       if (fast) {
         const result = fast(input);
@@ -87,19 +90,32 @@ interface RegexLiteral {
   readonly position: number;
 }
 
-/** Every regex literal of a jsonata AST (nodes `{ type: 'regex', value: RegExp }`). */
-function regexLiterals(ast: unknown): RegexLiteral[] {
-  const found: RegexLiteral[] = [];
+/** Every node of a jsonata AST (objects with a `type`), each once. */
+function astNodes(ast: unknown): Array<{ readonly type?: unknown; readonly value?: unknown; readonly position?: unknown }> {
+  const found: object[] = [];
   const seen = new Set<object>();
   const visit = (node: unknown): void => {
     if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node)) return;
     seen.add(node);
-    const { type, value, position } = node as { type?: unknown; value?: unknown; position?: unknown };
-    if (type === 'regex' && value instanceof RegExp) found.push({ regex: value, position: typeof position === 'number' ? position : 0 });
+    if ('type' in node) found.push(node);
     for (const child of Object.values(node)) visit(child);
   };
   visit(ast);
   return found;
+}
+
+/** Every regex literal of a jsonata AST (nodes `{ type: 'regex', value: RegExp }`). */
+function regexLiterals(ast: unknown): RegexLiteral[] {
+  return astNodes(ast).flatMap(({ type, value, position }) =>
+    type === 'regex' && value instanceof RegExp ? [{ regex: value, position: typeof position === 'number' ? position : 0 }] : [],
+  );
+}
+
+/** Node types that read the input: a field name, `*`, `**`, `%`; and the variables `$` and `$$`. */
+const INPUT_NODES = new Set(['name', 'wildcard', 'descendant', 'parent']);
+
+function readsInput(ast: unknown): boolean {
+  return astNodes(ast).some(({ type, value }) => (typeof type === 'string' && INPUT_NODES.has(type)) || (type === 'variable' && (value === '' || value === '$')));
 }
 
 /** The offset of the `/` that opens a regex literal: jsonata's position is just past its flags. */

@@ -5,12 +5,16 @@
  * crafted against a regex such as /^(a+)+$/ used to stall the whole engine, and a stored one
  * stalled it again after every restart.
  *
- * RE2 has no backreferences, no lookahead or lookbehind, and no repeat count above 1000:
- * constructing a matcher for such a regex throws, and a connector using one fails to load.
- * Otherwise RE2 follows JavaScript's syntax, with two differences: `\s` is ASCII whitespace only,
- * and `.` matches a whole character (a surrogate pair) rather than half of one.
+ * Each pattern is translated first (translate-regex.ts) so that it matches what JavaScript
+ * matches: `.`, `^`/`$` under /m, /i, `\s` and `\p` as JavaScript reads them. What RE2 cannot run
+ * (backreferences, lookahead, lookbehind, repeat counts over 1000, a `$` under /m with more pattern
+ * after it) is refused when the connector loads. One difference remains: RE2 reads text as code
+ * points, so `.` (or a negated class) takes a whole character outside the Basic Multilingual
+ * Plane, such as an emoji, where JavaScript takes half of its surrogate pair.
  */
-import { RE2JS } from 're2js';
+import { RE2JS, type Matcher } from 're2js';
+import { HmsError } from '../../errors.js';
+import { translateRegex, type Re2Translation } from './translate-regex.js';
 
 /** What jsonata's `RegexEngine` option constructs from each regex literal and drives. */
 export interface RegexMatcher {
@@ -20,13 +24,37 @@ export interface RegexMatcher {
 
 export type RegexEngine = new (regex: RegExp) => RegexMatcher;
 
-/** Throws an Error saying why when `regex` cannot run on RE2. */
-function compileLinearRegex(regex: RegExp): RE2JS {
+/** A regex that cannot run on RE2 as JavaScript would run it; `index`: the offending token's in the pattern, when known. */
+export class UnsupportedRegexError extends HmsError {
+  readonly index: number | undefined;
+
+  constructor(regex: RegExp, index: number | undefined, reason: string, linear: boolean) {
+    const literal = `/${regex.source}/${regex.flags.replace('g', '')}`;
+    super(
+      'CONFIG_JSONATA_SYNTAX',
+      linear
+        ? `regular expression ${literal} cannot run in linear time (${reason}); rewrite it without backreferences, lookahead or lookbehind, and with repeat counts up to 1000`
+        : `regular expression ${literal} cannot run on RE2 as JavaScript runs it: ${reason}`,
+    );
+    this.name = 'UnsupportedRegexError';
+    this.index = index;
+  }
+}
+
+interface CompiledRegex {
+  readonly pattern: RE2JS;
+  readonly translation: Re2Translation;
+}
+
+/** Throws UnsupportedRegexError when `regex` cannot run on RE2. */
+function compileLinearRegex(regex: RegExp): CompiledRegex {
+  const result = translateRegex(regex);
+  if (!result.ok) throw new UnsupportedRegexError(regex, result.index, result.reason, result.linear);
+  const { translation } = result;
   try {
-    return RE2JS.compile(RE2JS.translateRegExp(regex));
+    return { pattern: RE2JS.compile(translation.pattern, translation.lookbehinds ? RE2JS.LOOKBEHINDS : 0), translation };
   } catch (error) {
-    const reason = (error as Error).message.replace(/^error parsing regexp: /, '');
-    throw new Error(`regular expression /${regex.source}/ cannot run in linear time (${reason}); rewrite it without backreferences, lookahead or lookbehind, and with repeat counts up to 1000`);
+    throw new UnsupportedRegexError(regex, undefined, (error as Error).message.replace(/^error parsing regexp: /, ''), true);
   }
 }
 
@@ -36,30 +64,39 @@ function compileLinearRegex(regex: RegExp): RE2JS {
  * RegExp's: it searches from `lastIndex` and leaves `lastIndex` at the end of the match.
  */
 export function linearRegexEngine(): RegexEngine {
-  const compiled = new WeakMap<RegExp, RE2JS>();
-  const patternOf = (regex: RegExp): RE2JS => {
-    let pattern = compiled.get(regex);
-    if (pattern === undefined) compiled.set(regex, (pattern = compileLinearRegex(regex)));
-    return pattern;
+  const compiled = new WeakMap<RegExp, CompiledRegex>();
+  const compiledOf = (regex: RegExp): CompiledRegex => {
+    let entry = compiled.get(regex);
+    if (entry === undefined) compiled.set(regex, (entry = compileLinearRegex(regex)));
+    return entry;
   };
   return class LinearRegExp implements RegexMatcher {
     lastIndex = 0;
-    readonly #pattern: RE2JS;
+    readonly #regex: CompiledRegex;
+    // One matcher per input: re2js carries its lookbehind state from one search to the next.
+    #input: string | undefined;
+    #matcher: Matcher | undefined;
 
     constructor(regex: RegExp) {
-      this.#pattern = patternOf(regex);
+      this.#regex = compiledOf(regex);
     }
 
     exec(input: string): RegExpExecArray | null {
-      const matcher = this.#pattern.matcher(input);
+      if (this.#matcher === undefined || input !== this.#input) {
+        this.#matcher = this.#regex.pattern.matcher(input);
+        this.#input = input;
+      }
+      const matcher = this.#matcher;
       if (this.lastIndex > input.length || !matcher.find(this.lastIndex)) {
         this.lastIndex = 0;
         return null;
       }
-      const groups: (string | undefined)[] = [];
-      for (let group = 0; group <= matcher.groupCount(); group++) groups.push(matcher.group(group) ?? undefined);
-      this.lastIndex = matcher.end();
-      return Object.assign(groups, { index: matcher.start(), input }) as unknown as RegExpExecArray;
+      const { groups, lineEnds } = this.#regex.translation;
+      const lineEnd = lineEnds.map((group) => matcher.start(group)).find((start) => start >= 0);
+      const end = lineEnd ?? matcher.end();
+      const values = groups.map((group, index) => (index === 0 ? input.slice(matcher.start(), end) : (matcher.group(group) ?? undefined)));
+      this.lastIndex = end;
+      return Object.assign(values, { index: matcher.start(), input }) as unknown as RegExpExecArray;
     }
   };
 }

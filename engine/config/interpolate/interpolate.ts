@@ -18,10 +18,16 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import { at } from '../problems/data-path.js';
-import { MIN_SECRET_LENGTH } from '../schema/defaults.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
 import { splitReferences, type ReferencePart } from './reference-syntax.js';
 import type { DataPath, YamlLocator } from '../problems/yaml-locator.js';
+
+/**
+ * Shortest value listed as a secret. Shorter env values and header values are not: redacting
+ * every "on", "1" or "dev" in logs would garble them while protecting nothing (no real credential
+ * is that short).
+ */
+export const MIN_SECRET_LENGTH = 4;
 
 export interface Interpolation {
   readonly problems: readonly LocatedProblem[];

@@ -158,15 +158,15 @@ export interface ConnectorRoute {
    */
   map?: string;
   /**
-   * Body format: json (default), form (application/x-www-form-urlencoded from an object), or ndjson (batches only).
+   * Body format: json (default), form (application/x-www-form-urlencoded from an object), ndjson (batches only), or lines (batches only: each item's map gives a string, the items are joined with newlines and sent with contentType).
    */
-  format?: "json" | "form" | "ndjson";
+  format?: "json" | "form" | "ndjson" | "lines";
   /**
-   * When set, a map result that is a string is sent as it is with this Content-Type (XML or SOAP for a legacy service).
+   * When set, a map result that is a string is sent as it is with this Content-Type (XML or SOAP for a legacy service). Required with format: lines, where it is the Content-Type of the batch's text (text/csv, text/plain; charset=utf-8).
    */
   contentType?: string;
   /**
-   * JSONata giving an object whose fields become query parameters.
+   * JSONata giving an object whose fields become query parameters. On a batched route the values must be fixed: the expression cannot read the event.
    */
   query?: string;
   /**
@@ -178,7 +178,7 @@ export interface ConnectorRoute {
   batch?: RouteBatch;
 }
 /**
- * Send many deliveries in one request whose body is the JSON array (or NDJSON) of their mapped items; each keeps its own delivery record.
+ * Send many deliveries in one request whose body is the JSON array, NDJSON or newline-joined text (format: lines) of their mapped items; each keeps its own delivery record.
  */
 export interface RouteBatch {
   /**
@@ -193,6 +193,14 @@ export interface RouteBatch {
    * Longest an item waits for its batch to fill. Default 5s.
    */
   maxWait?: string;
+  /**
+   * format: lines only. A fixed first line of every batch body, such as the column names of CSV.
+   */
+  header?: string;
+  /**
+   * format: lines only. Whether the body ends with a newline after its last item. Default true.
+   */
+  trailingNewline?: boolean;
 }
 /**
  * How failed deliveries are retried before they are dead-lettered.
@@ -205,7 +213,7 @@ export interface ConnectorRetry {
    */
   schedule?: Duration[];
   /**
-   * Which answers are retried, overriding the default (408, 425, 429, 5xx): status codes or classes such as 5xx. Connection errors and timeouts are always retried.
+   * Which answers are retried, overriding the default [408, 425, 429, 5xx]: status codes or classes such as 5xx. Connection errors and timeouts are always retried.
    *
    * @minItems 1
    */

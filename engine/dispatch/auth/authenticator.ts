@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { CompiledConnector } from '../../config/compiled.js';
-import { MIN_SECRET_LENGTH } from '../../config/schema/defaults.js';
+import { MIN_SECRET_LENGTH } from '../../config/interpolate/interpolate.js';
 import type { HttpClient, HttpRequest, HttpResult } from '../http-client.js';
 import { redactSecrets } from '../redact.js';
 import { mergeHeaders } from '../render-request.js';

@@ -37,11 +37,9 @@ test('a regex matching the empty string fails as it does in jsonata', async () =
   await assert.rejects(jsonata('$replace("abc", /x*/, "-")').evaluate({}), { code: 'D1004' });
 });
 
-test('RE2 differences the docs state: \\s is ASCII whitespace, . takes a whole character', async () => {
-  assert.equal(await compileExpression('$contains(text, /a\\sb/)', 'x').evaluate({ text: 'a\u00a0b' }), false);
-  assert.equal(await compileExpression('$contains(text, /a\\sb/)', 'x').evaluate({ text: 'a\tb' }), true);
-  assert.equal(await compileExpression('$contains(text, /a[\\s\\u00a0]b/)', 'x').evaluate({ text: 'a\u00a0b' }), true, 'the workaround the docs give');
+test('the one difference the docs state: . takes a whole character outside the BMP', async () => {
   assert.equal(await compileExpression('$match(text, /x(.)/).groups[0]', 'x').evaluate({ text: 'x😀' }), '😀');
+  assert.equal(await jsonata('$match(text, /x(.)/).groups[0]').evaluate({ text: 'x😀' }), '\ud83d');
 });
 
 test('a regex that could backtrack for hours is matched in linear time', async () => {
@@ -57,13 +55,14 @@ export async function evaluateIn(source: string, input: unknown): Promise<unknow
   return compileExpression(source, 'routes[0].when').evaluate(input);
 }
 
-test('a regex RE2 cannot run is a syntax error at the regex, saying what to change', () => {
-  for (const [source, offset] of [['$match(x, /(a)\\1/)', 10], ['x ~> /^(?=.*\\d)/i', 5], ['$contains(x, /a{2000}/)', 13]] as const) {
+test('a regex RE2 cannot run is a syntax error at its offending token, saying what to change', () => {
+  // The offset is the offending token's: the backreference, the lookahead, the repeat count.
+  for (const [source, offset] of [['$match(x, /(a)\\1/)', 14], ['x ~> /^(?=.*\\d)/i', 7], ['$contains(x, /a{2000}/)', 15]] as const) {
     assert.throws(() => compileExpression(source, 'routes[0].when'), (error: unknown) => {
       assert.ok(error instanceof ExpressionSyntaxError, source);
       assert.equal(error.code, 'CONFIG_JSONATA_SYNTAX');
       assert.equal(error.offset, offset, source);
-      assert.match(error.message, /^routes\[0\]\.when: invalid JSONata: regular expression \/.+\/ cannot run in linear time \(.+\); rewrite it without backreferences, lookahead or lookbehind/);
+      assert.match(error.message, /^routes\[0\]\.when: invalid JSONata: regular expression \/.+\/\w* cannot run in linear time \(.+\); rewrite it without backreferences, lookahead or lookbehind/);
       return true;
     });
   }
@@ -75,5 +74,5 @@ test('a connector with such a regex fails to load at file:line:col, and the othe
   const dir = await connectorDir(t, { 'bad.yaml': bad, 'good.yaml': good });
   const { connectors, problems } = await loadConnectors(dir, { env: {} });
   assert.deepEqual(connectors.map((connector) => connector.name), ['good']);
-  assert.deepEqual(problems.map((p) => [p.file.endsWith('bad.yaml'), p.line, p.column, p.code]), [[true, 5, 27, 'CONFIG_JSONATA_SYNTAX']]);
+  assert.deepEqual(problems.map((p) => [p.file.endsWith('bad.yaml'), p.line, p.column, p.code]), [[true, 5, 32, 'CONFIG_JSONATA_SYNTAX']]);
 });

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GENERATED_TYPES_PATH, renderConnectorTypes, repoRoot } from '../../../scripts/gen-types.js';
+import { GENERATED_FILES, repoRoot } from '../../../scripts/gen-types.js';
 
-test('engine/config/schema/connector-file.generated.ts matches a fresh render of the schema', async () => {
-  const checkedIn = await readFile(join(repoRoot(), GENERATED_TYPES_PATH), 'utf8');
-  assert.equal(checkedIn, await renderConnectorTypes(), 'the schema changed: run npm run gen:types and commit the result');
-});
+for (const file of GENERATED_FILES) {
+  test(`${file.path} matches a fresh render of the schema`, async () => {
+    const checkedIn = await readFile(join(repoRoot(), file.path), 'utf8');
+    assert.equal(checkedIn, await file.render(), `${file.path} differs from the schema: run npm run gen:types and commit the result (never edit it by hand)`);
+  });
+}
