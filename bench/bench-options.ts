@@ -23,8 +23,12 @@ export const DEFAULT_PEER_CONCURRENCY = 64;
 export const DEFAULT_ORDERED_EVENTS = 20_000;
 /** Events accepted with the receiver down before the backlog drains. */
 export const DEFAULT_BACKLOG_EVENTS = 1_000_000;
-/** Delivered rows retention deletes in scenario (j). */
+/** Delivered rows retention deletes in scenario (m). */
 export const DEFAULT_RETENTION_ROWS = 1_000_000;
+/** Deliveries in the store scraped by (k). */
+export const DEFAULT_SCRAPE_ROWS = 1_000_000;
+/** Of those, how many wait (retrying). */
+export const DEFAULT_SCRAPE_WAITING = 10_000;
 
 export interface BenchOptions {
   readonly events: number;
@@ -45,17 +49,22 @@ export interface BenchOptions {
   readonly backlog: boolean;
   readonly backlogEvents: number;
   readonly retention: boolean;
-  /** Delivered rows seeded for retention to delete in scenario (j). */
+  /** Delivered rows seeded for retention to delete in scenario (m). */
   readonly retentionRows: number;
   /** Run the source scenarios (NATS JetStream, RabbitMQ, PostgreSQL outbox) instead of (a) to (d). */
   readonly sources: boolean;
+  /** Deliveries in the store for the /metrics scrape (k); 0 skips it. */
+  readonly scrapeRows: number;
+  /** How many of them wait (retrying). */
+  readonly scrapeWaiting: number;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
 
 Default run (3 to 4 minutes on 2 cores): (a) raw undici loop, (b) engine end to end,
 (c) durable ingest as JSON arrays, NDJSON and one event per request, (d) naive reference,
-(e) latency under an open-loop load at half (b)'s rate.
+(e) latency under an open-loop load at half (b)'s rate, (j) (b) at --log-level debug, (k) GET /metrics
+on a store of a million deliveries, (l) what the metrics cost an attempt.
 
   --events N            events per scenario (default ${DEFAULT_EVENTS})
   --concurrency N       requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
@@ -65,6 +74,8 @@ Default run (3 to 4 minutes on 2 cores): (a) raw undici loop, (b) engine end to 
   --single-events N     requests of the one-event-per-request run (default ${DEFAULT_SINGLE_EVENTS})
   --latency-seconds N   length of the open-loop latency run, 0 to skip (default ${DEFAULT_LATENCY_SECONDS})
   --no-naive            skip the naive-dispatcher reference row
+  --scrape-rows N       deliveries in the store scraped by (k) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
+  --scrape-waiting N    of those, how many wait to be retried (default ${DEFAULT_SCRAPE_WAITING})
 
 Long scenarios, off by default:
   --peer                (f) BullMQ 5 on Redis 7 against the engine, same events and receiver (1 to 4 minutes)
@@ -75,9 +86,9 @@ Long scenarios, off by default:
   --backlog             (h) a backlog accepted with the receiver down, then drained; (i) SIGKILL and
                         restart with it waiting (6 minutes at 1,000,000 events on a busy 2-core machine)
   --backlog-events N    events of the backlog (default ${DEFAULT_BACKLOG_EVENTS})
-  --retention           (j) retention deleting delivered rows while ingest runs: the longest write
+  --retention           (m) retention deleting delivered rows while ingest runs: the longest write
                         hold and ingest during it against ingest alone (2 to 4 minutes)
-  --retention-rows N    delivered rows seeded for (j) to delete (default ${DEFAULT_RETENTION_ROWS})
+  --retention-rows N    delivered rows seeded for (m) to delete (default ${DEFAULT_RETENTION_ROWS})
   --all                 every scenario but --sources
 
 Instead of all the above:
@@ -103,6 +114,8 @@ const OPTION_SPEC = {
   'backlog-events': { type: 'string' },
   retention: { type: 'boolean' },
   'retention-rows': { type: 'string' },
+  'scrape-rows': { type: 'string' },
+  'scrape-waiting': { type: 'string' },
   all: { type: 'boolean' },
   sources: { type: 'boolean' },
 } as const;
@@ -134,6 +147,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     retention: all || (values.retention ?? false),
     retentionRows: whole('--retention-rows', values['retention-rows'], DEFAULT_RETENTION_ROWS, 1, 10_000_000),
     sources: values.sources ?? false,
+    scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
+    scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),
   };
 }
 

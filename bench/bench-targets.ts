@@ -25,10 +25,10 @@ export const TARGET_MIN_ORDERED_RATIO = 0.7;
 export const TARGET_MIN_DRAIN_RATIO = 0.8;
 /** Peak RSS through the backlog's ingest, restart and drain. */
 export const TARGET_MAX_BACKLOG_RSS_MB = 250;
-/** With the backlog in place. */
+/** With the backlog in place; and GET /metrics with a million deliveries stored (k, issue 12). */
 export const TARGET_MAX_API_MS = 100;
 export const TARGET_MAX_CLAIM_MS = 50;
-/** Longest write transaction of retention's run in scenario (j) (issue 12). */
+/** Longest write transaction of retention's run in scenario (m) (issue 12). */
 export const TARGET_MAX_RETENTION_HOLD_MS = 50;
 /** Restart with the backlog waiting: to GET /healthz 200 and to the first 202. */
 export const TARGET_MAX_RESTART_MS = 5_000;
@@ -105,6 +105,7 @@ export function judgeTargets(results: Measured, figures: BenchFigures): TargetRe
     below('statusMs', TARGET_MAX_API_MS, ' ms', requestMs('/status')),
     below('retryingListMs', TARGET_MAX_API_MS, ' ms', requestMs('/deliveries')),
     below('metricsMs', TARGET_MAX_API_MS, ' ms', requestMs('/metrics')),
+    below('scrapeMs', TARGET_MAX_API_MS, ' ms', results.scrape?.scrapeP50Ms),
     below('claimMs', TARGET_MAX_CLAIM_MS, ' ms', backlog?.claim?.medianMs),
     below('restartHealthyMs', TARGET_MAX_RESTART_MS, ' ms', backlog?.restartHealthyMs),
     below('restartFirstAckMs', TARGET_MAX_RESTART_MS, ' ms', backlog?.restartFirstAckMs),

@@ -58,6 +58,8 @@ export interface EngineChild {
   readonly exited: Promise<number | string>;
   /** The last few KB of the engine's output. */
   outputTail(): string;
+  /** Bytes the engine has written to stdout so far: its log. */
+  stdoutBytes(): number;
   /** SIGTERM, then SIGKILL after ENGINE_STOP_TIMEOUT_MS; resolves with the exit code or signal. Idempotent. */
   stop(): Promise<number | string>;
   /** SIGKILL, as a crash would; resolves once the engine is gone. */
@@ -74,6 +76,8 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
+  let stdoutBytes = 0;
+  child.stdout.on('data', (chunk: string | Buffer) => (stdoutBytes += Buffer.byteLength(chunk)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   let exitedWith: number | string | undefined;
   void exited.then((code) => (exitedWith = code));
@@ -130,6 +134,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
     peakRssBytes: () => readPeakRss(child.pid!),
     cpuMs: () => readCpuMs(child.pid!),
     outputTail: () => tail,
+    stdoutBytes: () => stdoutBytes,
     exited,
     stop,
     kill() {

@@ -8,7 +8,7 @@ import type { RetentionScenarioResult } from './scenario-retention.js';
 export type Row = [figure: string, value: string, target: string, result: string];
 
 export function reportRows(results: BenchResults): Row[] {
-  const { options, raw, engine, ingest, naive, latency, peer, ordered, backlog, figures } = results;
+  const { options, raw, engine, ingest, naive, latency, peer, ordered, backlog, engineDebug, scrape, hotPath, figures } = results;
   const judged = (name: string): [string, string] => {
     const target = results.targets.find((candidate) => candidate.name === name);
     return [target?.target ?? '', verdict(target)];
@@ -64,6 +64,21 @@ export function reportRows(results: BenchResults): Row[] {
     rows.push(['    order kept (ordered runs)', figures.orderViolations === null ? 'n/a' : `${figures.orderViolations} out of order`, ...judged('orderKept')]);
   }
   if (backlog) rows.push(...backlogRows(backlog, judged, figures.backlogIngestRatio, figures.drainRatio));
+  rows.push(
+    ['(j) engine end to end at --log-level debug (a line per delivery)', rate(engineDebug?.eventsPerSecond), '', ''],
+    ['    CPU per event: engine at debug / at info (b)', `${us(engineDebug?.engineCpuUs)} / ${us(engine?.engineCpuUs)} µs`, '', ''],
+    ['    log per event: at debug / at info (b)', `${us(engineDebug?.logBytesPerEvent)} / ${us(engine?.logBytesPerEvent)} B`, '', ''],
+  );
+  if (options.scrapeRows > 0) {
+    rows.push(
+      [`(k) GET /metrics, ${count(options.scrapeRows)} deliveries stored, ${count(scrape?.waiting ?? options.scrapeWaiting)} waiting, ${count(scrape?.dead ?? 0)} dead`, `${ms1(scrape?.scrapeP50Ms)} / ${ms1(scrape?.scrapeMaxMs)} ms`, ...judged('scrapeMs')],
+      ['    (p50 / max of 20 scrapes) engine CPU per scrape', `${ms1(scrape?.engineCpuMsPerScrape)} ms`, '', `seeding the store took ${scrape?.seedSeconds.toFixed(1) ?? 'n/a'} s`],
+    );
+  }
+  rows.push(
+    ['(l) metrics per attempt (2 counters, 2 histograms)', `${ms(hotPath?.attemptNs)} ns`, '< 1,000 ns each', ''],
+    ["    prom-client's own labelled inc / observe, for comparison", `${ms(hotPath?.promClientCounterNs)} / ${ms(hotPath?.promClientHistogramNs)} ns`, '', ''],
+  );
   if (results.retention) rows.push(...retentionRows(results.retention, judged));
   return rows;
 }
@@ -110,7 +125,7 @@ function retentionRows(retention: RetentionScenarioResult, judged: (name: string
   const during = retention.ingestDuringEventsPerSecond;
   const alone = retention.ingestAloneEventsPerSecond;
   return [
-    ['(j) retention: delivered rows deleted (deliveries / events)', retention.deleted ? `${count(retention.deleted.deliveries)} / ${count(retention.deleted.events)}` : 'n/a', '', ''],
+    ['(m) retention: delivered rows deleted (deliveries / events)', retention.deleted ? `${count(retention.deleted.deliveries)} / ${count(retention.deleted.events)}` : 'n/a', '', ''],
     ['    retention run (seeding took)', retention.retentionMs == null ? 'n/a' : `${(retention.retentionMs / 1000).toFixed(1)} s (${retention.seedSeconds.toFixed(1)} s)`, '', ''],
     ['    longest write hold (one chunk, BEGIN to COMMIT)', `${fixed(retention.longestWriteMs)} ms`, ...judged('retentionHold')],
     ['    most CPU in one chunk (unstretched by other load)', `${fixed(retention.longestWriteCpuMs)} ms`, '', ''],

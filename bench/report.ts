@@ -14,9 +14,11 @@ import type { BacklogScenarioResult } from './scenario-backlog.js';
 import type { RetentionScenarioResult } from './scenario-retention.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
+import type { HotPathResult } from './scenario-hot-path.js';
 import type { LatencyScenarioResult } from './scenario-latency.js';
 import type { OrderedScenarioResult } from './scenario-ordered.js';
 import type { PeerScenarioResult } from './scenario-peer.js';
+import type { ScrapeScenarioResult } from './scenario-scrape.js';
 import type { SenderScenarioResult } from './scenario-sender.js';
 
 /** CPU share busy before the run above which the report warns that other work skews it. */
@@ -41,6 +43,10 @@ export interface BenchResults {
   readonly ordered: OrderedScenarioResult | null;
   readonly backlog: BacklogScenarioResult | null;
   readonly retention: RetentionScenarioResult | null;
+  /** (j): (b) at --log-level debug. */
+  readonly engineDebug: EngineScenarioResult | null;
+  readonly scrape: ScrapeScenarioResult | null;
+  readonly hotPath: HotPathResult | null;
   readonly figures: BenchFigures;
   readonly targets: readonly TargetResult[];
   /** Scenarios that failed outright, and figures that are incomplete. */

@@ -10,7 +10,10 @@
  *   (f) --peer: BullMQ on Redis against the engine at the same concurrency
  *   (g) --ordered: a connector with orderingKey against the same without, live and draining
  *   (h) --backlog: a backlog accepted with the receiver down, then drained; (i) a restart with it waiting
- *   (j) --retention: retention deleting delivered rows while ingest runs
+ *   (j) (b) again at --log-level debug: a line per delivery, as info wrote before issue 12
+ *   (k) GET /metrics on a store of a million deliveries
+ *   (l) in this process: what the metrics cost an attempt
+ *   (m) --retention: retention deleting delivered rows while ingest runs
  *
  * With --sources, the event-source scenarios run instead (source-bench.ts).
  * A scenario that fails is reported and the others still run. The process exits by itself; if
@@ -26,9 +29,11 @@ import { formatReport, writeResults, type BenchResults } from './report.js';
 import { runBacklogScenario } from './scenario-backlog.js';
 import { runDurableScenario } from './scenario-durable.js';
 import { runEngineScenario } from './scenario-engine.js';
+import { runHotPathScenario } from './scenario-hot-path.js';
 import { LATENCY_LOAD_SHARE, runLatencyScenario } from './scenario-latency.js';
 import { runOrderedScenario } from './scenario-ordered.js';
 import { runPeerScenario } from './scenario-peer.js';
+import { runScrapeScenario } from './scenario-scrape.js';
 import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
 import { runSourceBench } from './source-bench.js';
@@ -113,13 +118,16 @@ async function main(args: readonly string[]): Promise<number> {
       : null;
     const ordered = options.ordered ? await scenario(`(g) ordered connectors: 4 runs of ${n(options.orderedEvents)} events`, () => runOrderedScenario(receiver, options, log)) : null;
     const backlog = options.backlog ? await scenario(`(h, i) backlog of ${n(options.backlogEvents)} events, restart, drain`, () => runBacklogScenario(options, log)) : null;
-    const retention = options.retention ? await scenario(`(j) retention deleting ${n(options.retentionRows)} delivered rows while ingest runs`, () => runRetentionScenario(receiver, options, log)) : null;
-    if (retention?.firstError) problems.push(`(j) ${retention.firstError}`);
+    const engineDebug = await scenario(`(j) engine end to end at --log-level debug: ${n(events)} events`, () => runEngineScenario(receiver, options, log, 'debug'));
+    const scrape = options.scrapeRows > 0 ? await scenario(`(k) GET /metrics with ${n(options.scrapeRows)} deliveries stored`, () => runScrapeScenario(options)) : null;
+    const hotPath = await scenario('(l) metrics cost per attempt, in process', async () => runHotPathScenario());
+    const retention = options.retention ? await scenario(`(m) retention deleting ${n(options.retentionRows)} delivered rows while ingest runs`, () => runRetentionScenario(receiver, options, log)) : null;
+    if (retention?.firstError) problems.push(`(m) ${retention.firstError}`);
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
     }
-    for (const [name, result] of [['(b)', engine], ['(f) hms-sync', peer?.engine ?? null]] as const) {
+    for (const [name, result] of [['(b)', engine], ['(f) hms-sync', peer?.engine ?? null], ['(j)', engineDebug]] as const) {
       if (result && (result.firstError || result.acked < result.expected)) problems.push(`${name} ${result.acked} of ${result.expected} acknowledged, ${result.delivered} delivered; ${result.firstError ?? ''}`);
     }
     for (const [format, result] of Object.entries(ingest)) {
@@ -130,7 +138,7 @@ async function main(args: readonly string[]): Promise<number> {
     for (const run of ordered?.runs ?? []) incomplete(`(g) ${run.ordered ? 'ordered' : 'unordered'} ${run.draining ? 'draining' : 'live'}:`, run);
     incomplete('(h)', backlog);
 
-    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, problems };
+    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, engineDebug, scrape, hotPath, problems };
     const figures = benchFigures(measured);
     results = { ...measured, figures, targets: judgeTargets(measured, figures) };
   } finally {

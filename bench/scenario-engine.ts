@@ -30,20 +30,24 @@ export interface EngineScenarioResult {
   /** CPU per delivered event, µs: the engine (all threads), and the bench process (receiver and posters). */
   readonly engineCpuUs: number | null;
   readonly benchCpuUs: number | null;
+  /** Bytes of log per delivered event, at the scenario's log level. */
+  readonly logBytesPerEvent: number | null;
   /** Set when the engine exited on its own during the run. */
   readonly engineExit: number | string | null;
 }
 
-export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void): Promise<EngineScenarioResult> {
+/** `logLevel`: the engine's --log-level; its default (info) when absent, as a user runs it. */
+export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel?: string): Promise<EngineScenarioResult> {
   const dirs = await makeBenchDirs({ concurrency: options.concurrency });
   try {
-    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url } });
+    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url }, ...(logLevel !== undefined && { logLevel }) });
     let engineExit: number | string | null = null;
     void engine.exited.then((code) => (engineExit = code));
     try {
       const deadline = Date.now() + scenarioBudgetMs(options.events);
       receiver.startWindow(options.events);
       const engineCpuAtStart = engine.cpuMs();
+      const logBytesAtStart = engine.stdoutBytes();
       const benchCpuAtStart = process.cpuUsage();
       const posted = await postBatches({ url: engine.url, posters: options.posters, batches: sharedBatches(options.events, options.batchSize, 'b'), deadline });
       log(`    ${posted.acked.toLocaleString('en-US')} events acknowledged in ${seconds(posted.firstPostAt, posted.lastAckAt)} s; waiting for deliveries`);
@@ -66,6 +70,7 @@ export async function runEngineScenario(receiver: CountingReceiver, options: Ben
         peakRssMb: peak === null ? null : peak / 1024 ** 2,
         engineCpuUs: perEventUs(engineCpuMs, window.received),
         benchCpuUs: perEventUs(ownCpuMs(benchCpuAtStart), window.received),
+        logBytesPerEvent: window.received > 0 ? (engine.stdoutBytes() - logBytesAtStart) / window.received : null,
         engineCommand: engine.command,
         engineExit,
       };

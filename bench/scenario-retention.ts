@@ -1,5 +1,5 @@
 /**
- * Scenario (j): retention deleting a million delivered deliveries while ingest runs. The data
+ * Scenario (m): retention deleting a million delivered deliveries while ingest runs. The data
  * directory is seeded straight into SQLite (seed-delivered.ts) with rows past both windows
  * (delivered 8 days ago, received 40 days ago), so the engine's run at start deletes every
  * delivery, attempt and event of them. Meanwhile the posters send up to --events events, which

@@ -6,6 +6,8 @@
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
  * Retention (cron, every minute) deletes what is no longer kept, and guards the store's size.
+ * The metrics count what the stages signal (events accepted and refused, attempts, parked work)
+ * and read the store, dispatcher and config when scraped.
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
  */
 import type { Logger } from 'pino';
@@ -27,9 +29,11 @@ import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publ
 import { createAdapter } from './bus/sources/create-adapter.js';
 import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
 import type { SourceStatus } from './bus/sources/source-tally.js';
-import { validateEvent } from './bus/validate-event.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
+import { createEngineMetrics } from './metrics/engine-metrics.js';
+import { readinessOf, type Readiness } from './metrics/readiness.js';
+import { createTrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
@@ -78,6 +82,8 @@ export interface EngineOptions {
   /** Cron expression with seconds for retention (default every minute, plus a run at start); null
    * runs it only when `retain()` is called. */
   readonly retentionSchedule?: string | null;
+  /** Also export prom-client's process and Node.js metrics at /metrics (default true). */
+  readonly processMetrics?: boolean;
 }
 
 /** The store as GET /status shows it: health, size, backlog age, retention and the disk guard. */
@@ -104,8 +110,16 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources
 export interface Engine {
   /** Resolves with the event's id once it and its deliveries are durable. */
   emit(event: SyncEvent): Promise<string>;
-  /** Accepts a batch atomically; resolves once it is durable. */
-  ingest(events: readonly SyncEvent[]): Promise<AcceptResult[]>;
+  /** Accepts a batch atomically; resolves once it is durable. `via` names where it came from in
+   * the metrics: `http`, a source's name, or (the default) `emit`. */
+  ingest(events: readonly SyncEvent[], via?: string): Promise<AcceptResult[]>;
+  /** Counts events refused before they reached the engine (a request whose body could not be
+   * read), as `ingest` counts those it refuses. */
+  rejected(error: unknown, events: number): void;
+  /** The Prometheus exposition of the engine's metrics, computed now. */
+  metrics(): Promise<{ readonly contentType: string; readonly text: string }>;
+  /** Ready when the store can write and the engine is not shutting down. Reads nothing from disk. */
+  readiness(): Readiness;
   getEvent(id: string): Promise<EventView | undefined>;
   /** Dead deliveries, oldest first, a page at a time. */
   listDead(options: DeadListOptions): Promise<DeadPage>;
@@ -176,12 +190,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   };
 
   // The bus: ingest stores and routes events; outcome events go back onto it.
-  const ingestBatch = createIngest({ store, registry, dispatcher, clock, leaseMs, onOverflow: refill, refusal: () => retention.refusal() });
-  const outcomes = createOutcomePublisher({ ingest: ingestBatch, routed: (type) => registry.routesFor(type).length > 0, logger });
+  const ingest = createIngest({ store, registry, dispatcher, clock, logger, leaseMs, onOverflow: refill, refusal: () => retention.refusal() });
+  const outcomes = createOutcomePublisher({ ingest: (events) => ingest.accept(events, 'outcome'), routed: (type) => registry.routesFor(type).length > 0, logger });
   // Sources take events from brokers through the same ingest; they start once the engine is up,
   // and are drained first when it closes.
   const sources = createSourceSet({
-    ingest: ingestBatch,
+    ingest: (events, via) => ingest.accept(events, via),
     createAdapter,
     subscribeOutcomes: (listener) => outcomes.subscribe(listener),
     clock,
@@ -193,25 +207,52 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // What a reload means for deliveries (parked, resumed, re-driven, enabled again).
   const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
 
+  // Metrics, and the summary line they give every minute.
+  const problemFiles = () => config?.status().files.filter((file) => file.problems.length > 0) ?? [];
+  const metrics = createEngineMetrics({
+    clock,
+    version: packageVersion(),
+    processMetrics: options.processMetrics,
+    sources: {
+      store,
+      sending: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, lane.state === 'active'])),
+      configProblems: () => problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
+      revision,
+    },
+  });
+  const summary = createTrafficSummary({ connectors: metrics.connectors, logger, clock });
+
   // Signals between the stages, subscribed now that every stage exists.
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', refill);
-  config?.signals.on('applied', (plan) => applyConfigChange([...plan.added, ...plan.changed]));
+  dispatcher.signals.on('attempt', (attempt) => metrics.attempt(attempt));
+  dispatcher.signals.on('parked', (parked) => metrics.parked(parked));
+  ingest.signals.on('accepted', (via, events) => metrics.eventsAccepted(via, events));
+  ingest.signals.on('rejected', (reason, events) => metrics.eventsRejected(reason, events));
+  ingest.signals.on('deadAtIngest', (connector) => metrics.deadAtIngest(connector));
+  config?.signals.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
+  sources.signals.on('rejected', (_source, reason) => metrics.eventsRejected(reason, 1));
   config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
   const moved = await store.reconcileConnectors(registry.names(), clock.now());
+  metrics.parked(moved.parked);
   logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
+  summary.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
   await sources.apply(initialSources);
   if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
 
   let closing: Promise<void> | undefined;
-  const ensureOpen = () => {
-    if (closing) throw new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
+  /** Throws ENGINE_CLOSED once the engine is closing, counting `refusedEvents` as refused. */
+  const ensureOpen = (refusedEvents = 0) => {
+    if (!closing) return;
+    const error = new HmsError('ENGINE_CLOSED', 'the engine is shutting down and accepts no more events');
+    if (refusedEvents > 0) ingest.refused(error, refusedEvents);
+    throw error;
   };
 
   return {
@@ -219,16 +260,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     store,
     sources,
     async emit(event) {
-      ensureOpen();
+      ensureOpen(1);
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
-      const normalized = JSON.parse(JSON.stringify(validateEvent(event, 0))) as SyncEvent;
-      const [result] = await ingestBatch([normalized]);
+      const [result] = await ingest.accept([event], 'emit', (valid) => JSON.parse(JSON.stringify(valid)) as SyncEvent);
       return result!.id;
     },
-    async ingest(events) {
-      ensureOpen();
-      return ingestBatch(events.map(validateEvent));
+    async ingest(events, via = 'emit') {
+      ensureOpen(events.length);
+      return ingest.accept(events, via);
     },
+    rejected: (error, events) => ingest.refused(error, events),
+    metrics: () => metrics.scrape(),
+    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: problemFiles().length }),
     getEvent: (id) => store.getEvent(id),
     listDead: (listOptions) => deadLetters.list(listOptions),
     retryDead(which) {
@@ -266,6 +309,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         await retention.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
         await outcomes.flush();
+        summary.close();
         if (!options.http) await http.close();
         if (!options.store) await store.close();
         logger.info('engine stopped');

@@ -4,6 +4,9 @@
  * - route: one entry of a connector's `routes`; an event that matches it becomes one delivery.
  * - delivery: one event going to one connector route; it owns its state and attempt history.
  * - attempt: one HTTP request made for a delivery, recorded with its time, duration and outcome.
+ * - status class: what an attempt got, coarsely: the class of the target's HTTP status (2xx, 3xx,
+ *   4xx, 5xx), or `network` (no answer), `timeout` (no answer in time), `mapping` (nothing sent:
+ *   the request could not be rendered).
  *
  * Delivery states:
  *   pending   accepted, waiting for a dispatch slot (fresh deliveries start here)
@@ -25,3 +28,6 @@ export interface SyncEvent {
 
 export const DELIVERY_STATES = ['pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'network', 'timeout', 'mapping'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];

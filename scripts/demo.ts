@@ -48,8 +48,11 @@ async function main(): Promise<number> {
       const shown = describeEngineLine(line);
       if (shown !== undefined) print(shown);
     };
-    engine = await startEngineChild({ connectorsDir: CONNECTORS_DIR, dataDir: join(dataRoot, 'data'), env, sweep: DEMO_SWEEP, logLevel: 'warn', onLine });
-    print(`  ${ENGINE_LABEL} ${engine.url}   (pid ${engine.pid}, --log-level warn: it logs only retries, failures, start and stop)`);
+    engine = await startEngineChild({ connectorsDir: CONNECTORS_DIR, dataDir: join(dataRoot, 'data'), env, sweep: DEMO_SWEEP, onLine, logLevel: 'info' });
+    print(`  ${ENGINE_LABEL} ${engine.url}   (pid ${engine.pid}, --log-level info, the default)`);
+    print('  At info the engine logs start and stop, each API write, each failed attempt and the retry it');
+    print('  schedules, each dead delivery, each configuration change, and per connector a delivery summary');
+    print('  every minute (and at stop). A successful delivery gets a line of its own only at --log-level debug.');
     print();
 
     print('1. POST /events, one event at a time. The stand-ins print each request as it arrives:');
@@ -97,7 +100,7 @@ async function waitForDeliveries(url: string, ids: readonly string[], done: (row
 /** PINO_WARN is pino's numeric level for warn; info lines (start, stop) are shown as their message alone. */
 const PINO_WARN = 40;
 
-/** One engine log line (pino JSON) as one readable line; undefined for the "listening on" line, shown already. */
+/** One engine log line (pino JSON) as one readable line; undefined for the "listening on" lines (ours and fastify's), shown already. */
 function describeEngineLine(line: string): string | undefined {
   let entry: Record<string, unknown>;
   try {
@@ -106,10 +109,16 @@ function describeEngineLine(line: string): string | undefined {
     return `  ${ENGINE_LABEL} ${line}`;
   }
   const message = String(entry.msg);
-  if (message.startsWith('listening on')) return undefined;
+  if (message.startsWith('listening on') || message.startsWith('Server listening at')) return undefined;
   if (message === 'retry scheduled') {
-    const inSeconds = typeof entry.nextAttemptAt === 'number' ? ` next attempt in ${((entry.nextAttemptAt - Date.now()) / 1000).toFixed(1)} s` : '';
+    const dueInMs = Date.parse(String(entry.nextAttemptAt)) - Date.now();
+    const inSeconds = Number.isNaN(dueInMs) ? '' : ` next attempt in ${(dueInMs / 1000).toFixed(1)} s`;
     return `  ${ENGINE_LABEL} retry scheduled: ${String(entry.connector)}/${String(entry.route)} attempt ${String(entry.attempt)} got ${String(entry.error)};${inSeconds}`;
+  }
+  if (message === 'api write') return `  ${ENGINE_LABEL} api write: ${String(entry.request)} -> ${String(entry.status)}${entry.events === undefined ? '' : `, ${String(entry.events)} event(s)`}, by ${String(entry.who)}`;
+  if (message === 'delivery summary') {
+    const latency = entry.latencyP50Ms === null ? '' : `, latency p50 ~${String(entry.latencyP50Ms)} ms`;
+    return `  ${ENGINE_LABEL} delivery summary: ${String(entry.connector)}: ${String(entry.delivered)} delivered, ${String(entry.failed)} failed attempt(s), ${String(entry.retried)} retried, ${String(entry.dead)} dead${latency}`;
   }
   if (typeof entry.level === 'number' && entry.level < PINO_WARN) return `  ${ENGINE_LABEL} ${message}`;
   return `  ${ENGINE_LABEL} ${message} ${JSON.stringify({ ...entry, level: undefined, time: undefined, msg: undefined, name: undefined })}`;

@@ -1,19 +1,41 @@
 /**
- * API access: when a token is configured, every request but GET /healthz must carry
- * `Authorization: Bearer <token>`. The comparison takes the same time whatever the input, so the
- * token cannot be guessed byte by byte.
+ * API access. When the API token (HMS_SYNC_API_TOKEN) is set, every request but the probes must
+ * carry `Authorization: Bearer <token>`; a scraper may carry the metrics token
+ * (HMS_SYNC_METRICS_TOKEN) instead, which opens GET /metrics and nothing else. Without an API
+ * token the engine listens on loopback only and asks no one for a token. Comparisons take the
+ * same time whatever the input, so a token cannot be guessed byte by byte.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HmsError } from '../errors.js';
 
 /** Paths served without a token: probes must work before anyone has a secret. */
-export const PUBLIC_PATHS = new Set(['/healthz']);
+export const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+/** The one path the metrics token opens. */
+const METRICS_PATH = '/metrics';
+/** Who makes a request when the API has no token (it then listens on loopback only). */
+const ANONYMOUS_LOOPBACK = 'anonymous loopback';
 
-export function createTokenCheck(token: string): (authorization: string | undefined) => boolean {
-  const expected = digest(token);
-  return (authorization) => {
-    const presented = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '';
-    return timingSafeEqual(digest(presented), expected);
+export interface ApiTokens {
+  /** Opens every endpoint. */
+  readonly api?: string;
+  /** Opens GET /metrics only. */
+  readonly metrics?: string;
+}
+
+/**
+ * Who may make a request to `path` with this Authorization header: the name of the token it
+ * carries (`api token`, `metrics token`), or ANONYMOUS_LOOPBACK when the API has no token;
+ * undefined when it may not.
+ */
+export function createAccessCheck(tokens: ApiTokens): (path: string, authorization: string | undefined) => string | undefined {
+  if (!tokens.api) return () => ANONYMOUS_LOOPBACK;
+  const api = digest(tokens.api);
+  const metrics = tokens.metrics ? digest(tokens.metrics) : undefined;
+  return (path, authorization) => {
+    const presented = digest(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
+    if (timingSafeEqual(presented, api)) return 'api token';
+    if (metrics !== undefined && timingSafeEqual(presented, metrics) && path === METRICS_PATH) return 'metrics token';
+    return undefined;
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, dead letters, status, health. It answers 202 for
- * POST /events only after the events and their deliveries are committed to disk.
+ * The HTTP API (fastify): ingest, event lookup, dead letters, status, metrics, health and
+ * readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,7 +13,8 @@ import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
 import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './dead-letter-requests.js';
 import { decodeBody } from './decode-body.js';
-import { createTokenCheck, PUBLIC_PATHS } from './api-token.js';
+import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
+import { createWriteLog } from './write-log.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
@@ -29,8 +31,10 @@ export interface ServerOptions {
   readonly engine: Engine;
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
-  /** When set, every request but GET /healthz needs `Authorization: Bearer <apiToken>`. */
+  /** When set, every request but GET /healthz and GET /readyz needs `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
+  /** With an apiToken: a second token that opens GET /metrics only, for a scraper. */
+  readonly metricsToken?: string;
   readonly requestTimeoutMs?: number;
   /** How many POST /events batches are worked on at once, and how long others wait (ingest-gate.ts). */
   readonly ingestGate?: Partial<IngestGateOptions>;
@@ -85,8 +89,15 @@ export function buildServer(options: ServerOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyOf(parseJsonEvents));
   app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'buffer' }, bodyOf(parseNdjsonEvents));
 
+  const writeLog = createWriteLog(options.logger);
+  app.addHook('onResponse', writeLog.onResponse);
+  // POST /events requests whose events reached the engine, which counts them itself when it refuses them.
+  const reachedEngine = new WeakSet<object>();
+
   app.setErrorHandler((error, request, reply) => {
     const known = error instanceof HmsError ? error : fromFastifyError(error);
+    writeLog.note(request, { error: known?.code ?? 'INTERNAL' });
+    if (request.method === 'POST' && request.routeOptions.url === '/events' && !reachedEngine.has(request)) engine.rejected(known ?? error, 1);
     // Unknown errors, and a store that cannot write, need an operator; the rest is the client's.
     if (!known || known.code === 'STORE_UNAVAILABLE') request.log.error({ err: error, url: request.url }, 'request failed');
     const status = known ? httpStatusOf(known) : 500;
@@ -97,19 +108,31 @@ export function buildServer(options: ServerOptions) {
     void reply.status(404).send(errorBody(new HmsError('NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
-  if (options.apiToken) {
-    const authorized = createTokenCheck(options.apiToken);
-    app.addHook('onRequest', async (request) => {
-      if (PUBLIC_PATHS.has(request.url.split('?')[0]!)) return;
-      if (!authorized(request.headers.authorization)) {
-        throw new HmsError('UNAUTHORIZED', 'missing or wrong API token; send "Authorization: Bearer <HMS_SYNC_API_TOKEN>"');
-      }
-    });
-  }
+  const access = createAccessCheck({ api: options.apiToken, metrics: options.metricsToken });
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]!;
+    const who = access(path, request.headers.authorization);
+    writeLog.who(request, who);
+    if (who === undefined && !PUBLIC_PATHS.has(path)) {
+      throw new HmsError('UNAUTHORIZED', 'missing or wrong API token; send "Authorization: Bearer <HMS_SYNC_API_TOKEN>" (GET /metrics also takes HMS_SYNC_METRICS_TOKEN)');
+    }
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Readiness: 503 stops a load balancer or Kubernetes from sending events here; problems in
+  // connector files do not (the valid connectors serve, and events for the others wait).
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, reasons, warnings } = engine.readiness();
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', reasons, warnings });
+  });
+
   app.get('/status', async () => toStatusResponse(await engine.status()));
+
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, text } = await engine.metrics();
+    return reply.type(contentType).send(text);
+  });
 
   app.post('/events', async (request, reply) => {
     const body = request.body as EventsBody | undefined;
@@ -118,7 +141,11 @@ export function buildServer(options: ServerOptions) {
     }
     const release = await ingestGate.admit(body.text.length);
     try {
-      const results = await engine.ingest(body.parse(body.text));
+      const events = body.parse(body.text);
+      reachedEngine.add(request);
+      writeLog.note(request, { events: events.length });
+      const results = await engine.ingest(events, 'http');
+      writeLog.note(request, { duplicates: results.filter((result) => result.duplicate).length });
       return reply.status(202).send({
         accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
       });
@@ -136,12 +163,17 @@ export function buildServer(options: ServerOptions) {
   app.get('/deliveries', async (request) => toDeadPageResponse(await engine.listDead(parseDeadListQuery(request.query as Record<string, unknown>))));
 
   app.post('/deliveries/retry', async (request, reply) => {
-    const retried = await engine.retryDead(parseDeadRetryQuery(request.query as Record<string, unknown>));
+    const which = parseDeadRetryQuery(request.query as Record<string, unknown>);
+    writeLog.note(request, which);
+    const retried = await engine.retryDead(which);
+    writeLog.note(request, { retried });
     return reply.status(202).send({ retried });
   });
 
   app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request, reply) => {
+    writeLog.note(request, { deliveryId: request.params.id });
     const retried = await engine.retryDead({ id: request.params.id });
+    writeLog.note(request, { retried });
     return reply.status(202).send({ retried });
   });
 

@@ -1,18 +1,22 @@
 /**
- * Accepts events from any source (in-process emit, HTTP, later brokers): gives each an id, finds
- * the routes it matches (`on`, then `when`), stores the event and its deliveries durably in one
- * group commit, and only then hands the fresh deliveries to the dispatcher.
+ * Accepts events from any source (in-process emit, HTTP, outcome events, later brokers): gives
+ * each an id, finds the routes it matches (`on`, then `when`), stores the event and its
+ * deliveries durably in one group commit, and only then hands the fresh deliveries to the
+ * dispatcher. What it accepted and refused, and from where, it tells with its signals.
  *
  * A `when` that fails to evaluate still creates the delivery, as `dead` with the reason, so the
  * failure is visible and replayable rather than silently dropped.
  */
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import type { Dispatcher, DispatchJob } from '../dispatch/dispatcher.js';
 import type { CompiledExpression } from '../config/compiled.js';
-import { describeFailure, type HmsError } from '../errors.js';
+import { describeFailure, HmsError, type ErrorCode } from '../errors.js';
+import { Signals } from '../signals.js';
 import { matchRoutes } from './match-routes.js';
 import { createIdGenerator } from './new-id.js';
+import { validateEvent } from './validate-event.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
 
@@ -21,6 +25,7 @@ export interface IngestOptions {
   readonly registry: Registry;
   readonly dispatcher: Dispatcher;
   readonly clock: Clock;
+  readonly logger: Logger;
   readonly leaseMs: number;
   readonly newId?: () => string;
   /** Called after deliveries were stored for the sweep instead of handed over (the dispatcher was
@@ -34,7 +39,24 @@ export interface IngestOptions {
 /** The ordering key of a delivery whose connector has none, or whose `when` failed. */
 const UNORDERED: { key: null; error?: string } = { key: null };
 
-export type Ingest = (events: readonly SyncEvent[]) => Promise<AcceptResult[]>;
+export type IngestSignals = {
+  /** Events acknowledged (new ones and duplicates), by where they came from: `http`, `emit`,
+   * `outcome` (sync.delivered and sync.dead) or a source's name. */
+  accepted: [via: string, events: number];
+  /** Events refused, with the catalogue code of why; a batch is refused whole. */
+  rejected: [reason: ErrorCode, events: number];
+  /** A delivery died as it was created: its route's `when` or its connector's orderingKey failed. */
+  deadAtIngest: [connector: string];
+};
+
+export interface Ingest {
+  readonly signals: Signals<IngestSignals>;
+  /** Checks each event (validate-event.ts), then `normalize`s it, stores the batch and resolves
+   * once it is durable. An invalid event or a failure refuses the whole batch. */
+  accept(events: readonly SyncEvent[], via: string, normalize?: (event: SyncEvent) => SyncEvent): Promise<AcceptResult[]>;
+  /** Reports events refused before `accept` (not valid, or in a request that could not be read). */
+  refused(error: unknown, events: number): void;
+}
 
 /** A delivery as stored, and whether it goes straight to the dispatcher once stored. */
 interface PreparedDelivery extends NewDelivery {
@@ -46,8 +68,9 @@ interface PreparedEvent extends NewEvent {
 }
 
 export function createIngest(options: IngestOptions): Ingest {
-  const { store, registry, dispatcher, clock } = options;
+  const { registry, dispatcher, clock } = options;
   const newId = options.newId ?? createIdGenerator();
+  const signals = new Signals<IngestSignals>((error, signal) => options.logger.error({ err: error, signal }, 'an ingest listener failed'));
 
   async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<PreparedEvent> {
     const deliveries: PreparedDelivery[] = [];
@@ -69,25 +92,41 @@ export function createIngest(options: IngestOptions): Ingest {
     return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, deliveries };
   }
 
-  return async function ingest(events) {
-    const refused = options.refusal?.();
-    if (refused !== undefined) throw refused;
+  async function store(events: readonly SyncEvent[]): Promise<AcceptResult[]> {
+    const full = options.refusal?.();
+    if (full !== undefined) throw full;
     const now = clock.now();
     // Decided once per batch: either the dispatcher takes the whole batch or the sweep will.
     const handOver = dispatcher.room() > 0;
     const prepared = await Promise.all(events.map((event) => prepare(event, now, handOver)));
-    const results = await store.acceptEvents(prepared);
+    const results = await options.store.acceptEvents(prepared);
     let leftInStore = false;
     prepared.forEach((event, index) => {
       if (results[index]?.duplicate) return;
       for (const delivery of event.deliveries) {
-        if (delivery.state === 'dead') continue;
-        if (delivery.handOver) dispatcher.submit(jobFor(event, delivery, events[index]));
+        if (delivery.state === 'dead') signals.emit('deadAtIngest', delivery.connector);
+        else if (delivery.handOver) dispatcher.submit(jobFor(event, delivery, events[index]));
         else leftInStore = true;
       }
     });
     if (leftInStore) options.onOverflow?.();
     return results;
+  }
+
+  const refused = (error: unknown, count: number) => signals.emit('rejected', error instanceof HmsError ? error.code : 'INTERNAL', count);
+  return {
+    signals,
+    async accept(events, via, normalize = (event) => event) {
+      try {
+        const results = await store(events.map((event, index) => normalize(validateEvent(event, index))));
+        signals.emit('accepted', via, events.length);
+        return results;
+      } catch (error) {
+        refused(error, events.length);
+        throw error;
+      }
+    },
+    refused,
   };
 }
 
@@ -117,5 +156,6 @@ function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unkno
     attemptsMade: 0,
     scheduleOffset: 0,
     event: emitted,
+    acceptedAt: event.receivedAt,
   };
 }

@@ -38,6 +38,7 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     engine,
     logger,
     apiToken,
+    metricsToken: env.HMS_SYNC_METRICS_TOKEN || undefined,
     bodyLimitBytes: options.bodyLimitBytes,
     maxConnections: options.maxConnections,
     maxInflightBodyBytes: options.maxInflightBodyBytes,

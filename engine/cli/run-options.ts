@@ -54,8 +54,10 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --max-store-size SIZE        past it, the oldest delivered deliveries go first, then POST /events
                                answers 507 (env HMS_SYNC_MAX_STORE_SIZE, e.g. 20GB, default none)
 
-  HMS_SYNC_API_TOKEN  when set, every endpoint but /healthz needs "Authorization: Bearer <token>";
-                      without it the engine listens on loopback addresses only`;
+  HMS_SYNC_API_TOKEN      when set, every endpoint but /healthz and /readyz needs
+                          "Authorization: Bearer <token>"; without it the engine listens on
+                          loopback addresses only
+  HMS_SYNC_METRICS_TOKEN  a second token that opens GET /metrics only, for a scraper`;
 
 export function parseRunOptions(args: readonly string[], env: Record<string, string | undefined>): RunOptions {
   let values;

@@ -12,4 +12,6 @@ export interface DispatchJob {
   readonly scheduleOffset: number;
   /** The event as emitted. */
   readonly event: unknown;
+  /** When the event was accepted (epoch ms): a delivery's latency runs from here. */
+  readonly acceptedAt: number;
 }

@@ -50,7 +50,7 @@ export function dispatchRequest(pool: Pool, request: DispatchedRequest): Promise
         if (statusCode >= 200 && bodyDeadline === undefined) {
           bodyDeadline = setTimeout(() => {
             if (keep !== 'whole') resolve({ status, retryAfter, body: keep === 'nothing' ? undefined : Buffer.concat(chunks) });
-            controller.abort(new Error(`response body not complete within ${request.timeoutMs} ms`));
+            controller.abort(Object.assign(new Error(`response body not complete within ${request.timeoutMs} ms`), { code: 'UND_ERR_BODY_TIMEOUT' }));
           }, request.timeoutMs);
         }
         status = statusCode;

@@ -1,11 +1,13 @@
 /**
  * What the dispatcher tells the rest of the engine (see ../signals.ts). The engine subscribes
  * once every stage exists: outcomes go to the outcome publisher, `unblocked` and `room` kick the
- * sweep.
+ * sweep, attempts and parked deliveries are counted by the metrics.
  *
  * Glossary: an *outcome* is how a delivery ended, `delivered` or `dead`; a delivery that will be
  * tried again has no outcome yet (its attempt has a result, see judge-attempt.ts).
  */
+
+import type { StatusClass } from '../model.js';
 
 /** A delivery that ended, delivered or dead. */
 export interface DeliveryOutcome {
@@ -20,7 +22,20 @@ export interface DeliveryOutcome {
   readonly state: 'delivered' | 'dead';
 }
 
+/** One attempt of one delivery, as recorded. */
+export interface AttemptReport {
+  readonly connector: string;
+  readonly statusClass: StatusClass;
+  readonly durationMs: number;
+  /** The delivery's state after the attempt. */
+  readonly state: 'delivered' | 'retrying' | 'dead';
+  /** When the delivery's event was accepted (epoch ms). */
+  readonly acceptedAt: number;
+}
+
 export type DispatcherSignals = {
+  /** An attempt finished, once per delivery it carried (a batch's request is one per item). */
+  attempt: [attempt: AttemptReport];
   /** A delivery ended, once per delivery. */
   outcome: [outcome: DeliveryOutcome];
   /** Deliveries waiting in the store may be claimable now: the head of an ordering key finished,
@@ -28,4 +43,6 @@ export type DispatcherSignals = {
   unblocked: [];
   /** The dispatcher held `maxHeld` deliveries and has room again (half of it free). */
   room: [];
+  /** The store parked deliveries of connectors no longer configured: how many, by connector. */
+  parked: [parked: Readonly<Record<string, number>>];
 };

@@ -47,7 +47,13 @@ export type HttpResult =
       /** The first RESPONSE_BODY_KEEP_BYTES of a non-2xx answer's body, as received. */
       readonly errorBody?: string;
     }
-  | { readonly kind: 'error'; readonly message: string; readonly durationMs: number };
+  | {
+      readonly kind: 'error';
+      readonly message: string;
+      readonly durationMs: number;
+      /** True when the target did not answer (or finish answering) within the request's timeout. */
+      readonly timedOut?: boolean;
+    };
 
 export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResult>;
@@ -101,7 +107,7 @@ export function createHttpClient(options: { clock: Clock }): HttpClient {
           ...(errorBody !== undefined && { errorBody }),
         };
       } catch (error) {
-        return { kind: 'error', message: describeNetworkError(error), durationMs: elapsed() };
+        return { kind: 'error', message: describeNetworkError(error), durationMs: elapsed(), timedOut: isTimeout(error) };
       }
     },
     async close() {
@@ -135,6 +141,14 @@ function utf8Prefix(bytes: Buffer, maxBytes: number): string {
   // bytes[end] is the first byte left out: a continuation byte there means its character straddles the cut.
   while (end > 0 && end < bytes.length && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/** undici's codes for a connection, response headers or body that did not come in time (the
+ * whole-body deadline of dispatch-request.ts uses the body's). */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function isTimeout(error: unknown): boolean {
+  return TIMEOUT_CODES.has(String((error as { code?: unknown } | null)?.code));
 }
 
 function describeNetworkError(error: unknown): string {

@@ -6,6 +6,7 @@
  */
 import type { CompiledConnector } from '../config/compiled.js';
 import type { ErrorCode } from '../errors.js';
+import type { StatusClass } from '../model.js';
 import { classify, type Verdict } from './classify.js';
 import { RESPONSE_BODY_KEEP_BYTES, snippetOf, type HttpResult } from './http-client.js';
 import { redactSecrets } from './redact.js';
@@ -17,6 +18,7 @@ const MIN_PARTIAL_SECRET_CHARS = 4;
 export interface Judgement {
   readonly verdict: Verdict;
   readonly status: number | null;
+  readonly statusClass: StatusClass;
   readonly durationMs: number;
   /** Why it failed, secrets removed; null when delivered. */
   readonly error: string | null;
@@ -30,6 +32,7 @@ export interface Judgement {
 export interface AttemptResult {
   readonly state: 'delivered' | 'retrying' | 'dead';
   readonly status: number | null;
+  readonly statusClass: StatusClass;
   /** The catalogue code of the failure (stored so dead deliveries can be re-driven by cause). */
   readonly errorCode: ErrorCode | null;
   readonly error: string | null;
@@ -47,6 +50,7 @@ export function judgeResult(result: HttpResult, connector: CompiledConnector, no
   return {
     verdict,
     status,
+    statusClass: statusClassOf(result),
     durationMs: result.durationMs,
     error: verdict.kind === 'delivered' ? null : redactSecrets(verdict.reason, secrets),
     responseBody: failedResponse ? keptBody(result.errorBody ?? result.bodySnippet, secrets) : null,
@@ -59,15 +63,23 @@ export function judgeResult(result: HttpResult, connector: CompiledConnector, no
  * `scheduleOffset` the attempts made before its current schedule started.
  */
 export function attemptResultFor(judgement: Judgement, connector: CompiledConnector, attempt: number, scheduleOffset: number, random: () => number, nowMs: number): AttemptResult {
-  const { verdict, status, durationMs, error, responseBody } = judgement;
+  const { verdict, status, statusClass, durationMs, error, responseBody } = judgement;
   // Object literals of one shape rather than spreads: every finished attempt passes here.
-  if (verdict.kind === 'delivered') return { state: 'delivered', status, errorCode: null, error, responseBody, durationMs, nextAttemptAt: null };
-  if (verdict.kind === 'dead') return { state: 'dead', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: null };
+  if (verdict.kind === 'delivered') return { state: 'delivered', status, statusClass, errorCode: null, error, responseBody, durationMs, nextAttemptAt: null };
+  if (verdict.kind === 'dead') return { state: 'dead', status, statusClass, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: null };
   const delay = nextRetryDelayMs(attempt - scheduleOffset, connector.retry.scheduleMs, random, judgement.retryAfterMs);
   if (delay === null) {
-    return { state: 'dead', status, errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, responseBody, durationMs, nextAttemptAt: null };
+    return { state: 'dead', status, statusClass, errorCode: 'RETRIES_EXHAUSTED', error: `RETRIES_EXHAUSTED after ${attempt} attempts; last: ${error}`, responseBody, durationMs, nextAttemptAt: null };
   }
-  return { state: 'retrying', status, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: nowMs + delay };
+  return { state: 'retrying', status, statusClass, errorCode: verdict.code, error, responseBody, durationMs, nextAttemptAt: nowMs + delay };
+}
+
+/** The class of an answer's status, or why there was none. */
+function statusClassOf(result: HttpResult): StatusClass {
+  if (result.kind === 'error') return result.timedOut === true ? 'timeout' : 'network';
+  if (result.status >= 500) return '5xx';
+  if (result.status >= 400) return '4xx';
+  return result.status >= 300 ? '3xx' : '2xx';
 }
 
 /**

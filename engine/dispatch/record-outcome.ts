@@ -1,6 +1,7 @@
 /**
- * Finishing one attempt of one delivery: its attempt is recorded, a line is logged, and a
- * delivery that ended (delivered or dead) is announced with the `outcome` signal.
+ * Finishing one attempt of one delivery: its attempt is recorded, reported with the `attempt`
+ * signal, logged (a failure at info or above, a delivery at debug), and a delivery that ended
+ * (delivered or dead) is announced with the `outcome` signal.
  *
  * Recording is group committed by the store and not awaited, so a concurrency slot frees as soon
  * as the answer is read; a crash before the commit only means the delivery is sent again
@@ -42,6 +43,10 @@ export function createOutcomeRecorder(options: RecordOutcomeOptions): RecordOutc
         responseBody: result.responseBody,
       })
       .catch(storeFailed);
+    if (signals.heard('attempt')) {
+      const { connector, acceptedAt } = job;
+      signals.emit('attempt', { connector, statusClass: result.statusClass, durationMs: result.durationMs, state: result.state, acceptedAt });
+    }
     logAttempt(logger, job, attempt, result);
     if (result.state === 'retrying') return false;
     if (signals.heard('outcome')) {
@@ -52,18 +57,20 @@ export function createOutcomeRecorder(options: RecordOutcomeOptions): RecordOutc
   };
 }
 
-/**
- * One line per attempt. A retry is routine (an outage makes thousands), so it is info like a
- * delivery; a dead delivery needs someone, so it is a warning. The fields are built only when the
- * line is written: every finished attempt passes here.
- */
+/** The level of each attempt's line. A delivery is the normal case (tens of thousands a minute):
+ * debug, summed up every minute at info by the metrics. A failed attempt that will be retried is
+ * info; a dead delivery needs someone, so it is a warning. */
+const ATTEMPT_LOG_LEVEL = { delivered: 'debug', retrying: 'info', dead: 'warn' } as const;
+
+/** One line per attempt, at ATTEMPT_LOG_LEVEL. The fields are built only when the line is
+ * written: every finished attempt passes here. */
 function logAttempt(logger: Logger, job: DispatchJob, attempt: number, result: AttemptResult): void {
-  const level = result.state === 'dead' ? 'warn' : 'info';
+  const level = ATTEMPT_LOG_LEVEL[result.state];
   if (!logger.isLevelEnabled(level)) return;
-  const fields = { eventId: job.eventId, deliveryId: job.deliveryId, connector: job.connector, route: job.route, attempt, status: result.status, durationMs: result.durationMs, state: result.state };
-  if (result.state === 'delivered') logger.info(fields, 'delivered');
+  const fields = { eventId: job.eventId, deliveryId: job.deliveryId, connector: job.connector, route: job.route, attempt, status: result.status, statusClass: result.statusClass, durationMs: result.durationMs, state: result.state };
+  if (result.state === 'delivered') logger.debug(fields, 'delivered');
   else if (result.state === 'dead') logger.warn({ ...fields, error: result.error }, 'dead');
-  else logger.info({ ...fields, error: result.error, nextAttemptAt: result.nextAttemptAt }, 'retry scheduled');
+  else logger.info({ ...fields, error: result.error, nextAttemptAt: result.nextAttemptAt === null ? null : new Date(result.nextAttemptAt).toISOString() }, 'retry scheduled');
 }
 
 /** How the dispatcher reports a store write that failed: the delivery is sent again later. */

@@ -38,7 +38,10 @@ export function connectorChangeReporter(options: ReportConnectorChangesOptions):
           logger.warn({ ...fields, pausedUntil: new Date(change.until).toISOString() }, 'connector paused: the target answered 429');
           break;
         case 'breaker-opened':
-          logger.warn({ ...fields, ...change.breaker }, 'circuit breaker open: the connector sends nothing until a probe succeeds');
+          logger.warn(
+            { ...fields, consecutiveFailures: change.breaker.consecutiveFailures, openUntil: change.breaker.openUntil === null ? null : new Date(change.breaker.openUntil).toISOString() },
+            'circuit breaker open: the connector sends nothing until a probe succeeds',
+          );
           break;
         case 'breaker-closed':
           logger.info(fields, 'circuit breaker closed');

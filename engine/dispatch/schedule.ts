@@ -133,7 +133,10 @@ function park(ctx: ScheduleContext, lane: Lane): void {
   if (jobs.length === 0) return;
   void ctx.store
     .reconcileConnectors(ctx.registry.names(), ctx.clock.now())
-    .then(() => ctx.logger.warn({ connector: lane.name, deliveries: jobs.length }, 'parked: connector not configured'))
+    .then(({ parked }) => {
+      ctx.logger.warn({ connector: lane.name, deliveries: jobs.length }, 'parked: connector not configured');
+      ctx.signals.emit('parked', parked);
+    })
     .catch(ctx.storeFailed);
   for (const job of jobs) release(ctx, lane, job, false);
 }

@@ -87,5 +87,5 @@ async function prepare(deps: SendDependencies, connector: CompiledConnector, rou
 /** The result when the request could not be rendered: dead, with the mapping error. */
 export function notSent(error: unknown, connector: CompiledConnector, durationMs: number): AttemptResult {
   const errorCode: ErrorCode = error instanceof HmsError ? error.code : 'MAPPING_FAILED';
-  return { state: 'dead', status: null, errorCode, error: redactSecrets(describeFailure(error), connector.secrets), responseBody: null, durationMs, nextAttemptAt: null };
+  return { state: 'dead', status: null, statusClass: 'mapping', errorCode, error: redactSecrets(describeFailure(error), connector.secrets), responseBody: null, durationMs, nextAttemptAt: null };
 }

@@ -109,6 +109,27 @@ export interface ClaimedDelivery {
   readonly scheduleOffset: number;
   /** The event as emitted, serialized as JSON. */
   readonly eventBody: string;
+  /** When its event was accepted (for the accepted → delivered latency). */
+  readonly receivedAt: number;
+}
+
+/** What `reconcileConnectors` moved. */
+export interface ReconcileResult {
+  /** Deliveries parked, by connector (connectors with none are absent). */
+  readonly parked: Readonly<Record<string, number>>;
+  readonly resumed: number;
+}
+
+/** What waits in the store for one connector (see Store.backlog). */
+export interface ConnectorBacklog {
+  readonly connector: string;
+  readonly pending: number;
+  readonly inflight: number;
+  readonly retrying: number;
+  readonly parked: number;
+  readonly dead: number;
+  /** When the oldest of its unfinished (pending, inflight, retrying) deliveries was accepted; null when it has none. */
+  readonly oldestWaitingAt: number | null;
 }
 
 export interface ClaimOptions {
@@ -255,7 +276,7 @@ export interface Store {
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /** Moves unfinished deliveries of connectors not in `connectors` to `parked`, and parked ones of
    * connectors in it back to `retrying`, due now. Returns how many moved each way. */
-  reconcileConnectors(connectors: ReadonlySet<string>, now: number): Promise<{ parked: number; resumed: number }>;
+  reconcileConnectors(connectors: ReadonlySet<string>, now: number): Promise<ReconcileResult>;
   /** Gives the `dead` deliveries of `connector` whose error code is in REDRIVE_ERROR_CODES another
    * go: they become `retrying`, due at `now`, with a fresh retry schedule (scheduleOffset = attempts).
    * Deliveries that died of RETRIES_EXHAUSTED or TARGET_UNAVAILABLE stay dead. Returns how many moved. */
@@ -290,6 +311,12 @@ export interface Store {
    * size it reached, which is still over `maxBytes` when nothing more may go. */
   shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { readonly dataBytes: number }>;
   size(): Promise<StoreSize>;
+  /**
+   * What waits, per connector that has any unfinished, parked or dead delivery, for the metrics
+   * scrape. It reads only those deliveries (through indexes of their states), never the delivered
+   * ones, so its cost follows the backlog, not the size of the store.
+   */
+  backlog(): Promise<ConnectorBacklog[]>;
   health(): StoreHealth;
   /** Flushes pending writes and closes. Idempotent. */
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import { DEFAULT_REDRIVE } from '../config/schema/defaults.generated.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import type { Store } from '../store/store.js';
+import type { ReconcileResult, Store } from '../store/store.js';
 import type { Sweep } from './sweep.js';
 
 export interface ApplyConfigChangeOptions {
@@ -22,8 +22,9 @@ export interface ApplyConfigChangeOptions {
   readonly logger: Logger;
 }
 
-/** Applies a change; `changedNames` are the connectors added or changed (re-driven). */
-export type ApplyConfigChange = (changedNames: readonly string[]) => Promise<void>;
+/** Applies a change; `changedNames` are the connectors added or changed (re-driven). Resolves
+ * with what moved. */
+export type ApplyConfigChange = (changedNames: readonly string[]) => Promise<ReconcileResult & { readonly redriven: number }>;
 
 export function configChangeApplier(options: ApplyConfigChangeOptions): ApplyConfigChange {
   const { store, registry, dispatcher, sweep, clock, logger } = options;
@@ -35,7 +36,9 @@ export function configChangeApplier(options: ApplyConfigChangeOptions): ApplyCon
     for (const name of changedNames) {
       if ((registry.get(name)?.source.redrive ?? DEFAULT_REDRIVE) === 'onChange') redriven += await store.redrive(name, now);
     }
-    if (moved.parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
+    const parked = Object.values(moved.parked).reduce((sum, n) => sum + n, 0);
+    if (parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
     sweep.kick();
+    return { ...moved, redriven };
   };
 }

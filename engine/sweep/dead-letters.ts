@@ -55,7 +55,8 @@ export function createDeadLetters(options: DeadLettersOptions): DeadLetters {
       await refuseUnretryable(which);
       const retried = await store.retryDead(which, registry.names(), options.clock.now());
       if (retried > 0) {
-        options.logger.info({ ...which, retried }, 'dead deliveries retried');
+        // Debug: the API logs each request that retries, with who sent it (api/write-log.ts).
+        options.logger.debug({ ...('id' in which ? { deliveryId: which.id } : which), retried }, 'dead deliveries retried');
         options.kick();
       }
       return retried;

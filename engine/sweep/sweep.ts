@@ -82,6 +82,7 @@ export function createSweep(options: SweepOptions): Sweep {
           attemptsMade: delivery.attempts,
           scheduleOffset: delivery.scheduleOffset,
           event: JSON.parse(delivery.eventBody) as unknown,
+          acceptedAt: delivery.receivedAt,
         });
       }
       claimedTotal += claimed.length;

@@ -56,8 +56,10 @@ test('each item of a batch is mapped once, and a reload before the batch goes ma
   const first = { evaluations: 0 };
   const second = { evaluations: 0 };
   const registry = createRegistry([await countingConnector(BATCHED('{ "v": 1, "n": n }'), receiver.url, first)]);
-  const dispatcher = createDispatcher({ store, registry, http, clock, logger: captureLogger().logger, random: () => 0.5, userAgent: 'test', maxHeld: 100 });
-  const ingest = createIngest({ store, registry, dispatcher, clock, leaseMs: 60_000 });
+  const { logger } = captureLogger();
+  const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', maxHeld: 100 });
+  const { accept } = createIngest({ store, registry, dispatcher, clock, logger, leaseMs: 60_000 });
+  const ingest = (events: Parameters<typeof accept>[0]) => accept(events, 'emit');
   try {
     await ingest([1, 2, 3].map((n) => ({ type: 'tick', id: `a${n}`, n })));
     const [sent] = await receiver.waitFor(1);

@@ -37,7 +37,8 @@ describe('dispatcher', () => {
     const { logger } = captureLogger();
     const dispatcher = createDispatcher({ store, registry, http, clock, logger, random: () => 0.5, userAgent: 'test', maxHeld: 100 });
     dispatcher.signals.on('outcome', (o) => void outcomes.push(o));
-    const ingest = createIngest({ store, registry, dispatcher, clock, leaseMs: 60_000 });
+    const { accept } = createIngest({ store, registry, dispatcher, clock, logger, leaseMs: 60_000 });
+    const ingest = (events: Parameters<typeof accept>[0]) => accept(events, 'emit');
     try {
       await ingest([{ type: 'order.created', id: 'good' }, { type: 'order.created', id: 'bad' }, { type: 'order.updated', id: 'busy' }]);
       await waitUntil(() => (outcomes.length === 2 && dispatcher.held.size === 0 ? true : undefined), 'two outcomes');

@@ -81,15 +81,17 @@ describe('HTTP client', () => {
     assert.match(big.message, /over 65536 bytes/);
   });
 
-  it('reports a target that does not answer in time, and one that refuses connections, as errors', async () => {
+  it('reports a target that does not answer in time (a timeout) and one that refuses connections (not one) as errors', async () => {
     const receiver = await startReceiver(() => ({ status: 200, delayMs: 1_000 }));
     after(() => receiver.close());
     const slow = await client.send(post(receiver.url, { timeoutMs: 100 }));
     assert.ok(slow.kind === 'error');
     assert.match(slow.message, /^UND_ERR_HEADERS_TIMEOUT /);
+    assert.equal(slow.timedOut, true);
     const refused = await client.send(post(`http://127.0.0.1:${await freePort()}`));
     assert.ok(refused.kind === 'error');
     assert.match(refused.message, /ECONNREFUSED/);
+    assert.equal(refused.timedOut, false, 'a refused connection is a network failure, not a timeout');
   });
 
   it('stops reading a body that trickles on past the timeout: the answer stands on its status, unless the whole body was wanted', { timeout: 15_000 }, async () => {
@@ -112,6 +114,7 @@ describe('HTTP client', () => {
     const whole = await client.send(post(`${url}/ok`, { timeoutMs: 300, readBody: true }));
     assert.ok(whole.kind === 'error', JSON.stringify(whole));
     assert.match(whole.message, /response body not complete within 300 ms/);
+    assert.equal(whole.timedOut, true);
   });
 
   it('answers every send after close with an error and sends nothing', async () => {

@@ -28,7 +28,7 @@ function answer(status: number, fields: { body?: string; retryAfter?: string } =
   return { kind: 'response', status, bodySnippet: body, durationMs: 7, ...(body !== '' && { errorBody: body }), ...(retryAfter !== undefined && { retryAfter }) };
 }
 
-const networkError = (message: string): HttpResult => ({ kind: 'error', message, durationMs: 7 });
+const networkError = (message: string, timedOut = false): HttpResult => ({ kind: 'error', message, durationMs: 7, timedOut });
 
 interface Attempt {
   readonly attempt?: number;
@@ -46,7 +46,7 @@ function attemptOf(result: HttpResult, on: CompiledConnector = target, options: 
 describe('what a status means for its delivery', () => {
   test('a 2xx is delivered, with no error, no kept body and no next attempt', () => {
     for (const status of [200, 202, 204, 299]) {
-      const expected = { state: 'delivered', status, errorCode: null, error: null, responseBody: null, durationMs: 7, nextAttemptAt: null };
+      const expected = { state: 'delivered', status, statusClass: '2xx', errorCode: null, error: null, responseBody: null, durationMs: 7, nextAttemptAt: null };
       assert.deepEqual(attemptOf(answer(status, { retryAfter: '60' })), expected, String(status));
     }
   });
@@ -55,6 +55,7 @@ describe('what a status means for its delivery', () => {
     for (const status of [301, 302, 307, 308]) {
       const result = attemptOf(answer(status, { body: 'moved' }));
       assert.equal(result.state, 'dead', String(status));
+      assert.equal(result.statusClass, '3xx');
       assert.equal(result.errorCode, 'TARGET_REJECTED');
       assert.equal(result.error, `TARGET_REJECTED: HTTP ${status}: moved (redirects are not followed; point target.url at the final address)`);
       assert.equal(result.responseBody, 'moved');
@@ -66,7 +67,7 @@ describe('what a status means for its delivery', () => {
     for (const status of [408, 425, 429, 500, 502, 503, 504, 599]) {
       assert.deepEqual(
         attemptOf(answer(status, { body: 'busy' })),
-        { state: 'retrying', status, errorCode: 'TARGET_UNAVAILABLE', error: `TARGET_UNAVAILABLE: HTTP ${status}: busy`, responseBody: 'busy', durationMs: 7, nextAttemptAt: NOW + 5_000 },
+        { state: 'retrying', status, statusClass: status >= 500 ? '5xx' : '4xx', errorCode: 'TARGET_UNAVAILABLE', error: `TARGET_UNAVAILABLE: HTTP ${status}: busy`, responseBody: 'busy', durationMs: 7, nextAttemptAt: NOW + 5_000 },
         String(status),
       );
     }
@@ -79,13 +80,15 @@ describe('what a status means for its delivery', () => {
     }
   });
 
-  test('a connection error or a timeout is retried, with no status and no kept body, whatever retry.on says', () => {
+  test('a connection error or a timeout is retried, with no status (its class network or timeout) and no kept body, whatever retry.on says', () => {
     const nothingRetried = connector({ retryOn: compileRetryOn([409]) });
-    for (const message of ['ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9', 'UND_ERR_HEADERS_TIMEOUT Headers Timeout Error']) {
+    const failures = [['ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9', false, 'network'], ['UND_ERR_HEADERS_TIMEOUT Headers Timeout Error', true, 'timeout']] as const;
+    for (const [message, timedOut, statusClass] of failures) {
       for (const on of [target, nothingRetried]) {
-        assert.deepEqual(attemptOf(networkError(message), on), {
+        assert.deepEqual(attemptOf(networkError(message, timedOut), on), {
           state: 'retrying',
           status: null,
+          statusClass,
           errorCode: 'TARGET_UNAVAILABLE',
           error: `TARGET_UNAVAILABLE: ${message}`,
           responseBody: null,
@@ -175,6 +178,7 @@ describe('the retry schedule', () => {
     assert.deepEqual(attemptOf(answer(503, { body: 'busy' }), target, { attempt: 4 }), {
       state: 'dead',
       status: 503,
+      statusClass: '5xx',
       errorCode: 'RETRIES_EXHAUSTED',
       error: 'RETRIES_EXHAUSTED after 4 attempts; last: TARGET_UNAVAILABLE: HTTP 503: busy',
       responseBody: 'busy',

@@ -4,7 +4,8 @@
  * SIGXFSZ, so SQLite's writes past the limit fail with EFBIG, a real I/O error. Ingest must answer
  * 503 STORE_UNAVAILABLE and store nothing of the refused batch, the engine must stay up, accept
  * again without a restart once the limit is lifted, and deliver every event it acknowledged.
- * GET /status shows the store as not writable meanwhile, and keeps the last failure after.
+ * GET /status shows the store as not writable meanwhile, and keeps the last failure after;
+ * GET /readyz answers 503 with the reason, and /metrics shows it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -58,6 +59,14 @@ test('a store that cannot write answers 503, loses nothing it acknowledged, and 
     assert.equal(failing.writable, false, 'GET /status tells the operator');
     assert.match(failing.lastFailure?.message ?? '', /^the engine cannot store anything now: it cannot write to its data directory \(SQLITE_IOERR\w*\)$/);
     assert.equal(await get(`/events/${refused.prefix}-0`), 404, 'nothing of the refused batch was stored');
+    const readiness = await request(`${engine.url}/readyz`);
+    assert.equal(readiness.statusCode, 503, 'a load balancer stops sending events here');
+    const notReady = (await readiness.body.json()) as { status: string; reasons: string[] };
+    assert.equal(notReady.status, 'not ready');
+    assert.match(notReady.reasons.join('\n'), /^the store cannot write: the engine cannot store anything now/);
+    const metrics = await (await request(`${engine.url}/metrics`)).body.text();
+    assert.match(metrics, /^hms_sync_store_writable 0$/m);
+    assert.match(metrics, /^hms_sync_events_rejected_total\{reason="STORE_UNAVAILABLE"\} [1-9]/m);
     assert.equal(await get(`/events/${acknowledged[0]}`), 200);
 
     const lifted = spawnSync('prlimit', ['--pid', String(engine.child.pid), '--fsize=unlimited:unlimited'], { encoding: 'utf8' });
@@ -67,6 +76,7 @@ test('a store that cannot write answers 503, loses nothing it acknowledged, and 
     acknowledged.push(...again.body.accepted!.map((a) => a.id));
     const recovered = await storeHealth();
     assert.equal(recovered.writable, true, 'writable again once a write commits');
+    assert.equal(await get('/readyz'), 200, 'ready again');
     // Background bookkeeping may have failed again before the limit was lifted: the latest failure shows.
     assert.ok(recovered.lastFailure && recovered.lastFailure.at >= failing.lastFailure!.at, 'the outage stays visible');
     assert.match(recovered.lastFailure.message, /^the engine cannot store anything now: /);

@@ -38,6 +38,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         attempts: 0,
         scheduleOffset: 0,
         eventBody: event('e1', []).body,
+        receivedAt: T0,
       });
       assert.deepEqual(claimIds(first), ['d10', 'd20']);
       assert.deepEqual(claimIds(await claim(store, T0 + 100, 2)), ['d30']);
@@ -228,16 +229,16 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       await store.recordAttempt(attempt('r', 1, retrying(T0 + 60_000)));
       await store.recordAttempt(attempt('ok', 1, DELIVERED));
 
-      assert.deepEqual(await store.reconcileConnectors(new Set(['erp']), T0 + 10), { parked: 3, resumed: 0 });
+      assert.deepEqual(await store.reconcileConnectors(new Set(['erp']), T0 + 10), { parked: { crm: 3 }, resumed: 0 });
       const states = async () => Object.fromEntries((await store.getEvent('e1'))!.deliveries.map((d) => [d.id, d.state]));
       assert.deepEqual(await states(), { p: 'parked', i: 'parked', r: 'parked', ok: 'delivered', x: 'pending' });
       assert.deepEqual(claimIds(await claim(store, T0 + 1e9, 10, { connectors: new Set(['crm', 'erp']) })), ['x']);
 
-      assert.deepEqual(await store.reconcileConnectors(new Set(['crm', 'erp']), T0 + 20), { parked: 0, resumed: 3 });
+      assert.deepEqual(await store.reconcileConnectors(new Set(['crm', 'erp']), T0 + 20), { parked: {}, resumed: 3 });
       assert.deepEqual(await states(), { p: 'retrying', i: 'retrying', r: 'retrying', ok: 'delivered', x: 'inflight' });
       assert.equal((await stateOf(store, 'e1', 'r')).nextAttemptAt, T0 + 20);
       assert.deepEqual(claimIds(await claim(store, T0 + 20)).sort(), ['i', 'p', 'r']);
-      assert.deepEqual(await store.reconcileConnectors(new Set(['crm', 'erp']), T0 + 30), { parked: 0, resumed: 0 });
+      assert.deepEqual(await store.reconcileConnectors(new Set(['crm', 'erp']), T0 + 30), { parked: {}, resumed: 0 });
     }));
 
   it('keeps the attempts, history and retry schedule of a parked delivery, and resumes it as retrying due now', () =>
@@ -249,12 +250,12 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.equal(await store.redrive('crm', T0 + 300), 1);
       const before = await stateOf(store, 'e1', 'p');
 
-      assert.deepEqual(await store.reconcileConnectors(new Set(), T0 + 400), { parked: 2, resumed: 0 });
+      assert.deepEqual(await store.reconcileConnectors(new Set(), T0 + 400), { parked: { crm: 2 }, resumed: 0 });
       const parked = await stateOf(store, 'e1', 'p');
       assert.deepEqual(parked, { ...before, state: 'parked', nextAttemptAt: null });
       assert.equal(parked.history.length, 2);
 
-      assert.deepEqual(await store.reconcileConnectors(CRM, T0 + 500), { parked: 0, resumed: 2 });
+      assert.deepEqual(await store.reconcileConnectors(CRM, T0 + 500), { parked: {}, resumed: 2 });
       assert.deepEqual(await stateOf(store, 'e1', 'p'), { ...before, state: 'retrying', nextAttemptAt: T0 + 500 });
       const claimed = await claim(store, T0 + 500);
       assert.deepEqual(

@@ -242,6 +242,14 @@ describe('sqlite store', () => {
     assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), []);
   });
 
+  it('reads what waits per connector from covering indexes of those states alone, never a delivered row', () => {
+    const plan = queryPlan(SQL.backlogByConnector).split('\n');
+    for (const index of ['deliveries_due', 'deliveries_parked', 'deliveries_dead_cause']) {
+      assert.ok(plan.some((line) => line.includes(`COVERING INDEX ${index}`)), `${index} in ${plan.join(' | ')}`);
+    }
+    assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), [], 'no table scan');
+  });
+
   it('keeps its counts exact when a write fails and is rolled back', async () => {
     const dataDir = await tempDir();
     const store = await openSqliteStore({ dataDir });

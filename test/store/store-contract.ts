@@ -10,6 +10,7 @@ import { orderingContract } from './contract-ordering.js';
 import { redriveContract } from './contract-redrive.js';
 import { deadLettersContract } from './contract-dead-letters.js';
 import { retentionContract } from './contract-retention.js';
+import { backlogContract } from './contract-backlog.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -22,5 +23,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe('ordering keys, requeue and response bodies', () => orderingContract(openFresh));
     describe('dead letters: listing and retrying', () => deadLettersContract(openFresh));
     describe('retention and the disk guard', () => retentionContract(openFresh));
+    describe('backlog and size, for the metrics', () => backlogContract(openFresh));
   });
 }

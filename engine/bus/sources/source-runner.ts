@@ -53,7 +53,7 @@ export interface SourceRunnerOptions {
   readonly source: CompiledSource;
   readonly createAdapter: (source: CompiledSource) => Promise<SourceAdapter>;
   /** Stores events and their deliveries; resolves once they are durable (engine ingest). */
-  readonly ingest: (events: readonly SyncEvent[]) => Promise<readonly AcceptResult[]>;
+  readonly ingest: (events: readonly SyncEvent[], via: string) => Promise<readonly AcceptResult[]>;
   readonly signals: Signals<SourceSignals>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -195,7 +195,7 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
     for (let failures = 1; ; failures += 1) {
       if (lost.aborted || abandon.signal.aborted) throw new HmsError('SOURCE_UNAVAILABLE', 'gave up storing a batch; its messages will be redelivered');
       try {
-        await options.ingest(batch.events);
+        await options.ingest(batch.events, source.name);
         break;
       } catch (error) {
         const busy = error instanceof HmsError && STORE_BUSY_CODES.has(error.code);

@@ -16,7 +16,7 @@ import { startSourceRunner, type SourceRunner, type SourceSignals } from './sour
 import type { SourceStatus } from './source-tally.js';
 
 export interface SourceSetOptions {
-  readonly ingest: (events: readonly SyncEvent[]) => Promise<readonly AcceptResult[]>;
+  readonly ingest: (events: readonly SyncEvent[], via: string) => Promise<readonly AcceptResult[]>;
   readonly createAdapter: (source: CompiledSource) => Promise<SourceAdapter>;
   /** Subscribes to the engine's outcome events; returns the function that unsubscribes. Used
    * only while some source has `outcomes:`, so an engine without pays nothing for them. */

@@ -166,6 +166,22 @@ export const MIGRATIONS: readonly Migration[] = [
       -- which cannot run inside this transaction: open-database.ts runs it after (compact-once.ts).
     `,
   },
+  {
+    version: 6,
+    name: 'unfinished deliveries by connector',
+    sql: `
+      -- deliveries_due, widened so the metrics scrape counts unfinished deliveries per connector
+      -- and state, and finds the oldest, from the index alone (SQL.backlogByConnector): the same
+      -- entries as before, so writes cost almost nothing more, unlike an index of its own, which
+      -- every delivery that waits would enter and leave. seq is spelled out so the index keeps
+      -- claims in (next_attempt_at, seq) order. The WHERE must stay textually identical to those
+      -- in sql.ts (selectDue, parkUnconfigured, countByState, backlogByConnector). An existing
+      -- database rebuilds it once, at the upgrade.
+      DROP INDEX deliveries_due;
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, seq, connector, state, created_at)
+        WHERE state IN ('pending', 'inflight', 'retrying');
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -1,7 +1,7 @@
 /** The read side of the SQLite store: views for the API, status and tests. */
 import { DELIVERY_STATES, type DeliveryState, type EventId } from '../../model.js';
 import { HmsError } from '../../errors.js';
-import type { AttemptView, DeadListOptions, DeadPage, EventView } from '../store.js';
+import type { AttemptView, ConnectorBacklog, DeadListOptions, DeadPage, EventView } from '../store.js';
 import type { Statements } from './sql.js';
 
 /** An event with its deliveries in order of creation, each with its attempts in order. */
@@ -54,6 +54,19 @@ export function countByState(sql: Statements): Record<DeliveryState, number> {
   }
   counts.delivered = all - DELIVERY_STATES.reduce((sum, state) => sum + counts[state], 0);
   return counts;
+}
+
+/** What waits per connector, through indexes of the unfinished, parked and dead states alone (see
+ * SQL.backlogByConnector). */
+export function backlog(sql: Statements): ConnectorBacklog[] {
+  const byConnector = new Map<string, { -readonly [K in keyof ConnectorBacklog]: ConnectorBacklog[K] }>();
+  for (const row of sql.backlogByConnector.all()) {
+    let entry = byConnector.get(row.connector);
+    if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, inflight: 0, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: null }));
+    entry[row.state] = row.n;
+    if (row.oldest !== null && (entry.oldestWaitingAt === null || row.oldest < entry.oldestWaitingAt)) entry.oldestWaitingAt = row.oldest;
+  }
+  return [...byConnector.values()];
 }
 
 /** A page of dead deliveries; the cursor is the seq of the page's last row. One row more than the

@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
-import { getEvent, countByState, listDead } from './read-views.js';
+import { backlog, countByState, getEvent, listDead } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
@@ -25,7 +25,7 @@ import { createWriteQueue, type Durability, type ItemKind } from './write-queue.
 export interface SqliteStoreOptions {
   /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
   readonly dataDir: string;
-  /** Stamps created_at/updated_at and times crash recovery; defaults to the system clock. */
+  /** Stamps updated_at and times crash recovery; defaults to the system clock (created_at is the event's receivedAt). */
   readonly clock?: Clock;
   /** Hears of the one-time compaction of a database written by an older hms-sync (compact-once.ts). */
   readonly logger?: Logger;
@@ -155,6 +155,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         const [data, wal, fs] = await Promise.all([dataBytes(), stat(walFile).then((s) => s.size, () => 0), statfs(dataDir)]);
         return { sizeBytes: data + wal, dataBytes: data, freeBytes: fs.bavail * fs.bsize };
       }),
+    backlog: () => read(() => backlog(sql)),
     health: () => health,
     close() {
       // Operations queued before close still commit; anything called after it rejects.

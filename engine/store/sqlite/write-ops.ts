@@ -12,6 +12,7 @@ import {
   type DeadSelection,
   type DisabledConnector,
   type NewEvent,
+  type ReconcileResult,
 } from '../store.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type Statements } from './sql.js';
 import { inSavepoint, type Settled } from './write-queue.js';
@@ -20,8 +21,8 @@ import { inSavepoint, type Settled } from './write-queue.js';
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
 
 /**
- * Stores each event that is new, with its deliveries. An id already stored (by an earlier call or
- * earlier in this batch) is a duplicate and gets no deliveries. A pending or inflight delivery
+ * Stores each event that is new, with its deliveries, created when the event was received. An id
+ * already stored (by an earlier call or earlier in this batch) is a duplicate and gets no deliveries. A pending or inflight delivery
  * without nextAttemptAt is due when its event was received; a dead one without lastErrorCode died
  * of MAPPING_FAILED.
  */
@@ -46,7 +47,7 @@ export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: 
     for (const d of event.deliveries) {
       const nextAttemptAt = d.state === 'dead' ? null : (d.nextAttemptAt ?? event.receivedAt);
       const lastErrorCode = d.lastErrorCode ?? (d.state === 'dead' ? 'MAPPING_FAILED' : null);
-      rows.push([d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, now, now, d.orderingKey ?? null]);
+      rows.push([d.id, event.id, d.connector, d.route, d.state, d.lastError ?? null, lastErrorCode, nextAttemptAt, event.receivedAt, now, d.orderingKey ?? null]);
     }
     results.push({ id: event.id, duplicate: false, deliveries: event.deliveries.length });
   }
@@ -83,6 +84,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
       attempts: row.attempts,
       scheduleOffset: row.schedule_offset,
       eventBody: row.body,
+      receivedAt: row.received_at,
     });
     if (claimed.length >= limit) break;
   }
@@ -159,13 +161,10 @@ export function setDisabled(sql: Statements, connector: string, disabled: Omit<D
   else sql.upsertDisabled.run(connector, disabled.revision, disabled.since, disabled.reason);
 }
 
-export function reconcileConnectors(
-  sql: Statements,
-  connectors: ReadonlySet<string>,
-  now: number,
-): { parked: number; resumed: number } {
+export function reconcileConnectors(sql: Statements, connectors: ReadonlySet<string>, now: number): ReconcileResult {
   const names = nameList(connectors);
-  const parked = sql.parkUnconfigured.run(now, names).changes;
+  const parked: Record<string, number> = {};
+  for (const { connector } of sql.parkUnconfigured.all(now, names)) parked[connector] = (parked[connector] ?? 0) + 1;
   const resumed = sql.resumeParked.run(now, now, names).changes;
   return { parked, resumed };
 }
