@@ -149,7 +149,7 @@ export function retentionContract(openFresh: OpenFreshStore): void {
       assert.equal(await store.oldestUnfinishedAt(), null);
       await store.acceptEvents([event('e1', [pending('first')])]);
       clock.advance(5_000);
-      await store.acceptEvents([event('e2', [pending('second'), dead('d-dead', 'MAPPING_FAILED: x')])]);
+      await store.acceptEvents([event('e2', [pending('second'), dead('d-dead', 'MAPPING_FAILED: x')], T0 + 5_000)]);
       assert.equal(await store.oldestUnfinishedAt(), T0);
       await store.recordAttempt(attempt('first', 1, DELIVERED));
       assert.equal(await store.oldestUnfinishedAt(), T0 + 5_000);
