@@ -16,6 +16,7 @@ import type { CompiledConnector, Problem } from './config/compiled.js';
 import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live/live-config.js';
 import { revisionOf } from './config/live/revision.js';
 import { formatProblem } from './config/problems/format-problem.js';
+import { engineFileStatus, type EngineFileStatus } from './config/engine-file/engine-file-status.js';
 import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
 import { loadConnectors } from './config/load/load-connectors.js';
 import { createRegistry, type Registry } from './config/registry.js';
@@ -76,6 +77,8 @@ export interface EngineOptions {
   /** Refuse to start (CONFIG_INVALID) when a connector file has problems, instead of setting the
    * file aside and running the valid ones as a reload does (default false). */
   readonly strict?: boolean;
+  /** The engine settings file read at start (run-settings.ts): GET /status says when it changed since. */
+  readonly engineFile?: { readonly path: string; readonly hash: string };
   /** How long finished work is kept, and the disk guard (sweep/retention-policy.ts); a field left
    * out keeps its default (7d delivered, 30d events, dead never, no maximum size). */
   readonly retention?: Partial<RetentionSettings>;
@@ -101,6 +104,8 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources
   /** Per state; `delivered` counts the delivered deliveries retention has not deleted yet. */
   /** Each source: connected, last error, lag, counts, latest rejections. */
   readonly sources: readonly SourceStatus[];
+  /** The engine settings file, and whether it changed since start (it is read at start only). */
+  readonly engineFile: EngineFileStatus | null;
   readonly deliveries: Record<DeliveryState, number>;
   readonly store: StoreStatus;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
@@ -286,7 +291,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return config.reload();
     },
     async status() {
-      const [deliveries, size, oldestPendingAt] = await Promise.all([store.countByState(), store.size(), store.oldestUnfinishedAt()]);
+      const [deliveries, size, oldestPendingAt, engineFile] = await Promise.all([
+        store.countByState(),
+        store.size(),
+        store.oldestUnfinishedAt(),
+        options.engineFile === undefined ? null : engineFileStatus(options.engineFile),
+      ]);
       const flow = dispatcher.status();
       const running = sources.status();
       const storeStatus: StoreStatus = {
@@ -297,9 +307,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         retention: retentionSettings,
         lastRetention: retention.lastRun(),
       };
-      if (config) return { ...config.status(), sources: running, deliveries, store: storeStatus, flow };
+      if (config) return { ...config.status(), sources: running, engineFile, deliveries, store: storeStatus, flow };
       const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), sources: running, files, lastReload: null, deliveries, store: storeStatus, flow };
+      return { revision: staticRevision, connectors: registry.all(), sources: running, engineFile, files, lastReload: null, deliveries, store: storeStatus, flow };
     },
     close() {
       closing ??= (async () => {

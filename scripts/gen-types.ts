@@ -3,6 +3,7 @@
  *   schemas/connector.schema.json → engine/config/schema/connector-file.generated.ts (types)
  *                                   engine/config/schema/defaults.generated.ts (the format's defaults)
  *   schemas/source.schema.json    → engine/config/schema/source-file.generated.ts (types)
+ *   schemas/engine.schema.json    → engine/config/schema/engine-file.generated.ts (types)
  * Run directly (`npm run gen:types`) it writes them; test/config/schema/generated-types.test.ts
  * renders each and fails when a checked-in file differs.
  */
@@ -32,6 +33,7 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
   { path: 'engine/config/schema/connector-file.generated.ts', render: () => renderTypes(SCHEMA_PATH, 'ConnectorFile') },
   { path: 'engine/config/schema/defaults.generated.ts', render: async () => renderConnectorDefaults(await readConnectorSchema(repoRoot()), banner(SCHEMA_PATH)) },
   { path: 'engine/config/schema/source-file.generated.ts', render: () => renderTypes('schemas/source.schema.json', 'SourceFile') },
+  { path: 'engine/config/schema/engine-file.generated.ts', render: () => renderTypes('schemas/engine.schema.json', 'EngineFile') },
 ];
 
 /** The repository root: the nearest ancestor of this module holding the schemas (works from source and from dist/). */

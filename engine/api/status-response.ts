@@ -29,6 +29,7 @@ export function toStatusResponse(status: EngineStatus) {
       ...flowOf(status.flow[c.name]),
     })),
     sources: status.sources.map(sourceOf),
+    engineFile: status.engineFile,
     files: status.files.map((f) => ({
       file: f.file,
       serving: f.serving,

@@ -10,10 +10,11 @@ import { buildServer } from '../api/server.js';
 import { createEngine } from '../engine.js';
 import { HmsError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { parseRunOptions, RUN_USAGE } from './run-options.js';
+import { RUN_USAGE } from './run-options.js';
+import { runSettings } from './run-settings.js';
 
-export async function runCommand(args: readonly string[], env: Record<string, string | undefined>): Promise<number> {
-  const options = parseRunOptions(args, env);
+export async function runCommand(args: readonly string[], processEnv: Record<string, string | undefined>): Promise<number> {
+  const { options, env, engineFile } = await runSettings(args, processEnv);
   if (options.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
     return 0;
@@ -33,6 +34,7 @@ export async function runCommand(args: readonly string[], env: Record<string, st
     sweepSchedule: options.sweep,
     retention: options.retention,
     strict: options.strict,
+    ...(engineFile && { engineFile }),
   });
   const server = buildServer({
     engine,

@@ -1,4 +1,5 @@
-/** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables, then defaults. */
+/** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables (with the engine settings
+ * file's beneath them, see run-settings.ts), then defaults. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { formatDuration, NEVER, parseDuration, parseDurationOrNever } from '../config/values/duration.js';
@@ -11,6 +12,8 @@ import { DEFAULT_RETENTION, type RetentionSettings } from '../sweep/retention-po
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
 
 export interface RunOptions {
+  /** The engine settings file named by --config, if any. */
+  readonly config: string | undefined;
   readonly connectors: string;
   readonly sources: string;
   readonly data: string;
@@ -28,6 +31,8 @@ export interface RunOptions {
 
 export const RUN_USAGE = `usage: hms-sync run [options]
 
+  --config FILE       engine settings file (env HMS_SYNC_CONFIG, default ./hms-sync.yaml when it
+                      exists); flags and HMS_SYNC_* variables win over it; read at start only
   --connectors DIR    connector files (env HMS_SYNC_CONNECTORS, default ./connectors.d)
   --sources DIR       source files: brokers and outboxes to take events from (env HMS_SYNC_SOURCES,
                       default ./sources.d; a missing directory means no sources)
@@ -65,6 +70,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     ({ values } = parseArgs({
       args: [...args],
       options: {
+        config: { type: 'string' },
         connectors: { type: 'string' },
         sources: { type: 'string' },
         data: { type: 'string' },
@@ -91,6 +97,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
   const sweep = values.sweep ?? env.HMS_SYNC_SWEEP ?? DEFAULT_SWEEP_SCHEDULE;
   validateSweepSchedule(sweep);
   return {
+    config: values.config,
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
     sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
     data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
