@@ -4,6 +4,7 @@
  * of its requests has; formatting and comments alone do not count.
  */
 import type { CompiledConnector } from '../../config/compiled.js';
+import { changeKinds, type ChangeKind } from './change-kinds.js';
 import type { DiffEvent } from './diff-events.js';
 import type { RenderedRequest } from './diff-render.js';
 import { compareCodeUnits } from './diff-sources.js';
@@ -14,6 +15,10 @@ export interface RequestChange {
   readonly change: Change;
   readonly event: DiffEvent;
   readonly route: string;
+  /** The route's position in its connector (working tree, else base). */
+  readonly routeIndex: number;
+  /** What kind of change it is; [] when unchanged. */
+  readonly kinds: readonly ChangeKind[];
   /** Base lines; absent when added. */
   readonly before?: readonly string[];
   /** Working tree lines; absent when removed. */
@@ -64,14 +69,17 @@ function pairRequests(connector: string, base: ReadonlyMap<string, RenderedReque
     if (before === undefined) change = 'added';
     else if (after === undefined) change = 'removed';
     else change = sameLines(before.lines, after.lines) ? 'unchanged' : 'changed';
-    const order = after?.routeIndex ?? before?.routeIndex ?? -1;
     return {
-      order,
-      change: { change, event: request.event, route: request.route, ...(before && { before: before.lines }), ...(after && { after: after.lines }) },
+      change,
+      event: request.event,
+      route: request.route,
+      routeIndex: after?.routeIndex ?? before?.routeIndex ?? -1,
+      kinds: change === 'unchanged' ? [] : changeKinds(before?.content, after?.content),
+      ...(before && { before: before.lines }),
+      ...(after && { after: after.lines }),
     };
   });
-  changes.sort((a, b) => compareCodeUnits(a.change.event.key, b.change.event.key) || a.order - b.order || compareCodeUnits(a.change.route, b.change.route));
-  return changes.map(({ change }) => change);
+  return changes.sort((a, b) => compareCodeUnits(a.event.key, b.event.key) || a.routeIndex - b.routeIndex || compareCodeUnits(a.route, b.route));
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {
