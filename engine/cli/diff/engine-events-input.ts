@@ -9,7 +9,7 @@ import { HmsError } from '../../errors.js';
 import { engineDiffEvents, type DiffEvent } from './diff-events.js';
 import type { EngineEventsNote } from './diff-report.js';
 import { createEngineApi } from './engine-api.js';
-import { EVENT_FETCH_CONCURRENCY, fetchEngineEvents, type EngineEventsQuery } from './fetch-engine-events.js';
+import { EVENT_FETCH_CONCURRENCY, fetchEngineEvents, type EngineEventsQuery, type FetchedEvents } from './fetch-engine-events.js';
 import { compileRedactions, redactEvents, type Redaction } from './redact-events.js';
 
 export const DEFAULT_ENGINE_EVENTS_SINCE = '24h';
@@ -98,6 +98,11 @@ export async function readEngineEvents(request: EngineEventsRequest): Promise<En
   } finally {
     await api.close();
   }
+  return engineEventsInput(fetched, request);
+}
+
+/** Events as fetched, made the report's: redacted, then keyed and ordered by id. */
+export async function engineEventsInput(fetched: FetchedEvents, request: EngineEventsRequest): Promise<EngineEventsInput> {
   const redacted = await redactEvents(fetched.events, request.redactions);
   return {
     events: engineDiffEvents(redacted.events, !redacted.idRedacted),

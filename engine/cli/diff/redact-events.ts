@@ -35,14 +35,15 @@ export interface RedactedEvents<T extends { readonly body: SyncEvent }> {
 export function compileRedactions(paths: readonly string[]): Redaction[] {
   return paths.map((path) => {
     const where = `--redact ${JSON.stringify(path)}`;
-    let ast: { type?: string; steps?: Array<Record<string, unknown>> };
+    let ast: Record<string, unknown> & { type?: string; steps?: Array<Record<string, unknown>> };
     try {
       compileExpression(path, where);
       ast = jsonata(path).ast() as typeof ast;
     } catch (error) {
       throw new HmsError('USAGE', `${(error as Error).message}; write a JSONata path such as applicant.email`);
     }
-    const last = ast.type === 'path' ? ast.steps?.at(-1) : undefined;
+    // A lone `*` is not wrapped in a path.
+    const last = ast.type === 'path' ? ast.steps?.at(-1) : ast;
     const plain = last !== undefined && Object.keys(last).every((key) => key === 'type' || key === 'value' || key === 'position');
     if (!plain || (last.type !== 'name' && last.type !== 'wildcard') || typeof last.value !== 'string' || typeof last.position !== 'number' || path.slice(last.position).trim() !== '') {
       throw new HmsError('USAGE', `${where}: the path must end in a field name or *, with no filter or function after it (e.g. applicant.email, items.ssn, applicant.*)`);
