@@ -43,10 +43,18 @@ export function compareSides(
   head: { readonly connectors: ReadonlyMap<string, CompiledConnector>; readonly requests: ReadonlyMap<string, RenderedRequest> },
 ): ConnectorChange[] {
   const names = [...new Set([...base.connectors.keys(), ...head.connectors.keys()])].sort(compareCodeUnits);
+  // Request keys by connector, so each connector pairs only its own (thousands, with an engine's events).
+  const keysOf = new Map<string, Set<string>>();
+  for (const requests of [base.requests, head.requests]) {
+    for (const [key, request] of requests) {
+      const keys = keysOf.get(request.connector) ?? new Set<string>();
+      keysOf.set(request.connector, keys.add(key));
+    }
+  }
   return names.map((name) => {
     const before = base.connectors.get(name);
     const after = head.connectors.get(name);
-    const requests = pairRequests(name, base.requests, head.requests);
+    const requests = pairRequests(keysOf.get(name) ?? new Set(), base.requests, head.requests);
     const fields = before !== undefined && after !== undefined ? changedFields(before, after) : [];
     const reached = new Set(requests.map((request) => request.route));
     const unreached = (after ?? before)?.routes.map((route) => route.key).filter((key) => !reached.has(key)) ?? [];
@@ -58,9 +66,7 @@ export function compareSides(
   });
 }
 
-function pairRequests(connector: string, base: ReadonlyMap<string, RenderedRequest>, head: ReadonlyMap<string, RenderedRequest>): RequestChange[] {
-  const keys = new Set<string>();
-  for (const [key, request] of [...base, ...head]) if (request.connector === connector) keys.add(key);
+function pairRequests(keys: ReadonlySet<string>, base: ReadonlyMap<string, RenderedRequest>, head: ReadonlyMap<string, RenderedRequest>): RequestChange[] {
   const changes = [...keys].map((key) => {
     const before = base.get(key);
     const after = head.get(key);
