@@ -53,7 +53,7 @@ export function changeKinds(before: RequestContent | undefined, after: RequestCo
   return sortKinds(kinds);
 }
 
-export function sortKinds(kinds: readonly ChangeKind[]): ChangeKind[] {
+function sortKinds(kinds: readonly ChangeKind[]): ChangeKind[] {
   return [...kinds].sort((a, b) => CHANGE_KINDS.indexOf(a.kind) - CHANGE_KINDS.indexOf(b.kind) || compareCodeUnits(a.field ?? '', b.field ?? ''));
 }
 

@@ -10,7 +10,7 @@ import { code, eventLabel, plural, requestBlock, type Output } from './report-ma
 
 /** Examples shown per group of changes. */
 export const EXAMPLES_PER_GROUP = 3;
-/** Rows of a connector's table of groups at most; the rest are counted in one line. */
+/** Groups shown per connector at most (rows, each with its examples); the rest are counted in one line. */
 export const MAX_GROUP_ROWS = 40;
 
 /**
@@ -29,11 +29,12 @@ export function engineEventsSection(out: Output, connector: string, requests: re
     return;
   }
   out.push(`**${changed} of ${plural(engineEvents, 'engine event')}** change what ${code(connector)} is sent:`, '');
-  const groups = groupChanges(requests, EXAMPLES_PER_GROUP);
+  const all = groupChanges(requests, EXAMPLES_PER_GROUP);
+  const groups = all.slice(0, MAX_GROUP_ROWS);
   out.push('| change | route | events |', '| --- | --- | ---: |');
-  for (const group of groups.slice(0, MAX_GROUP_ROWS)) out.push(`| ${kindLabel(group.kind)} | ${code(group.route)} | ${group.events} |`);
+  for (const group of groups) out.push(`| ${kindLabel(group.kind)} | ${code(group.route)} | ${group.events} |`);
   out.push('');
-  if (groups.length > MAX_GROUP_ROWS) out.push(`_${plural(groups.length - MAX_GROUP_ROWS, 'more kind')} of change not listed._`, '');
+  if (all.length > groups.length) out.push(`_${plural(all.length - groups.length, 'more kind')} of change not listed._`, '');
   for (const group of groups) {
     const shown = group.examples.length < group.events ? `the first ${group.examples.length} of ${group.events} events` : plural(group.events, 'event');
     const heading = [`##### ${kindLabel(group.kind)} on route ${code(group.route)} (${shown})`, ''];

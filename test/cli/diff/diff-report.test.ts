@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectorChange, RequestChange } from '../../../engine/cli/diff/diff-compare.js';
-import type { DiffEvent } from '../../../engine/cli/diff/diff-events.js';
+import { engineDiffEvents, type DiffEvent } from '../../../engine/cli/diff/diff-events.js';
 import { renderDiffReport, type DiffReportInput } from '../../../engine/cli/diff/diff-report.js';
 import { code, MAX_REPORT_CHARS } from '../../../engine/cli/diff/report-markdown.js';
 
@@ -42,4 +42,16 @@ test('says so in one line when nothing changed', () => {
   const report = renderDiffReport(input([{ name: 'c', change: 'unchanged', fields: [], requests: [request], unreached: [] }], [event]));
   assert.equal(report.split('\n').filter((line) => line.startsWith('**No change**')).length, 1);
   assert.doesNotMatch(report, /###|\| added/);
+});
+
+test('lists at most 40 kinds of change of the engine events per connector, and counts the rest', () => {
+  const [event] = engineDiffEvents([{ id: 'e1', body: { type: 'x' } }], true);
+  const kinds = Array.from({ length: 45 }, (_, index) => ({ kind: 'field-changed' as const, field: `f${String(index).padStart(2, '0')}` }));
+  const request: RequestChange = { change: 'changed', event: event!, route: 'r', routeIndex: 0, kinds, before: ['POST http://x', '', '{}'], after: ['POST http://x', '', '{"a":1}'] };
+  const note = { since: '24h', limit: 500, vanished: 2, redactions: [] };
+  const report = renderDiffReport({ ...input([{ name: 'c', change: 'changed', fields: [], requests: [request], unreached: [] }], [event!]), engine: note });
+  assert.equal(report.match(/^\| field `f\d+` changed \| `r` \| 1 \|$/gm)?.length, 40);
+  assert.match(report, /\| field `f39` changed[^\n]*\n\n_5 more kinds of change not listed\._\n/);
+  assert.equal(report.match(/^##### field/gm)?.length, 40);
+  assert.match(report, /1 event rendered \(0 from tests, 0 from samples, 1 from the engine: the newest 500 at most accepted in the last 24h\)\. 2 more events were deleted by the engine before they could be read\./);
 });
