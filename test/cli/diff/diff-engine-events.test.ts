@@ -131,9 +131,15 @@ describe('hms-sync diff with events from an engine', () => {
     assert.match(section(text, '##### mapping now fails'), /\*\*event `#8`\*\*[\s\S]*\*\*event `#9`\*\*/);
   });
 
-  test('with --only-engine-events renders no test event and no sample', async (t) => {
-    const text = await report(t, EVENTS, { 'only-engine-events': true });
-    assert.match(text, /10 events rendered \(0 from tests, 0 from samples, 10 from the engine/);
+  test('renders the samples beside the engine events, and with --only-engine-events leaves them out', async (t) => {
+    const repo = await pullRequest(t);
+    await writeFiles(repo, { 'connectors.d/samples/approved.json': JSON.stringify({ type: 'permitApproved', permitId: 1, inspectionRequired: true, inspectorName: 'Sam', fee: 1 }) });
+    const beside = await reportIn(repo, EVENTS);
+    assert.match(beside, /11 events rendered \(0 from tests, 1 from samples, 10 from the engine/);
+    assert.match(beside, /\*\*sample `connectors\.d\/samples\/approved\.json` → route `book`\*\*/);
+    const only = await reportIn(repo, EVENTS, { 'only-engine-events': true });
+    assert.match(only, /10 events rendered \(0 from tests, 0 from samples, 10 from the engine/);
+    assert.doesNotMatch(only, /approved\.json|Sam/);
   });
 
   test('says so when no engine event changes a changed connector', async (t) => {
