@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
   GIT_FAILED: { http: 500, summary: 'diff could not read the base revision: git failed, is not installed, or the path is not in a git work tree.' },
+  EVENTS_FETCH_FAILED: { http: 500, summary: 'diff --events-from could not read events from the engine: it cannot be reached, refused the token (401, 403), or answered something that is not its delivery-search API.' },
   USAGE: { http: 400, summary: 'The command line is not valid.' },
   INTERNAL: { http: 500, summary: 'An unexpected error; the details are in the log.' },
 } as const satisfies Record<string, { http: number; summary: string }>;

@@ -145,4 +145,12 @@ test('the CI workflow example validates, tests and diffs a pull request, and pos
   assert.deepEqual(await runCommentScript(script, workspace, [{ id: 3, body: 'LGTM' }]), [['create', { ...target, issue_number: 12, body: report }]]);
   const earlier = [{ id: 3, body: 'LGTM' }, { id: 7, body: `${REPORT_MARKER}\nan older report` }];
   assert.deepEqual(await runCommentScript(script, workspace, earlier), [['update', { ...target, comment_id: 7, body: report }]]);
+  // With an engine's address, the step asks it (its flags are valid), and when the engine cannot
+  // answer it still writes the report of the tests and samples, with a warning.
+  const diffStep = steps.find((s) => s.name === 'Diff')!.run!.replaceAll('${{ github.base_ref }}', 'main');
+  const withEngine = await runProcess('bash', ['-e', '-c', diffStep], { cwd: workspace, env: { ...env, HMS_SYNC_EVENTS_URL: 'http://127.0.0.1:1' } });
+  assert.equal(withEngine.code, 0, withEngine.stderr);
+  assert.match(withEngine.stderr, /^hms-sync: --events-from http:\/\/127\.0\.0\.1:1: GET \/deliveries\?\S+ could not be sent/);
+  assert.match(withEngine.stdout, /^::warning::the engine's events could not be read/);
+  assert.equal(readFileSync(join(workspace, 'diff.md'), 'utf8'), report);
 });

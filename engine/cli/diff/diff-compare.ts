@@ -4,6 +4,7 @@
  * of its requests has; formatting and comments alone do not count.
  */
 import type { CompiledConnector } from '../../config/compiled.js';
+import { changeKinds, type ChangeKind } from './change-kinds.js';
 import type { DiffEvent } from './diff-events.js';
 import type { RenderedRequest } from './diff-render.js';
 import { compareCodeUnits } from './diff-sources.js';
@@ -14,6 +15,10 @@ export interface RequestChange {
   readonly change: Change;
   readonly event: DiffEvent;
   readonly route: string;
+  /** The route's position in its connector (working tree, else base). */
+  readonly routeIndex: number;
+  /** What kind of change it is; [] when unchanged. */
+  readonly kinds: readonly ChangeKind[];
   /** Base lines; absent when added. */
   readonly before?: readonly string[];
   /** Working tree lines; absent when removed. */
@@ -38,10 +43,18 @@ export function compareSides(
   head: { readonly connectors: ReadonlyMap<string, CompiledConnector>; readonly requests: ReadonlyMap<string, RenderedRequest> },
 ): ConnectorChange[] {
   const names = [...new Set([...base.connectors.keys(), ...head.connectors.keys()])].sort(compareCodeUnits);
+  // Request keys by connector, so each connector pairs only its own (thousands, with an engine's events).
+  const keysOf = new Map<string, Set<string>>();
+  for (const requests of [base.requests, head.requests]) {
+    for (const [key, request] of requests) {
+      const keys = keysOf.get(request.connector) ?? new Set<string>();
+      keysOf.set(request.connector, keys.add(key));
+    }
+  }
   return names.map((name) => {
     const before = base.connectors.get(name);
     const after = head.connectors.get(name);
-    const requests = pairRequests(name, base.requests, head.requests);
+    const requests = pairRequests(keysOf.get(name) ?? new Set(), base.requests, head.requests);
     const fields = before !== undefined && after !== undefined ? changedFields(before, after) : [];
     const reached = new Set(requests.map((request) => request.route));
     const unreached = (after ?? before)?.routes.map((route) => route.key).filter((key) => !reached.has(key)) ?? [];
@@ -53,9 +66,7 @@ export function compareSides(
   });
 }
 
-function pairRequests(connector: string, base: ReadonlyMap<string, RenderedRequest>, head: ReadonlyMap<string, RenderedRequest>): RequestChange[] {
-  const keys = new Set<string>();
-  for (const [key, request] of [...base, ...head]) if (request.connector === connector) keys.add(key);
+function pairRequests(keys: ReadonlySet<string>, base: ReadonlyMap<string, RenderedRequest>, head: ReadonlyMap<string, RenderedRequest>): RequestChange[] {
   const changes = [...keys].map((key) => {
     const before = base.get(key);
     const after = head.get(key);
@@ -64,14 +75,17 @@ function pairRequests(connector: string, base: ReadonlyMap<string, RenderedReque
     if (before === undefined) change = 'added';
     else if (after === undefined) change = 'removed';
     else change = sameLines(before.lines, after.lines) ? 'unchanged' : 'changed';
-    const order = after?.routeIndex ?? before?.routeIndex ?? -1;
     return {
-      order,
-      change: { change, event: request.event, route: request.route, ...(before && { before: before.lines }), ...(after && { after: after.lines }) },
+      change,
+      event: request.event,
+      route: request.route,
+      routeIndex: after?.routeIndex ?? before?.routeIndex ?? -1,
+      kinds: change === 'unchanged' ? [] : changeKinds(before?.content, after?.content),
+      ...(before && { before: before.lines }),
+      ...(after && { after: after.lines }),
     };
   });
-  changes.sort((a, b) => compareCodeUnits(a.change.event.key, b.change.event.key) || a.order - b.order || compareCodeUnits(a.change.route, b.change.route));
-  return changes.map(({ change }) => change);
+  return changes.sort((a, b) => compareCodeUnits(a.event.key, b.event.key) || a.routeIndex - b.routeIndex || compareCodeUnits(a.route, b.route));
 }
 
 function sameLines(a: readonly string[], b: readonly string[]): boolean {

@@ -1,8 +1,9 @@
 /**
  * The events `diff` renders: every connector test's event (from `tests:` and NAME.test.yaml, as
- * loadConnectorsWithTests reads them) and every event in `samples/*.json` (one event object or an
- * array of them). An event is known by a key that is the same on both sides, so one taken from the
- * base and one from the working tree pair up.
+ * loadConnectorsWithTests reads them), every event in `samples/*.json` (one event object or an
+ * array of them), and the events read from a running engine with --events-from. An event is known
+ * by a key that is the same on both sides, so one taken from the base and one from the working
+ * tree pair up.
  */
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -16,10 +17,12 @@ import { compareCodeUnits, type Snapshot } from './diff-sources.js';
 
 export type EventSource =
   | { readonly kind: 'test'; readonly connector: string; readonly name: string }
-  | { readonly kind: 'sample'; readonly file: string; readonly index?: number };
+  | { readonly kind: 'sample'; readonly file: string; readonly index?: number }
+  /** `label` is the engine's id of the event, or `#1`, `#2`, ... when --redact hides ids. */
+  | { readonly kind: 'engine'; readonly label: string };
 
 export interface DiffEvent {
-  /** Sorts tests (by connector, then name) before samples (by file, then position). */
+  /** Sorts tests (by connector, then name) before samples (by file, then position), and those before the engine's events (by id). */
   readonly key: string;
   readonly source: EventSource;
   readonly event: SyncEvent;
@@ -67,6 +70,13 @@ export async function sampleEvents(snapshot: Snapshot): Promise<{ events: DiffEv
     });
   }
   return { events, problems };
+}
+
+/** The events read from an engine, in order of their ids (never of their arrival); with `showIds` false they are numbered instead. */
+export function engineDiffEvents(events: readonly { readonly id: string; readonly body: SyncEvent }[], showIds: boolean): DiffEvent[] {
+  return [...events]
+    .sort((a, b) => compareCodeUnits(a.id, b.id))
+    .map((event, index) => ({ key: `2\0${event.id}`, source: { kind: 'engine', label: showIds ? event.id : `#${index + 1}` }, event: event.body }));
 }
 
 /** Every event of either side, once: where both sides have one key, the working tree's wins, so a diff shows what the connector change does, not what the sample change does. */

@@ -25,11 +25,23 @@ export interface LoadedSide {
   readonly problems: readonly Problem[];
 }
 
+/** A request as the report compares it, secrets masked: what it sends, or why it could not be rendered. */
+export type RequestContent =
+  | { readonly error: string }
+  | {
+      readonly method: string;
+      readonly url: string;
+      /** The names of the connector's headers (their values are never shown). */
+      readonly headers: readonly string[];
+      readonly body?: string;
+    };
+
 export interface RenderedRequest {
   readonly event: DiffEvent;
   readonly connector: string;
   readonly route: string;
   readonly routeIndex: number;
+  readonly content: RequestContent;
   /** `METHOD URL`, then each connector header as `Name: [REDACTED]`, then a blank line and the body (pretty JSON), or `error: ...`. */
   readonly lines: readonly string[];
 }
@@ -56,20 +68,23 @@ export async function renderSide(connectors: ReadonlyMap<string, CompiledConnect
   for (const event of events) {
     for (const delivery of await renderEvent(all, event.event, { userAgent: DIFF_USER_AGENT })) {
       const connector = connectors.get(delivery.connector);
-      const lines: string[] = [];
-      if (delivery.request === undefined) {
-        lines.push(`error: ${delivery.error ?? 'no request'}`);
-      } else {
-        lines.push(`${delivery.request.method} ${delivery.request.url}`);
-        // Header values are secrets: only their names are shown, whatever renderEvent masked.
-        for (const name of Object.keys(connector?.target.headers ?? {})) lines.push(`${name}: ${REDACTED}`);
-        if (delivery.request.body !== undefined) lines.push('', ...prettyBody(delivery.request.body));
-      }
+      const { request } = delivery;
+      // Header values are secrets: only their names are shown, whatever renderEvent masked.
+      const content: RequestContent =
+        request === undefined
+          ? { error: delivery.error ?? 'no request' }
+          : { method: request.method, url: request.url, headers: Object.keys(connector?.target.headers ?? {}), ...(request.body !== undefined && { body: request.body }) };
       const routeIndex = connector?.routes.findIndex((route) => route.key === delivery.route) ?? -1;
-      requests.set(requestKey(event.key, delivery.connector, delivery.route), { event, connector: delivery.connector, route: delivery.route, routeIndex, lines });
+      requests.set(requestKey(event.key, delivery.connector, delivery.route), { event, connector: delivery.connector, route: delivery.route, routeIndex, content, lines: requestLines(content) });
     }
   }
   return requests;
+}
+
+function requestLines(content: RequestContent): string[] {
+  if ('error' in content) return [`error: ${content.error}`];
+  const lines = [`${content.method} ${content.url}`, ...content.headers.map((name) => `${name}: ${REDACTED}`)];
+  return content.body === undefined ? lines : [...lines, '', ...prettyBody(content.body)];
 }
 
 function prettyBody(body: string): string[] {

@@ -1,20 +1,33 @@
 /**
  * The Markdown report of `hms-sync diff`, meant to be posted as a pull request comment as it is.
- * Pure and deterministic: the same two configurations give the same text, byte for byte, so a
- * bot can update its comment only when the report changes. Request lines arrive masked; header
- * values never reach this module.
+ * Pure and deterministic: the same two configurations and the same events give the same text,
+ * byte for byte, so a bot can update its comment only when the report changes. Request lines
+ * arrive masked; header values never reach this module. The requests of test events and samples
+ * are shown one by one; those of the engine's events (--events-from) are grouped by the kind of
+ * change (engine-events-section.ts).
  */
 import { redactSecrets } from '../../dispatch/redact.js';
 import type { ConnectorChange, RequestChange } from './diff-compare.js';
-import type { DiffEvent, EventSource } from './diff-events.js';
-import { DIFF_CONTEXT_LINES, unifiedDiff } from '../line-diff.js';
+import type { DiffEvent } from './diff-events.js';
+import { changedEvents } from './change-groups.js';
+import { engineEventsSection } from './engine-events-section.js';
+import { code, eventLabel, fenced, Output, plural, requestBlock } from './report-markdown.js';
 
-/** GitHub refuses comments over 65,536 characters; past this, further requests are only counted. */
-export const MAX_REPORT_CHARS = 60_000;
-/** A changed request of at most this many lines is diffed whole; a longer one with DIFF_CONTEXT_LINES. */
-export const WHOLE_REQUEST_MAX_LINES = 40;
 /** First line of every report, so a CI job can find and update its earlier comment. */
 export const REPORT_MARKER = '<!-- hms-sync diff -->';
+
+/** How the engine's events were chosen and changed before rendering, as the report states it. */
+export interface EngineEventsNote {
+  /** The --since duration as given, e.g. `24h`. */
+  readonly since: string;
+  readonly limit: number;
+  /** The --types glob, when given. */
+  readonly types?: string;
+  /** Events listed but deleted before their bodies were read. */
+  readonly vanished: number;
+  /** Each --redact path with the number of values it replaced. */
+  readonly redactions: readonly { readonly path: string; readonly count: number }[];
+}
 
 export interface DiffReportInput {
   readonly ref: string;
@@ -27,19 +40,23 @@ export interface DiffReportInput {
   /** Formatted `file:line:col message`, files relative to the work tree. */
   readonly baseProblems: readonly string[];
   readonly headProblems: readonly string[];
+  /** Present when events were read from an engine (--events-from). */
+  readonly engine?: EngineEventsNote;
 }
 
 export function renderDiffReport(input: DiffReportInput): string {
   const out = new Output();
-  const tests = input.events.filter((event) => event.source.kind === 'test').length;
   out.push(
     REPORT_MARKER,
     `## hms-sync diff against ${code(input.ref)}`,
     '',
-    `Base ${code(input.ref)} at ${code(input.commit.slice(0, 12))} (config ${code(input.baseHash)}) → working tree (config ${code(input.headHash)}); ` +
-      `${plural(input.events.length, 'event')} rendered (${tests} from tests, ${input.events.length - tests} from samples).`,
+    `Base ${code(input.ref)} at ${code(input.commit.slice(0, 12))} (config ${code(input.baseHash)}) → working tree (config ${code(input.headHash)}); ${eventsRendered(input)}`,
     '',
   );
+  if (input.engine !== undefined && input.engine.redactions.length > 0) {
+    const counts = input.engine.redactions.map(({ path, count }) => `${code(path)} (${count === 0 ? 'no value: check the path' : plural(count, 'value')})`);
+    out.push(`Replaced by \`[REDACTED]\` in the engine's events before rendering: ${counts.join(', ')}.`, '');
+  }
   const requests = input.connectors.flatMap((connector) => connector.requests);
   if (input.connectors.every((connector) => connector.change === 'unchanged')) {
     out.push(`**No change**: every connector renders the same requests (${plural(input.connectors.length, 'connector')}, ${plural(requests.length, 'request')}).`, '');
@@ -50,12 +67,18 @@ export function renderDiffReport(input: DiffReportInput): string {
       out.push(`| ${change} | ${connectors} | ${requests.filter((request) => request.change === change).length} |`);
     }
     out.push('');
+    if (input.engine !== undefined) {
+      const changed = changedEvents(requests.filter(fromEngine));
+      out.push(`**Engine events**: ${changed} of ${engineEventCount(input)} change what at least one connector is sent.`, '');
+    }
   }
   problemsSection(out, input);
   for (const connector of input.connectors) {
-    if (connector.change === 'added') addedSection(out, connector);
+    if (connector.change === 'unchanged') continue;
+    if (connector.change === 'added') addedSection(out, connector, input);
     else if (connector.change === 'removed') removedSection(out, connector);
-    else if (connector.change === 'changed') changedSection(out, connector);
+    else changedSection(out, connector, input);
+    if (input.engine !== undefined) engineEventsSection(out, connector.name, connector.requests.filter(fromEngine), engineEventCount(input));
   }
   const unchanged = input.connectors.filter((connector) => connector.change === 'unchanged');
   if (unchanged.length > 0 && unchanged.length < input.connectors.length) {
@@ -68,6 +91,28 @@ export function renderDiffReport(input: DiffReportInput): string {
   return out.text();
 }
 
+/** `N events rendered (...)`: where they came from, and how the engine's were chosen. */
+function eventsRendered(input: DiffReportInput): string {
+  const tests = input.events.filter((event) => event.source.kind === 'test').length;
+  const samples = input.events.filter((event) => event.source.kind === 'sample').length;
+  const sources = [`${tests} from tests`, `${samples} from samples`];
+  const { engine } = input;
+  if (engine !== undefined) {
+    const types = engine.types === undefined ? '' : ` of type ${code(engine.types)}`;
+    sources.push(`${engineEventCount(input)} from the engine: the newest ${engine.limit} at most${types} accepted in the last ${engine.since}`);
+  }
+  const vanished = engine === undefined || engine.vanished === 0 ? '' : ` ${plural(engine.vanished, 'more event')} were deleted by the engine before they could be read.`;
+  return `${plural(input.events.length, 'event')} rendered (${sources.join(', ')}).${vanished}`;
+}
+
+function engineEventCount(input: DiffReportInput): number {
+  return input.events.filter((event) => event.source.kind === 'engine').length;
+}
+
+function fromEngine(request: RequestChange): boolean {
+  return request.event.source.kind === 'engine';
+}
+
 function problemsSection(out: Output, input: DiffReportInput): void {
   if (input.baseProblems.length + input.headProblems.length === 0) return;
   out.push('### Problems', '', 'Connectors in files with problems are left out, so they may show as added or removed below. `hms-sync validate` explains each one.', '');
@@ -78,24 +123,26 @@ function problemsSection(out: Output, input: DiffReportInput): void {
   }
 }
 
-function addedSection(out: Output, connector: ConnectorChange): void {
+function addedSection(out: Output, connector: ConnectorChange, input: DiffReportInput): void {
   out.push(`### Added: ${code(connector.name)}`, '');
   routeList(out, connector);
-  if (connector.requests.length === 0) out.push('No test event or sample reaches it; add a test to see its requests here.', '');
-  for (const request of connector.requests) requestDiff(out, request);
+  const shown = connector.requests.filter((request) => !fromEngine(request));
+  if (connector.requests.length === 0) out.push(`${noEventReaches(input)} it; add a test to see its requests here.`, '');
+  for (const request of shown) requestDiff(out, request);
 }
 
 function removedSection(out: Output, connector: ConnectorChange): void {
   out.push(`### Removed: ${code(connector.name)}`, '');
   routeList(out, connector);
-  if (connector.requests.length > 0) {
-    out.push(`No longer sent (${connector.requests.length}):`, '');
-    for (const request of connector.requests) out.pushOrOmit([`- ${requestTitle(request)}`]);
+  const shown = connector.requests.filter((request) => !fromEngine(request));
+  if (shown.length > 0) {
+    out.push(`No longer sent (${shown.length}):`, '');
+    for (const request of shown) out.pushOrOmit([`- ${requestTitle(request)}`]);
     out.push('');
   }
 }
 
-function changedSection(out: Output, connector: ConnectorChange): void {
+function changedSection(out: Output, connector: ConnectorChange, input: DiffReportInput): void {
   out.push(`### Changed: ${code(connector.name)}`, '');
   if (connector.fields.length > 0) out.push(`Configuration changed: ${connector.fields.map(code).join(', ')}.`, '');
   const count = (change: RequestChange['change']): number => connector.requests.filter((request) => request.change === change).length;
@@ -106,10 +153,14 @@ function changedSection(out: Output, connector: ConnectorChange): void {
       : `Requests: ${count('changed')} changed, ${count('added')} new, ${count('removed')} gone, ${count('unchanged')} unchanged.`,
     '',
   );
-  for (const request of differing) requestDiff(out, request);
+  for (const request of differing) if (!fromEngine(request)) requestDiff(out, request);
   if (connector.unreached.length > 0) {
-    out.push(`No test event or sample reaches ${connector.unreached.map((route) => `route ${code(route)}`).join(', ')}; add a test to see its requests here.`, '');
+    out.push(`${noEventReaches(input)} ${connector.unreached.map((route) => `route ${code(route)}`).join(', ')}; add a test to see its requests here.`, '');
   }
+}
+
+function noEventReaches(input: DiffReportInput): string {
+  return input.engine === undefined ? 'No test event or sample reaches' : 'No test event, sample or engine event reaches';
 }
 
 function routeList(out: Output, connector: ConnectorChange): void {
@@ -127,71 +178,9 @@ function routeList(out: Output, connector: ConnectorChange): void {
 
 function requestDiff(out: Output, request: RequestChange): void {
   const label = request.change === 'added' ? ' (new)' : request.change === 'removed' ? ' (gone)' : '';
-  let lines: string[];
-  if (request.change === 'changed') {
-    const before = request.before ?? [];
-    const after = request.after ?? [];
-    // A request short enough is shown whole: its method and URL frame any change to its body.
-    const whole = Math.max(before.length, after.length) <= WHOLE_REQUEST_MAX_LINES;
-    lines = unifiedDiff(before, after, whole ? before.length + after.length : DIFF_CONTEXT_LINES);
-  } else {
-    lines = (request.after ?? request.before ?? []).map((line) => `${request.change === 'added' ? '+' : '-'}${line}`);
-  }
-  out.pushOrOmit([`**${requestTitle(request)}**${label}`, '', ...fenced('diff', lines), '']);
+  out.pushOrOmit(requestBlock(`**${requestTitle(request)}**${label}`, request));
 }
 
 function requestTitle(request: RequestChange): string {
   return `${eventLabel(request.event.source)} → route ${code(request.route)}`;
-}
-
-function eventLabel(source: EventSource): string {
-  if (source.kind === 'test') return `test ${code(source.name)} of ${code(source.connector)}`;
-  return `sample ${code(source.index === undefined ? source.file : `${source.file}[${source.index}]`)}`;
-}
-
-/** A Markdown code span that holds any text: backticks inside get a longer delimiter. */
-export function code(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ');
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** A fenced block, fenced longer than any backtick run inside it. */
-function fenced(language: string, content: readonly string[]): string[] {
-  const longest = Math.max(2, ...content.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
-  const fence = '`'.repeat(longest + 1);
-  return [`${fence}${language}`, ...content, fence];
-}
-
-/**
- * Lines of the report. Once a request's lines would take it past MAX_REPORT_CHARS, that request
- * and every later one are only counted (`omitted`), so the closing note still fits.
- */
-class Output {
-  private readonly lines: string[] = [];
-  private size = 0;
-  omitted = 0;
-
-  push(...lines: string[]): void {
-    for (const line of lines) {
-      this.lines.push(line);
-      this.size += line.length + 1;
-    }
-  }
-
-  pushOrOmit(lines: readonly string[]): void {
-    const size = lines.reduce((sum, line) => sum + line.length + 1, 0);
-    if (this.omitted > 0 || this.size + size > MAX_REPORT_CHARS) this.omitted++;
-    else this.push(...lines);
-  }
-
-  text(): string {
-    return `${this.lines.join('\n').replace(/\n+$/, '')}\n`;
-  }
 }

@@ -1,42 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
-import { runCli, type CliResult } from '../../helpers/engine-process.js';
-
-/** A fresh git repository with `files` committed on branch main; removed when the test ends. */
-async function gitRepo(t: TestContext, files: Readonly<Record<string, string>>): Promise<string> {
-  const repo = await mkdtemp(join(tmpdir(), 'hms-diff-repo-'));
-  t.after(() => rm(repo, { recursive: true, force: true }));
-  git(repo, 'init', '-q', '-b', 'main');
-  await commit(repo, files);
-  return repo;
-}
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
-}
-
-/** Writes `files` (null deletes) and commits them. */
-async function commit(repo: string, files: Readonly<Record<string, string | null>>): Promise<void> {
-  await writeFiles(repo, files);
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '--allow-empty', '-m', 'change');
-}
-
-async function writeFiles(repo: string, files: Readonly<Record<string, string | null>>): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(repo, name);
-    if (content === null) {
-      await rm(path, { force: true });
-    } else {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content);
-    }
-  }
-}
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { runCli, startEngineProcess, type CliResult } from '../../helpers/engine-process.js';
+import { commit, gitRepo, writeFiles } from './git-repo.js';
 
 interface ConnectorSpec {
   readonly url?: string;
@@ -213,6 +181,39 @@ describe('hms-sync diff', () => {
     assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /--base "no-such-branch" does not name a commit/);
+  });
+
+  test('checks the flags of --events-from before reading anything, and exits 2 naming the flag', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    const wrong: [string[], RegExp][] = [
+      [['--since', '1h'], /--since chooses events from an engine; give --events-from URL too/],
+      [['--events-from', 'ftp://engine'], /--events-from must be the engine's http:\/\/ or https:\/\/ address/],
+      [['--events-from', 'http://127.0.0.1:1', '--limit', '0'], /--limit must be a whole number from 1 to 10000, not "0"/],
+      [['--events-from', 'http://127.0.0.1:1', '--since', '5 minutes'], /--since: "5 minutes" is not a duration/],
+      [['--events-from', 'http://127.0.0.1:1', '--redact', 'owners[0]'], /--redact "owners\[0\]": the path must end in a field name/],
+    ];
+    for (const [flags, message] of wrong) {
+      const result = await runCli(['diff', '--base', 'main', ...flags, join(repo, 'connectors.d')]);
+      assert.equal(result.code, 2, `${flags.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '');
+    }
+  });
+
+  test('an engine that refuses the token, or cannot be reached, is one line on stderr and exit 1', async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha') });
+    const data = await mkdtemp(join(tmpdir(), 'hms-diff-engine-'));
+    t.after(() => rm(data, { recursive: true, force: true }));
+    const engine = await startEngineProcess(['--connectors', join(repo, 'connectors.d'), '--data', data], { HMS_SYNC_API_TOKEN: 'the-real-token-123' });
+    t.after(() => engine.stop());
+    const refused = await runCli(['diff', '--base', 'main', '--events-from', engine.url, join(repo, 'connectors.d')], { HMS_SYNC_READ_TOKEN: 'a-wrong-token-456' });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^hms-sync: --events-from http:\/\/127\.0\.0\.1:\d+: GET \/deliveries\?[^ ]+ answered 401 \(UNAUTHORIZED: .*\); the engine refused the token: set HMS_SYNC_READ_TOKEN \(or HMS_SYNC_API_TOKEN\)[^\n]*\n$/);
+    assert.doesNotMatch(refused.stderr, /a-wrong-token-456|the-real-token-123/);
+    assert.equal(refused.stdout, '');
+    const unreachable = await runCli(['diff', '--base', 'main', '--events-from', 'http://127.0.0.1:1', join(repo, 'connectors.d')]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /^hms-sync: --events-from http:\/\/127\.0\.0\.1:1: GET \/deliveries\?[^ ]+ could not be sent: connect ECONNREFUSED[^\n]*\n$/);
   });
 
   test('a path outside any git work tree exits 1, and a missing --base exits 2', async (t) => {
