@@ -23,37 +23,23 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { CompiledSource } from '../../config/sources/compiled-source.js';
-import { HmsError } from '../../errors.js';
 import type { SyncEvent } from '../../model.js';
 import type { Signals } from '../../signals.js';
-import type { AcceptResult } from '../../store/store.js';
 import { backoffDelayMs } from './backoff.js';
-import { messageToEvent, type RejectReason } from './message-to-event.js';
-import type { SourceAdapter, SourceMessage } from './source-adapter.js';
+import { consumeSession, type SourceIngest, type SourceSignals } from './consume-session.js';
+import type { SourceAdapter } from './source-adapter.js';
 import { createSourceTally, type SourceStatus } from './source-tally.js';
-import { createWakeUp, sleep } from './wake-up.js';
+import { sleep } from './wake-up.js';
 
-/** How often a connected source asks its broker how many messages wait. */
-export const LAG_REFRESH_MS = 5_000;
+export type { SourceSignals } from './consume-session.js';
 
 /** How long a connection must have held for its loss to count as a first failure again. */
 export const STABLE_CONNECTION_MS = 10_000;
 
-/** Ingest refusals that mean "wait and try again", never "reject the message". */
-const STORE_BUSY_CODES: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'INGEST_BUSY', 'ENGINE_CLOSED']);
-
-export type SourceSignals = {
-  /** `count` messages were stored and acknowledged (hms_sync_events_accepted_total{via}). */
-  accepted: [source: string, count: number];
-  /** A message was rejected (hms_sync_events_rejected_total{reason}). */
-  rejected: [source: string, reason: RejectReason];
-};
-
 export interface SourceRunnerOptions {
   readonly source: CompiledSource;
   readonly createAdapter: (source: CompiledSource) => Promise<SourceAdapter>;
-  /** Stores events and their deliveries; resolves once they are durable (engine ingest). */
-  readonly ingest: (events: readonly SyncEvent[], via: string) => Promise<readonly AcceptResult[]>;
+  readonly ingest: SourceIngest;
   readonly signals: Signals<SourceSignals>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -68,11 +54,6 @@ export interface SourceRunner {
   publish(event: SyncEvent): void;
   /** Drains and disconnects (see the states above). Idempotent. */
   stop(): Promise<void>;
-}
-
-interface Batch {
-  readonly messages: SourceMessage[];
-  readonly events: SyncEvent[];
 }
 
 export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
@@ -96,7 +77,7 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
         connectedAt = performance.now();
         tally.setConnected(true);
         log.info('source connected');
-        await consume(session);
+        await consumeSession(session, { source, ingest: options.ingest, signals, tally, log, random: options.random, stopping: stopping.signal, abandon: abandon.signal });
       } catch (error) {
         // A connection that held for a while starts the backoff afresh; one that fails at once does not.
         const held = connectedAt !== undefined && performance.now() - connectedAt >= STABLE_CONNECTION_MS;
@@ -108,106 +89,6 @@ export function startSourceRunner(options: SourceRunnerOptions): SourceRunner {
       await session?.close().catch((error: unknown) => log.debug({ err: error }, 'closing the source connection failed'));
       if (failures > 0) await sleep(backoffDelayMs(failures, options.random), stopping.signal);
     }
-  }
-
-  /** Takes and stores until stopped (resolves) or until the connection fails (rejects). */
-  async function consume(session: SourceAdapter): Promise<void> {
-    const lost = new AbortController();
-    const until = AbortSignal.any([stopping.signal, lost.signal]);
-    const room = createWakeUp();
-    let held = 0;
-    let failure: unknown;
-    /** Converted and waiting to be stored: everything taken while the previous batch was being stored. */
-    let queued: Batch = { messages: [], events: [] };
-    let storing: Promise<void> | undefined;
-    const settle = (count: number) => {
-      held -= count;
-      tally.held(-count);
-      room.wake();
-    };
-    // One ingest at a time, in the order taken, each storing all that queued up meanwhile: a
-    // source's events commit in its order, in as few commits as the store's pace allows.
-    const storeQueued = async () => {
-      while (queued.messages.length > 0 && failure === undefined) {
-        const batch = queued;
-        queued = { messages: [], events: [] };
-        try {
-          await storeAndAck(session, batch, lost.signal);
-          settle(batch.messages.length);
-        } catch (error) {
-          failure ??= error;
-          lost.abort();
-        }
-      }
-    };
-    const kick = (): void => {
-      storing ??= storeQueued().finally(() => {
-        storing = undefined;
-        if (queued.messages.length > 0 && failure === undefined) kick();
-      });
-    };
-    const refreshLag = () => void session.lag().then((lag) => tally.setLag(lag), () => undefined);
-    refreshLag();
-    const lagTimer = setInterval(refreshLag, LAG_REFRESH_MS);
-    try {
-      // Half of maxInFlight at a time, once that much room is free: more is taken while what came
-      // before is stored, and each take (a pull request, an outbox transaction) is worth its round trip.
-      const chunk = Math.ceil(source.maxInFlight / 2);
-      while (!until.aborted) {
-        if (held > source.maxInFlight - chunk) {
-          await room.wait(until);
-          continue;
-        }
-        const messages = await session.take(chunk, until);
-        if (messages.length === 0) continue;
-        held += messages.length;
-        tally.held(messages.length);
-        const conversions = await Promise.all(messages.map((message) => messageToEvent(message, source)));
-        for (const [index, message] of messages.entries()) {
-          const conversion = conversions[index]!;
-          if (conversion.ok) {
-            queued.messages.push(message);
-            queued.events.push(conversion.event);
-            continue;
-          }
-          const rejection = tally.rejected({ reason: conversion.reason, position: message.position, message: conversion.message });
-          log.warn({ position: rejection.position, reason: rejection.reason, detail: rejection.message }, 'message rejected: it cannot become an event');
-          signals.emit('rejected', source.name, conversion.reason);
-          await session.reject(message, `SOURCE_MESSAGE_REJECTED (${conversion.reason}): ${rejection.message}`);
-          settle(1);
-        }
-        kick();
-      }
-    } catch (error) {
-      // The connection failed: what waits for the store gives up, as it could not be acknowledged.
-      lost.abort();
-      throw error;
-    } finally {
-      clearInterval(lagTimer);
-      while (storing) await storing;
-      // What the session still holds goes back to the source with it.
-      tally.held(-held);
-    }
-    if (failure !== undefined) throw failure;
-  }
-
-  async function storeAndAck(session: SourceAdapter, batch: Batch, lost: AbortSignal): Promise<void> {
-    for (let failures = 1; ; failures += 1) {
-      if (lost.aborted || abandon.signal.aborted) throw new HmsError('SOURCE_UNAVAILABLE', 'gave up storing a batch; its messages will be redelivered');
-      try {
-        await options.ingest(batch.events, source.name);
-        break;
-      } catch (error) {
-        const busy = error instanceof HmsError && STORE_BUSY_CODES.has(error.code);
-        const text = tally.failed(error);
-        if (busy) log.warn({ err: text, messages: batch.events.length }, 'the store refused a batch; the source waits and tries again');
-        else log.error({ err: error, messages: batch.events.length }, 'storing a batch failed; the source waits and tries again');
-        await sleep(backoffDelayMs(failures, options.random), AbortSignal.any([lost, abandon.signal]));
-      }
-    }
-    await session.ack(batch.messages);
-    tally.accepted(batch.messages.length);
-    signals.emit('accepted', source.name, batch.messages.length);
   }
 
   const running = run();
