@@ -1,11 +1,15 @@
-/** The JSON shape of GET /events/:id: times as ISO-8601 strings, no event body, no secrets. */
+/** The JSON shape of GET /events/:id: times as ISO-8601 strings, the event body parsed (left out
+ * with `withBody` false), no secrets. */
 import type { EventView } from '../store/store.js';
 
-export function toEventResponse(event: EventView) {
+export function toEventResponse(event: EventView, withBody: boolean) {
   return {
     id: event.id,
     type: event.type,
     receivedAt: new Date(event.receivedAt).toISOString(),
+    // The producer's W3C trace context, when the event came with one (docs/operations.md › Tracing).
+    traceparent: event.traceparent,
+    ...(withBody && { body: JSON.parse(event.body) as unknown }),
     deliveries: event.deliveries.map((delivery) => ({
       id: delivery.id,
       connector: delivery.connector,
@@ -26,6 +30,7 @@ export function toEventResponse(event: EventView) {
         revision: attempt.revision,
         // The start of a failed answer's body (4 KiB at most), secrets removed.
         responseBody: attempt.responseBody,
+        traceparent: attempt.traceparent,
       })),
     })),
   };

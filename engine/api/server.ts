@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, dead letters, status, metrics, health and
- * readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * The HTTP API (fastify): ingest, event lookup, deliveries (delivery-routes.ts), status, metrics,
+ * health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
@@ -11,7 +11,8 @@ import { invalidUtf8At } from '../utf8.js';
 import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
-import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './dead-letter-requests.js';
+import { singleValues } from './delivery-query.js';
+import { deliveryRoutes } from './delivery-routes.js';
 import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
 import { createWriteLog } from './write-log.js';
@@ -155,27 +156,14 @@ export function buildServer(options: ServerOptions) {
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
+    const { body } = singleValues(request.query as Record<string, unknown>, ['body']);
+    if (body !== undefined && body !== 'true' && body !== 'false') throw new HmsError('QUERY_INVALID', `"body" must be true or false, not ${JSON.stringify(body.slice(0, 40))}`);
     const event = await engine.getEvent(request.params.id);
     if (!event) throw new HmsError('NOT_FOUND', `no event with id "${request.params.id}"`);
-    return toEventResponse(event);
+    return toEventResponse(event, body !== 'false');
   });
 
-  app.get('/deliveries', async (request) => toDeadPageResponse(await engine.listDead(parseDeadListQuery(request.query as Record<string, unknown>))));
-
-  app.post('/deliveries/retry', async (request, reply) => {
-    const which = parseDeadRetryQuery(request.query as Record<string, unknown>);
-    writeLog.note(request, which);
-    const retried = await engine.retryDead(which);
-    writeLog.note(request, { retried });
-    return reply.status(202).send({ retried });
-  });
-
-  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request, reply) => {
-    writeLog.note(request, { deliveryId: request.params.id });
-    const retried = await engine.retryDead({ id: request.params.id });
-    writeLog.note(request, { retried });
-    return reply.status(202).send({ retried });
-  });
+  deliveryRoutes(app, engine, writeLog);
 
   return app;
 }

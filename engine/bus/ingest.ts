@@ -157,5 +157,6 @@ function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unkno
     scheduleOffset: 0,
     event: emitted,
     acceptedAt: event.receivedAt,
+    traceparent: event.traceparent ?? null,
   };
 }
