@@ -14,7 +14,7 @@ import { toEventResponse } from './event-response.js';
 import { singleValues } from './delivery-query.js';
 import { deliveryRoutes } from './delivery-routes.js';
 import { decodeBody } from './decode-body.js';
-import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
+import { createAccessCheck, PUBLIC_PATHS, refusal } from './api-token.js';
 import { createWriteLog } from './write-log.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
@@ -32,9 +32,14 @@ export interface ServerOptions {
   readonly engine: Engine;
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
-  /** When set, every request but GET /healthz and GET /readyz needs `Authorization: Bearer <apiToken>`. */
+  /** When set, every request but GET /healthz and GET /readyz needs `Authorization: Bearer <token>`
+   * with this token or one of the others, each of which may do less (api-token.ts). */
   readonly apiToken?: string;
-  /** With an apiToken: a second token that opens GET /metrics only, for a scraper. */
+  /** With an apiToken: a token that may read (every GET), not act. */
+  readonly readToken?: string;
+  /** With an apiToken: a token that opens POST /events only. */
+  readonly ingestToken?: string;
+  /** With an apiToken: a token that opens GET /metrics only, for a scraper. */
   readonly metricsToken?: string;
   readonly requestTimeoutMs?: number;
   /** How many POST /events batches are worked on at once, and how long others wait (ingest-gate.ts). */
@@ -109,14 +114,12 @@ export function buildServer(options: ServerOptions) {
     void reply.status(404).send(errorBody(new HmsError('NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
-  const access = createAccessCheck({ api: options.apiToken, metrics: options.metricsToken });
+  const access = createAccessCheck({ api: options.apiToken, read: options.readToken, ingest: options.ingestToken, metrics: options.metricsToken });
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
-    const who = access(path, request.headers.authorization);
-    writeLog.who(request, who);
-    if (who === undefined && !PUBLIC_PATHS.has(path)) {
-      throw new HmsError('UNAUTHORIZED', 'missing or wrong API token; send "Authorization: Bearer <HMS_SYNC_API_TOKEN>" (GET /metrics also takes HMS_SYNC_METRICS_TOKEN)');
-    }
+    const decision = access(request.method, path, request.headers.authorization);
+    writeLog.who(request, decision.who);
+    if (decision.refused !== undefined && !PUBLIC_PATHS.has(path)) throw refusal(decision, request.method, request.routeOptions.url ?? path);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
