@@ -115,8 +115,9 @@ export interface Engine {
   /** Resolves with the event's id once it and its deliveries are durable. */
   emit(event: SyncEvent): Promise<string>;
   /** Accepts a batch atomically; resolves once it is durable. `via` names where it came from in
-   * the metrics: `http`, a source's name, or (the default) `emit`. */
-  ingest(events: readonly SyncEvent[], via?: string): Promise<AcceptResult[]>;
+   * the metrics: `http`, a source's name, or (the default) `emit`. `traceparent`: the W3C trace
+   * context of the request that carried them, for those without their own (bus/trace-context.ts). */
+  ingest(events: readonly SyncEvent[], via?: string, traceparent?: string): Promise<AcceptResult[]>;
   /** Counts events refused before they reached the engine (a request whose body could not be
    * read), as `ingest` counts those it refuses. */
   rejected(error: unknown, events: number): void;
@@ -280,9 +281,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const [result] = await ingest.accept([event], 'emit', (valid) => JSON.parse(JSON.stringify(valid)) as SyncEvent);
       return result!.id;
     },
-    async ingest(events, via = 'emit') {
+    async ingest(events, via = 'emit', traceparent) {
       ensureOpen(events.length);
-      return ingest.accept(events, via);
+      return ingest.accept(events, via, undefined, traceparent);
     },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),

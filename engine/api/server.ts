@@ -148,7 +148,8 @@ export function buildServer(options: ServerOptions) {
       const events = body.parse(body.text);
       reachedEngine.add(request);
       writeLog.note(request, { events: events.length });
-      const results = await engine.ingest(events, 'http');
+      const { traceparent } = request.headers;
+      const results = await engine.ingest(events, 'http', typeof traceparent === 'string' ? traceparent : undefined);
       writeLog.note(request, { duplicates: results.filter((result) => result.duplicate).length });
       return reply.status(202).send({
         accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),

@@ -15,8 +15,9 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { HttpRequest } from './http-client.js';
 import { attemptResultFor, judgeResult, type AttemptResult, type Judgement } from './judge-attempt.js';
 import { redactSecrets } from './redact.js';
-import { renderBatchRequest, renderItem, renderRequest } from './render-request.js';
+import { mergeHeaders, renderBatchRequest, renderItem, renderRequest } from './render-request.js';
 import { sentRequest, storedRequests } from './sent-request.js';
+import { attemptTraceparent } from './traceparent.js';
 
 export interface UnitJob {
   readonly deliveryId: string;
@@ -69,7 +70,10 @@ export async function sendUnit(deps: SendDependencies, connector: CompiledConnec
     const result = notSent(error, connector, deps.now() - startedAt);
     return { results: jobs.map(() => result), traceparent: null };
   }
-  const traceparent = null;
+  // A batch carries one traceparent: its first item's that has one (HTTP has room for one parent).
+  const traced = jobs.find((job) => job.traceparent !== null)?.traceparent;
+  const traceparent = traced === undefined || traced === null ? null : attemptTraceparent(traced, messageId, jobs[0].attemptsMade + 1, startedAt);
+  if (traceparent !== null) request = { ...request, headers: mergeHeaders(request.headers, { traceparent }) };
   const answer = await deps.authenticator.send(connector, request, messageId);
   const now = deps.now();
   const judgement = judgeResult(answer, connector, now);
