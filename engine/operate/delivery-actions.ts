@@ -98,11 +98,13 @@ export function createDeliveryActions(options: DeliveryActionsOptions): Delivery
       if (refused.length > 0) throw new HmsError('QUERY_INVALID', `"state" ${listed(refused)} cannot be ${VERB[action]}; ${action} takes ${listed(ACTION_STATES[action])}`);
       if (action === 'retry') selection.filter.connectors?.forEach(refuseUnconfigured);
       const connectors = connectorsFor(action);
-      const filter: DeliveryFilter = { ...selection.filter, states, ...(connectors !== null && { connectors: selection.filter.connectors ?? [...connectors] }) };
+      const filter: DeliveryFilter = { ...selection.filter, states };
       if (!dryRun && selection.q === undefined) return { matched: done(action, await store.actOnMatching(action, filter, connectors, clock.now()), { bulk: 1 }) };
+      // What the action would change, and no more: of the connectors it may touch.
+      const matching = connectors === null ? filter : { ...filter, connectors: filter.connectors ?? [...connectors] };
       let matched = 0;
       const sample: string[] = [];
-      for await (const chunk of everyMatch(store, filter, selection.q)) {
+      for await (const chunk of everyMatch(store, matching, selection.q)) {
         if (dryRun) {
           matched += chunk.length;
           sample.push(...chunk.slice(0, DRY_RUN_SAMPLE_SIZE - sample.length).map((delivery) => delivery.id));

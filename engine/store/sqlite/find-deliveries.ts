@@ -28,13 +28,13 @@ const STATEMENT_CACHE_SIZE = 200;
 /**
  * The partial index of each state but delivered: the table it reads (SQLite would rather walk the
  * whole table in seq order than sort what an index gives, so the index is named), and the WHERE
- * term that selects it. Dead deliveries have three indexes; SQLite picks deliveries_dead (in seq
- * order) or, for a connector, one by connector and sorts those.
+ * term that selects it. Dead deliveries are read through deliveries_dead, in seq order, so a page
+ * stops at its limit; an index of them by connector would have every one of a connector sorted.
  */
 const STATE_ARMS: readonly { readonly states: readonly DeliveryState[]; readonly from: string; readonly term: string }[] = [
   { states: ['pending', 'inflight', 'retrying'], from: 'deliveries d INDEXED BY deliveries_due', term: "d.state IN ('pending', 'inflight', 'retrying')" },
   { states: ['parked'], from: 'deliveries d INDEXED BY deliveries_parked', term: "d.state = 'parked'" },
-  { states: ['dead'], from: 'deliveries d', term: "d.state = 'dead'" },
+  { states: ['dead'], from: 'deliveries d INDEXED BY deliveries_dead', term: "d.state = 'dead'" },
   { states: ['discarded'], from: 'deliveries d INDEXED BY deliveries_discarded', term: "d.state = 'discarded'" },
 ];
 
@@ -56,10 +56,15 @@ export interface FoundRow {
   event_body: string | null;
 }
 
-export interface FoundPage {
-  readonly rows: readonly FoundRow[];
+export interface FoundPage<Row = FoundRow> {
+  readonly rows: readonly Row[];
   readonly next: string | null;
 }
+
+/** What a find reads of each delivery: the row as listed, the row with its event body, or only
+ * its seq (for the bulk actions: from the index alone where it can, no join unless the filter
+ * reads the event). */
+export type FindShape = 'rows' | 'bodies' | 'seqs';
 
 type Params = Record<string, string | number>;
 
@@ -76,7 +81,8 @@ export function createDeliveryFinder(db: Database.Database) {
     }
     return statement;
   };
-  const seqRange = db.prepare<[], { low: number | null; high: number | null }>('SELECT min(seq) AS low, max(seq) AS high FROM deliveries');
+  // Two subqueries: SQLite reads a lone min() or max() off the end of the table, but scans it for both in one.
+  const seqRange = db.prepare<[], { low: number | null; high: number | null }>('SELECT (SELECT min(seq) FROM deliveries) AS low, (SELECT max(seq) FROM deliveries) AS high');
   const firstFrom = db.prepare<[from: number], { seq: number; created_at: number }>('SELECT seq, created_at FROM deliveries WHERE seq >= ? ORDER BY seq LIMIT 1');
 
   /**
@@ -99,15 +105,43 @@ export function createDeliveryFinder(db: Database.Database) {
 
   /** A page of `options`, reading at most `scanRows` seqs on the table path. */
   function find(options: FindOptions, scanRows = FIND_SCAN_ROWS): FoundPage {
+    return findShaped(options, options.withBody === true ? 'bodies' : 'rows', scanRows);
+  }
+
+  /** The same page, its seqs only. */
+  function findSeqs(options: Omit<FindOptions, 'withBody'>, scanRows = FIND_SCAN_ROWS): FoundPage<number> {
+    const page = findShaped(options, 'seqs', scanRows);
+    return { rows: page.rows.map((row) => row.seq), next: page.next };
+  }
+
+  function findShaped(options: FindOptions, shape: FindShape, scanRows: number): FoundPage {
     const { filter, order, limit } = options;
     if (filter.states?.length === 0 || filter.connectors?.length === 0) return { rows: [], next: null };
     const after = options.after === undefined ? undefined : cursorSeq(options.after);
-    const { path, sql } = findSql(filter, order, options.withBody === true, after !== undefined);
+    const { path, sql } = findSql(filter, order, shape, after !== undefined);
     const params = { ...filterParams(filter), limit: limit + 1, ...(after !== undefined && { after }) };
-    if (path === 'indexed') return pageOf(prepared(sql).all(params), limit, null);
+    if (path === 'table') {
+      const read = fromTable(sql, filter, order, after, params, scanRows);
+      return pageOf(read.rows, limit, read.unreadFrom);
+    }
+    if (waitingOnly(filter)) {
+      // A backlog is mostly the newest deliveries: the table's next seqs usually fill the page,
+      // where deliveries_due, ordered by due time, would have every waiting delivery sorted.
+      const read = fromTable(findSql(filter, order, shape, false, 'table').sql, filter, order, after, params, scanRows);
+      if (read.rows.length > limit) return pageOf(read.rows, limit, null);
+    }
+    return pageOf(prepared(sql).all(params), limit, null);
+  }
 
+  /**
+   * The table path: the rows (limit + 1 at most) of the seqs the filter and cursor allow, reading
+   * at most `scanRows` of them from the end `order` starts at; `unreadFrom` is where the seqs left
+   * unread start, as a cursor, or null when none are.
+   */
+  function fromTable(sql: string, filter: DeliveryFilter, order: 'asc' | 'desc', after: number | undefined, params: Params, scanRows: number): { rows: FoundRow[]; unreadFrom: string | null } {
+    const nothing = { rows: [], unreadFrom: null };
     const range = seqRange.get();
-    if (range?.low == null || range.high == null) return { rows: [], next: null };
+    if (range?.low == null || range.high == null) return nothing;
     let low = range.low;
     let high = range.high;
     if (filter.since !== undefined) low = Math.max(low, seqBound(filter.since, range.low, range.high));
@@ -116,15 +150,14 @@ export function createDeliveryFinder(db: Database.Database) {
       if (order === 'asc') low = Math.max(low, after + 1);
       else high = Math.min(high, after - 1);
     }
-    if (low > high) return { rows: [], next: null };
-    // The part of [low, high] this call reads, from the end the order starts at.
+    if (low > high) return nothing;
     const [from, to] = order === 'asc' ? [low, Math.min(high, low + scanRows - 1)] : [Math.max(low, high - scanRows + 1), high];
     const rows = prepared(sql).all({ ...params, from, to });
     const unread = order === 'asc' ? to < high : from > low;
-    return pageOf(rows, limit, unread ? String(order === 'asc' ? to : from) : null);
+    return { rows, unreadFrom: unread ? String(order === 'asc' ? to : from) : null };
   }
 
-  return { find };
+  return { find, findSeqs };
 }
 
 /**
@@ -132,26 +165,37 @@ export function createDeliveryFinder(db: Database.Database) {
  * filterParams's, `limit`, `after` (with `cursor`), and on the table path `from` and `to`, the
  * range of seqs it reads.
  */
-export function findSql(filter: DeliveryFilter, order: 'asc' | 'desc', withBody: boolean, cursor: boolean): { path: 'indexed' | 'table'; sql: string } {
-  const columns = `d.seq, d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.state, d.attempts, d.last_status,
-      d.last_error, d.next_attempt_at, d.created_at, d.updated_at, ${withBody ? 'e.body' : 'NULL'} AS event_body`;
+export function findSql(filter: DeliveryFilter, order: 'asc' | 'desc', shape: FindShape, cursor: boolean, force?: 'table'): { path: 'indexed' | 'table'; sql: string } {
+  const columns =
+    shape === 'seqs'
+      ? 'd.seq'
+      : `d.seq, d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.state, d.attempts, d.last_status,
+      d.last_error, d.next_attempt_at, d.created_at, d.updated_at, ${shape === 'bodies' ? 'e.body' : 'NULL'} AS event_body`;
+  const join = shape === 'seqs' && filter.eventTypes === undefined ? '' : ' JOIN events e ON e.id = d.event_id';
   const direction = order === 'asc' ? 'ASC' : 'DESC';
-  const select = (from: string, where: readonly string[]) =>
-    `SELECT ${columns} FROM ${from} JOIN events e ON e.id = d.event_id WHERE ${where.join(' AND ') || 'TRUE'} ORDER BY d.seq ${direction} LIMIT @limit`;
-  const terms = [...filterTerms(filter), ...(filter.states === undefined ? [] : ['d.state IN (SELECT value FROM json_each(@states))'])];
+  const select = (from: string, where: readonly string[]) => `SELECT ${columns} FROM ${from}${join} WHERE ${where.join(' AND ') || 'TRUE'} ORDER BY d.seq ${direction} LIMIT @limit`;
+  const terms = filterTerms(filter);
+  const stateTerm = filter.states === undefined ? [] : ['d.state IN (SELECT value FROM json_each(@states))'];
   const cursorTerm = cursor ? [order === 'asc' ? 'd.seq > @after' : 'd.seq < @after'] : [];
-  if (filter.eventId !== undefined) return { path: 'indexed', sql: select('deliveries d INDEXED BY deliveries_event', [...terms, ...cursorTerm]) };
-  const arms = indexArms(filter);
-  if (arms === undefined) return { path: 'table', sql: select('deliveries d NOT INDEXED', ['d.seq BETWEEN @from AND @to', ...terms]) };
-  if (arms.length === 1) return { path: 'indexed', sql: select(arms[0]!.from, [arms[0]!.term, ...terms, ...cursorTerm]) };
-  const each = arms.map((arm) => `SELECT * FROM (${select(arm.from, [arm.term, ...terms, ...cursorTerm])})`);
-  return { path: 'indexed', sql: `${each.join(' UNION ALL ')} ORDER BY seq ${direction} LIMIT @limit` };
+  if (filter.eventId !== undefined && force === undefined) return { path: 'indexed', sql: select('deliveries d INDEXED BY deliveries_event', [...terms, ...stateTerm, ...cursorTerm]) };
+  const arms = force === undefined ? indexArms(filter) : undefined;
+  if (arms === undefined) return { path: 'table', sql: select('deliveries d NOT INDEXED', ['d.seq BETWEEN @from AND @to', ...terms, ...stateTerm]) };
+  // An arm whose every state is asked for needs no state test beyond its index's own, which
+  // leaves its index enough for a list of seqs.
+  const armSelect = (arm: (typeof STATE_ARMS)[number]) => select(arm.from, [arm.term, ...terms, ...(arm.states.every((state) => filter.states!.includes(state)) ? [] : stateTerm), ...cursorTerm]);
+  if (arms.length === 1) return { path: 'indexed', sql: armSelect(arms[0]!) };
+  return { path: 'indexed', sql: `${arms.map((arm) => `SELECT * FROM (${armSelect(arm)})`).join(' UNION ALL ')} ORDER BY seq ${direction} LIMIT @limit` };
 }
 
 /** The first `limit` rows; `next` after the last of them when one more was read, else `whenShort`. */
 function pageOf(rows: FoundRow[], limit: number, whenShort: string | null): FoundPage {
   if (rows.length > limit) return { rows: rows.slice(0, limit), next: String(rows[limit - 1]!.seq) };
   return { rows, next: whenShort };
+}
+
+/** Whether the filter takes waiting deliveries only (pending, inflight, retrying), and not by event. */
+function waitingOnly(filter: DeliveryFilter): boolean {
+  return filter.eventId === undefined && filter.states !== undefined && filter.states.every((state) => STATE_ARMS[0]!.states.includes(state));
 }
 
 /** The index arms for the filter's states (path 2), or undefined when it needs the table. */

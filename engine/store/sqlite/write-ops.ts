@@ -207,13 +207,15 @@ export function actOnChunk(
   now: number,
   after: string | undefined,
 ): { changed: number; next: string | null } {
-  const page = finder.find({ filter: actionFilter(action, filter, connectors), order: 'asc', limit: RESTART_CHUNK_ROWS, ...(after !== undefined && { after }) });
-  return { changed: act(sql, action, 'seq', page.rows.map((row) => row.seq), connectors, now), next: page.next };
+  const page = finder.findSeqs({ filter: actionFilter(action, filter, connectors), order: 'asc', limit: RESTART_CHUNK_ROWS, ...(after !== undefined && { after }) });
+  return { changed: act(sql, action, 'seq', page.rows, connectors, now), next: page.next };
 }
 
-/** `filter` narrowed to what `action` applies to: its states, and the connectors given. */
+/** `filter` narrowed to what `action` applies to: its states, and of the connectors it names,
+ * those given. (Deliveries of other connectors are read, and left alone by the write: a list of
+ * every connector in the filter would make SQLite read each row to test it.) */
 export function actionFilter(action: DeliveryAction, filter: DeliveryFilter, connectors: ReadonlySet<string> | null): DeliveryFilter {
   const states = (filter.states ?? ACTION_STATES[action]).filter((state) => ACTION_STATES[action].includes(state));
-  const named = connectors === null ? filter.connectors : (filter.connectors ?? [...connectors]).filter((name) => connectors.has(name));
+  const named = connectors === null || filter.connectors === undefined ? filter.connectors : filter.connectors.filter((name) => connectors.has(name));
   return { ...filter, states, ...(named !== undefined && { connectors: named }) };
 }
