@@ -7,6 +7,7 @@
 import type { FoundDeliveries } from '../operate/find-deliveries.js';
 import type { DeliveryPage } from '../operate/delivery-page.js';
 import type { DeliveryListItem } from '../store/store.js';
+import { attemptOf, dueAt } from './event-response.js';
 
 export function toDeliveryListResponse(found: FoundDeliveries) {
   return {
@@ -29,8 +30,7 @@ function listItemOf(delivery: DeliveryListItem) {
     lastError: delivery.lastError,
     acceptedAt: iso(delivery.acceptedAt),
     updatedAt: iso(delivery.updatedAt),
-    // Only a retry has a meaningful due time; for pending and inflight it is a lease.
-    nextAttemptAt: delivery.state === 'retrying' && delivery.nextAttemptAt !== null ? iso(delivery.nextAttemptAt) : null,
+    nextAttemptAt: dueAt(delivery),
     // As GET /deliveries?state=dead has always shown it.
     ...(delivery.state === 'dead' && { deadSince: iso(delivery.updatedAt) }),
   };
@@ -43,17 +43,7 @@ export function toDeliveryPageResponse({ delivery, requests }: DeliveryPage) {
     orderingKey,
     traceparent: eventTraceparent,
     eventBody: JSON.parse(eventBody) as unknown,
-    history: history.map((attempt, i) => ({
-      attempt: attempt.attempt,
-      startedAt: iso(attempt.startedAt),
-      durationMs: attempt.durationMs,
-      revision: attempt.revision,
-      status: attempt.status,
-      error: attempt.error,
-      responseBody: attempt.responseBody,
-      traceparent: attempt.traceparent,
-      request: requests[i] ?? null,
-    })),
+    history: history.map((attempt, i) => ({ ...attemptOf(attempt), request: requests[i] ?? null })),
   };
 }
 

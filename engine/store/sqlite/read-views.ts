@@ -1,7 +1,7 @@
 /** The read side of the SQLite store: views for the API, status and tests. */
 import { DELIVERY_STATES, type DeliveryState, type EventId } from '../../model.js';
-import type { AttemptView, ConnectorBacklog, DeliveryDetail, EventView } from '../store.js';
-import type { AttemptRow, Statements } from './sql.js';
+import type { AttemptView, ConnectorBacklog, DeliveryDetail, DeliveryView, EventView } from '../store.js';
+import type { AttemptRow, DeliveryRow, Statements } from './sql.js';
 
 /** An event with its deliveries in order of creation, each with its attempts in order. */
 export function getEvent(sql: Statements, id: EventId): EventView | undefined {
@@ -20,17 +20,7 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
     receivedAt: event.received_at,
     body: event.body,
     traceparent: event.traceparent,
-    deliveries: sql.selectEventDeliveries.all(id).map((d) => ({
-      id: d.id,
-      connector: d.connector,
-      route: d.route,
-      state: d.state,
-      attempts: d.attempts,
-      lastStatus: d.last_status,
-      lastError: d.last_error,
-      nextAttemptAt: d.next_attempt_at,
-      history: history.get(d.id) ?? [],
-    })),
+    deliveries: sql.selectEventDeliveries.all(id).map((d) => deliveryView(d, history.get(d.id) ?? [])),
   };
 }
 
@@ -65,9 +55,20 @@ export function getDelivery(sql: Statements, id: string): DeliveryDetail | undef
   const d = sql.selectDelivery.get(id);
   if (d === undefined) return undefined;
   return {
-    id: d.id,
+    ...deliveryView(d, sql.selectDeliveryAttempts.all(id).map(attemptView)),
     eventId: d.event_id,
     eventType: d.event_type,
+    acceptedAt: d.created_at,
+    updatedAt: d.updated_at,
+    orderingKey: d.ordering_key,
+    eventBody: d.body,
+    eventTraceparent: d.traceparent,
+  };
+}
+
+function deliveryView(d: DeliveryRow, history: readonly AttemptView[]): DeliveryView {
+  return {
+    id: d.id,
     connector: d.connector,
     route: d.route,
     state: d.state,
@@ -75,12 +76,7 @@ export function getDelivery(sql: Statements, id: string): DeliveryDetail | undef
     lastStatus: d.last_status,
     lastError: d.last_error,
     nextAttemptAt: d.next_attempt_at,
-    acceptedAt: d.created_at,
-    updatedAt: d.updated_at,
-    orderingKey: d.ordering_key,
-    eventBody: d.body,
-    eventTraceparent: d.traceparent,
-    history: sql.selectDeliveryAttempts.all(id).map(attemptView),
+    history,
   };
 }
 
