@@ -31,12 +31,12 @@ export interface TimedRequest {
   readonly maxMs: number | null;
 }
 
-export async function timeRequest(baseUrl: string, path: string): Promise<TimedRequest> {
+export async function timeRequest(baseUrl: string, path: string, method: 'GET' | 'POST' = 'GET'): Promise<TimedRequest> {
   const times = new Float64Array(PROBE_REPEATS);
   let status: number | 'error' | undefined;
   for (let index = 0; index < PROBE_REPEATS; index++) {
     const started = performance.now();
-    const answer = await requestJson('GET', `${baseUrl}${path}`, undefined, 60_000).catch(() => null);
+    const answer = await requestJson(method, `${baseUrl}${path}`, undefined, 60_000).catch(() => null);
     times[index] = performance.now() - started;
     status ??= answer?.status ?? 'error';
   }

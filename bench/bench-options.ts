@@ -64,7 +64,7 @@ export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [opt
 Default run (3 to 4 minutes on 2 cores): (a) raw undici loop, (b) engine end to end,
 (c) durable ingest as JSON arrays, NDJSON and one event per request, (d) naive reference,
 (e) latency under an open-loop load at half (b)'s rate, (j) (b) at --log-level debug, (k) GET /metrics
-on a store of a million deliveries, (l) what the metrics cost an attempt.
+and GET /deliveries finds on a store of a million deliveries, (l) what the metrics cost an attempt.
 
   --events N            events per scenario (default ${DEFAULT_EVENTS})
   --concurrency N       requests in flight to the receiver (default ${DEFAULT_CONCURRENCY})
@@ -74,7 +74,7 @@ on a store of a million deliveries, (l) what the metrics cost an attempt.
   --single-events N     requests of the one-event-per-request run (default ${DEFAULT_SINGLE_EVENTS})
   --latency-seconds N   length of the open-loop latency run, 0 to skip (default ${DEFAULT_LATENCY_SECONDS})
   --no-naive            skip the naive-dispatcher reference row
-  --scrape-rows N       deliveries in the store scraped by (k) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
+  --scrape-rows N       deliveries in the store scraped and searched by (k) (default ${DEFAULT_SCRAPE_ROWS}; 0 skips it)
   --scrape-waiting N    of those, how many wait to be retried (default ${DEFAULT_SCRAPE_WAITING})
 
 Long scenarios, off by default:

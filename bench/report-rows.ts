@@ -73,6 +73,8 @@ export function reportRows(results: BenchResults): Row[] {
     rows.push(
       [`(k) GET /metrics, ${count(options.scrapeRows)} deliveries stored, ${count(scrape?.waiting ?? options.scrapeWaiting)} waiting, ${count(scrape?.dead ?? 0)} dead`, `${ms1(scrape?.scrapeP50Ms)} / ${ms1(scrape?.scrapeMaxMs)} ms`, ...judged('scrapeMs')],
       ['    (p50 / max of 20 scrapes) engine CPU per scrape', `${ms1(scrape?.engineCpuMsPerScrape)} ms`, '', `seeding the store took ${scrape?.seedSeconds.toFixed(1) ?? 'n/a'} s`],
+      [`    GET /deliveries on the same store, median / max of ${PROBE_REPEATS}:`, '', '', ''],
+      ...(scrape?.finds ?? []).map((find): Row => [`      ${find.label}${find.status === 200 ? '' : ` (HTTP ${find.status})`}`, `${ms1(find.medianMs)} / ${ms1(find.maxMs)} ms`, '', '']),
     );
   }
   rows.push(

@@ -11,7 +11,7 @@
  *   (g) --ordered: a connector with orderingKey against the same without, live and draining
  *   (h) --backlog: a backlog accepted with the receiver down, then drained; (i) a restart with it waiting
  *   (j) (b) again at --log-level debug: a line per delivery, as info wrote before issue 12
- *   (k) GET /metrics on a store of a million deliveries
+ *   (k) GET /metrics, and GET /deliveries finds, on a store of a million deliveries
  *   (l) in this process: what the metrics cost an attempt
  *   (m) --retention: retention deleting delivered rows while ingest runs
  *

@@ -6,6 +6,7 @@
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
  * Retention (cron, every minute) deletes what is no longer kept, and guards the store's size.
+ * Operators find, read, retry and discard deliveries by hand (operate/).
  * The metrics count what the stages signal (events accepted and refused, attempts, parked work)
  * and read the store, dispatcher and config when scraped.
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
@@ -37,8 +38,11 @@ import { readinessOf, type Readiness } from './metrics/readiness.js';
 import { createTrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
-import { createDeadLetters } from './sweep/dead-letters.js';
+import { createDeliveryActions, type BulkResult, type BulkSelection } from './operate/delivery-actions.js';
+import { createDeliveryPages, type DeliveryPage } from './operate/delivery-page.js';
+import { listDead, retryDead, type DeadListOptions, type DeadPage, type DeadSelection } from './operate/dead-letters.js';
+import { findDeliveries, type DeliveryQuery, type FoundDeliveries } from './operate/find-deliveries.js';
+import type { AcceptResult, DeliveryAction, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
 import { createRetention, RETENTION_SCHEDULE, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
@@ -116,8 +120,9 @@ export interface Engine {
   /** Resolves with the event's id once it and its deliveries are durable. */
   emit(event: SyncEvent): Promise<string>;
   /** Accepts a batch atomically; resolves once it is durable. `via` names where it came from in
-   * the metrics: `http`, a source's name, or (the default) `emit`. */
-  ingest(events: readonly SyncEvent[], via?: string): Promise<AcceptResult[]>;
+   * the metrics: `http`, a source's name, or (the default) `emit`. `traceparent`: the W3C trace
+   * context of the request that carried them, for those without their own (bus/trace-context.ts). */
+  ingest(events: readonly SyncEvent[], via?: string, traceparent?: string): Promise<AcceptResult[]>;
   /** Counts events refused before they reached the engine (a request whose body could not be
    * read), as `ingest` counts those it refuses. */
   rejected(error: unknown, events: number): void;
@@ -126,9 +131,17 @@ export interface Engine {
   /** Ready when the store can write and the engine is not shutting down. Reads nothing from disk. */
   readiness(): Readiness;
   getEvent(id: string): Promise<EventView | undefined>;
+  /** Deliveries matching a filter and `q`, a page at a time (operate/find-deliveries.ts). */
+  findDeliveries(query: DeliveryQuery): Promise<FoundDeliveries>;
+  /** One delivery with its event, every attempt and the request of each (operate/delivery-page.ts). */
+  getDelivery(id: string): Promise<DeliveryPage | undefined>;
+  /** Retries or discards one delivery (operate/delivery-actions.ts); resolves with 1. */
+  actOnDelivery(action: DeliveryAction, id: string): Promise<number>;
+  /** Retries or discards every delivery a filter (and `q`) selects, or with `dryRun` counts them. */
+  actOnDeliveries(action: DeliveryAction, selection: BulkSelection, dryRun: boolean): Promise<BulkResult>;
   /** Dead deliveries, oldest first, a page at a time. */
   listDead(options: DeadListOptions): Promise<DeadPage>;
-  /** Retries dead deliveries now (see engine/sweep/dead-letters.ts); resolves with how many. */
+  /** Retries dead deliveries now (see operate/dead-letters.ts); resolves with how many. */
   retryDead(which: DeadSelection): Promise<number>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
@@ -185,7 +198,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
-  const deadLetters = createDeadLetters({ store, registry, clock, logger, kick: () => sweep.kick() });
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
   const retention = createRetention({ store, registry, clock, logger, settings: retentionSettings });
@@ -226,6 +238,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
   });
   const summary = createTrafficSummary({ connectors: metrics.connectors, logger, clock });
+
+  // What operators do by hand: find deliveries, read one, retry or discard them.
+  const actions = createDeliveryActions({ store, registry, clock, logger, kick: () => sweep.kick() });
+  const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent: `hms-sync/${packageVersion()}` });
 
   // Signals between the stages, subscribed now that every stage exists.
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
@@ -270,18 +286,28 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const [result] = await ingest.accept([event], 'emit', (valid) => JSON.parse(JSON.stringify(valid)) as SyncEvent);
       return result!.id;
     },
-    async ingest(events, via = 'emit') {
+    async ingest(events, via = 'emit', traceparent) {
       ensureOpen(events.length);
-      return ingest.accept(events, via);
+      return ingest.accept(events, via, undefined, traceparent);
     },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),
     readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: problemFiles().length }),
     getEvent: (id) => store.getEvent(id),
-    listDead: (listOptions) => deadLetters.list(listOptions),
+    findDeliveries: (query) => findDeliveries(store, query, clock),
+    getDelivery: (id) => deliveryPage(id),
+    actOnDelivery(action, id) {
+      ensureOpen();
+      return actions.one(action, id);
+    },
+    actOnDeliveries(action, selection, dryRun) {
+      ensureOpen();
+      return actions.bulk(action, selection, dryRun);
+    },
+    listDead: (listOptions) => listDead(store, listOptions),
     retryDead(which) {
       ensureOpen();
-      return deadLetters.retry(which);
+      return retryDead(actions, which);
     },
     subscribe: (listener) => outcomes.subscribe(listener),
     sweep: () => sweep.runOnce(),

@@ -25,8 +25,10 @@ export const ERROR_CODES = {
   INGEST_UNSUPPORTED_MEDIA_TYPE: { http: 415, summary: 'Content-Type is not application/json or application/x-ndjson, or Content-Encoding is not gzip, deflate, br or identity.' },
   NOT_FOUND: { http: 404, summary: 'No such resource.' },
   QUERY_INVALID: { http: 400, summary: 'A query parameter of the request is missing or not valid.' },
-  DELIVERY_NOT_RETRYABLE: { http: 409, summary: 'The delivery is not dead, or its connector is not configured, so it cannot be retried.' },
-  UNAUTHORIZED: { http: 401, summary: 'HMS_SYNC_API_TOKEN is set and the request has no matching Authorization: Bearer header (GET /metrics also takes HMS_SYNC_METRICS_TOKEN).' },
+  DELIVERY_NOT_RETRYABLE: { http: 409, summary: 'The delivery is not dead, discarded, retrying or parked, or its connector is not configured, so it cannot be retried.' },
+  DELIVERY_NOT_DISCARDABLE: { http: 409, summary: 'The delivery is not dead, retrying or parked, so it cannot be discarded.' },
+  UNAUTHORIZED: { http: 401, summary: 'HMS_SYNC_API_TOKEN is set and the request has no Authorization: Bearer header with a token the engine knows (the API, read, ingest or metrics token).' },
+  FORBIDDEN: { http: 403, summary: 'The token is known but its role may not make this request: the read token only reads, the ingest token only sends events, the metrics token only opens GET /metrics.' },
   API_TOKEN_REQUIRED: { http: 500, summary: 'The engine refuses to listen beyond loopback without HMS_SYNC_API_TOKEN.' },
   // Delivery (stored as a delivery's lastError prefix; never an HTTP answer of ours)
   MAPPING_FAILED: { http: 500, summary: 'A when, map or path expression failed for this event.' },

@@ -15,6 +15,8 @@
  *   parked    its connector is not configured; resumes when a connector of that name exists
  *   delivered the target answered 2xx (terminal)
  *   dead      failed for good (non-retryable answer, mapping error, schedule exhausted); kept with its reason
+ *   discarded an operator gave up on it (it was dead, retrying or parked); kept for the audit trail,
+ *             finished like a delivered one: never sent again unless an operator retries it
  */
 
 export type EventId = string;
@@ -26,7 +28,7 @@ export interface SyncEvent {
   readonly [field: string]: unknown;
 }
 
-export const DELIVERY_STATES = ['pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead'] as const;
+export const DELIVERY_STATES = ['pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead', 'discarded'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'network', 'timeout', 'mapping'] as const;

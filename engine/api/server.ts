@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, dead letters, status, metrics, health and
- * readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * The HTTP API (fastify): ingest, event lookup, deliveries (delivery-routes.ts), status, metrics,
+ * health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
@@ -11,9 +11,10 @@ import { invalidUtf8At } from '../utf8.js';
 import type { SyncEvent } from '../model.js';
 import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
 import { toEventResponse } from './event-response.js';
-import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './dead-letter-requests.js';
+import { singleValues } from './delivery-query.js';
+import { deliveryRoutes } from './delivery-routes.js';
 import { decodeBody } from './decode-body.js';
-import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
+import { createAccessCheck, PUBLIC_PATHS, refusal } from './api-token.js';
 import { createWriteLog } from './write-log.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
@@ -31,9 +32,14 @@ export interface ServerOptions {
   readonly engine: Engine;
   readonly logger: Logger;
   readonly bodyLimitBytes?: number;
-  /** When set, every request but GET /healthz and GET /readyz needs `Authorization: Bearer <apiToken>`. */
+  /** When set, every request but GET /healthz and GET /readyz needs `Authorization: Bearer <token>`
+   * with this token or one of the others, each of which may do less (api-token.ts). */
   readonly apiToken?: string;
-  /** With an apiToken: a second token that opens GET /metrics only, for a scraper. */
+  /** With an apiToken: a token that may read (every GET), not act. */
+  readonly readToken?: string;
+  /** With an apiToken: a token that opens POST /events only. */
+  readonly ingestToken?: string;
+  /** With an apiToken: a token that opens GET /metrics only, for a scraper. */
   readonly metricsToken?: string;
   readonly requestTimeoutMs?: number;
   /** How many POST /events batches are worked on at once, and how long others wait (ingest-gate.ts). */
@@ -108,14 +114,12 @@ export function buildServer(options: ServerOptions) {
     void reply.status(404).send(errorBody(new HmsError('NOT_FOUND', `no route ${request.method} ${request.url}`)));
   });
 
-  const access = createAccessCheck({ api: options.apiToken, metrics: options.metricsToken });
+  const access = createAccessCheck({ api: options.apiToken, read: options.readToken, ingest: options.ingestToken, metrics: options.metricsToken });
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
-    const who = access(path, request.headers.authorization);
-    writeLog.who(request, who);
-    if (who === undefined && !PUBLIC_PATHS.has(path)) {
-      throw new HmsError('UNAUTHORIZED', 'missing or wrong API token; send "Authorization: Bearer <HMS_SYNC_API_TOKEN>" (GET /metrics also takes HMS_SYNC_METRICS_TOKEN)');
-    }
+    const decision = access(request.method, path, request.headers.authorization);
+    writeLog.who(request, decision.who);
+    if (decision.refused !== undefined && !PUBLIC_PATHS.has(path)) throw refusal(decision, request.method, request.routeOptions.url ?? path);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -144,7 +148,8 @@ export function buildServer(options: ServerOptions) {
       const events = body.parse(body.text);
       reachedEngine.add(request);
       writeLog.note(request, { events: events.length });
-      const results = await engine.ingest(events, 'http');
+      const { traceparent } = request.headers;
+      const results = await engine.ingest(events, 'http', typeof traceparent === 'string' ? traceparent : undefined);
       writeLog.note(request, { duplicates: results.filter((result) => result.duplicate).length });
       return reply.status(202).send({
         accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
@@ -155,27 +160,14 @@ export function buildServer(options: ServerOptions) {
   });
 
   app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
+    const { body } = singleValues(request.query as Record<string, unknown>, ['body']);
+    if (body !== undefined && body !== 'true' && body !== 'false') throw new HmsError('QUERY_INVALID', `"body" must be true or false, not ${JSON.stringify(body.slice(0, 40))}`);
     const event = await engine.getEvent(request.params.id);
     if (!event) throw new HmsError('NOT_FOUND', `no event with id "${request.params.id}"`);
-    return toEventResponse(event);
+    return toEventResponse(event, body !== 'false');
   });
 
-  app.get('/deliveries', async (request) => toDeadPageResponse(await engine.listDead(parseDeadListQuery(request.query as Record<string, unknown>))));
-
-  app.post('/deliveries/retry', async (request, reply) => {
-    const which = parseDeadRetryQuery(request.query as Record<string, unknown>);
-    writeLog.note(request, which);
-    const retried = await engine.retryDead(which);
-    writeLog.note(request, { retried });
-    return reply.status(202).send({ retried });
-  });
-
-  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request, reply) => {
-    writeLog.note(request, { deliveryId: request.params.id });
-    const retried = await engine.retryDead({ id: request.params.id });
-    writeLog.note(request, { retried });
-    return reply.status(202).send({ retried });
-  });
+  deliveryRoutes(app, engine, writeLog);
 
   return app;
 }

@@ -16,6 +16,7 @@ import { describeFailure, HmsError, type ErrorCode } from '../errors.js';
 import { Signals } from '../signals.js';
 import { matchRoutes } from './match-routes.js';
 import { createIdGenerator } from './new-id.js';
+import { parseTraceparent, traceOf } from './trace-context.js';
 import { validateEvent } from './validate-event.js';
 import type { SyncEvent } from '../model.js';
 import type { AcceptResult, NewDelivery, NewEvent, Store } from '../store/store.js';
@@ -52,8 +53,9 @@ export type IngestSignals = {
 export interface Ingest {
   readonly signals: Signals<IngestSignals>;
   /** Checks each event (validate-event.ts), then `normalize`s it, stores the batch and resolves
-   * once it is durable. An invalid event or a failure refuses the whole batch. */
-  accept(events: readonly SyncEvent[], via: string, normalize?: (event: SyncEvent) => SyncEvent): Promise<AcceptResult[]>;
+   * once it is durable. An invalid event or a failure refuses the whole batch. `traceparent` is the
+   * request's (an HTTP header), for the events without one of their own (trace-context.ts). */
+  accept(events: readonly SyncEvent[], via: string, normalize?: (event: SyncEvent) => SyncEvent, traceparent?: string): Promise<AcceptResult[]>;
   /** Reports events refused before `accept` (not valid, or in a request that could not be read). */
   refused(error: unknown, events: number): void;
 }
@@ -72,7 +74,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const newId = options.newId ?? createIdGenerator();
   const signals = new Signals<IngestSignals>((error, signal) => options.logger.error({ err: error, signal }, 'an ingest listener failed'));
 
-  async function prepare(event: SyncEvent, now: number, handOver: boolean): Promise<PreparedEvent> {
+  async function prepare(event: SyncEvent, now: number, handOver: boolean, requestTrace: string | null): Promise<PreparedEvent> {
     const deliveries: PreparedDelivery[] = [];
     for (const { connector, route, error } of await matchRoutes(registry, event)) {
       const base = { id: newId(), connector: connector.name, route: route.key };
@@ -89,16 +91,16 @@ export function createIngest(options: IngestOptions): Ingest {
       deliveries.push({ ...base, state: direct ? 'inflight' : 'pending', nextAttemptAt: direct ? now + options.leaseMs : now, orderingKey: key.key, handOver: direct });
     }
     const id = event.id === undefined || event.id === null ? newId() : String(event.id);
-    return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, deliveries };
+    return { id, type: event.type, body: JSON.stringify(event), receivedAt: now, traceparent: traceOf(event, requestTrace), deliveries };
   }
 
-  async function store(events: readonly SyncEvent[]): Promise<AcceptResult[]> {
+  async function store(events: readonly SyncEvent[], requestTrace: string | null): Promise<AcceptResult[]> {
     const full = options.refusal?.();
     if (full !== undefined) throw full;
     const now = clock.now();
     // Decided once per batch: either the dispatcher takes the whole batch or the sweep will.
     const handOver = dispatcher.room() > 0;
-    const prepared = await Promise.all(events.map((event) => prepare(event, now, handOver)));
+    const prepared = await Promise.all(events.map((event) => prepare(event, now, handOver, requestTrace)));
     const results = await options.store.acceptEvents(prepared);
     let leftInStore = false;
     prepared.forEach((event, index) => {
@@ -116,9 +118,9 @@ export function createIngest(options: IngestOptions): Ingest {
   const refused = (error: unknown, count: number) => signals.emit('rejected', error instanceof HmsError ? error.code : 'INTERNAL', count);
   return {
     signals,
-    async accept(events, via, normalize = (event) => event) {
+    async accept(events, via, normalize = (event) => event, traceparent) {
       try {
-        const results = await store(events.map((event, index) => normalize(validateEvent(event, index))));
+        const results = await store(events.map((event, index) => normalize(validateEvent(event, index))), parseTraceparent(traceparent));
         signals.emit('accepted', via, events.length);
         return results;
       } catch (error) {
@@ -157,5 +159,6 @@ function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unkno
     scheduleOffset: 0,
     event: emitted,
     acceptedAt: event.receivedAt,
+    traceparent: event.traceparent ?? null,
   };
 }

@@ -10,11 +10,10 @@ import { createRegistry } from '../config/registry.js';
 import { matchRoutes } from '../bus/match-routes.js';
 import { describeFailure } from '../errors.js';
 import type { SyncEvent } from '../model.js';
-import { previewAuthHeaders } from '../dispatch/auth/apply-auth.js';
 import type { HttpRequest } from '../dispatch/http-client.js';
+import { maskRequest, withCredentialHeaders } from '../dispatch/masked-request.js';
 import { redactSecrets } from '../dispatch/redact.js';
-import { mergeHeaders, renderRequest } from '../dispatch/render-request.js';
-import { previewSignatureHeaders } from '../dispatch/sign-request.js';
+import { renderRequest } from '../dispatch/render-request.js';
 
 export const PREVIEW_DELIVERY_ID = '<delivery-id>';
 
@@ -42,9 +41,10 @@ export async function renderEvent(connectors: readonly CompiledConnector[], even
       continue;
     }
     try {
-      const request = withPreviewCredentials(
+      const request = withCredentialHeaders(
         connector,
         await renderRequest(connector, route, event, { deliveryId: PREVIEW_DELIVERY_ID, userAgent: options.userAgent }),
+        PREVIEW_DELIVERY_ID,
         options.maskSecrets !== false,
       );
       rendered.push({ ...base, request: options.maskSecrets === false ? request : maskRequest(request, connector.secrets) });
@@ -53,25 +53,6 @@ export async function renderEvent(connectors: readonly CompiledConnector[], even
     }
   }
   return rendered;
-}
-
-/** The headers `Authenticator.send` would add, as previews show them. */
-export function withPreviewCredentials(connector: CompiledConnector, request: HttpRequest, mask: boolean): HttpRequest {
-  const auth = connector.auth === undefined ? {} : previewAuthHeaders(connector.auth, mask);
-  const signing = connector.signing === undefined ? {} : previewSignatureHeaders(connector.signing.secrets, PREVIEW_DELIVERY_ID);
-  return { ...request, headers: mergeHeaders(request.headers, auth, signing) };
-}
-
-/** Secrets in the URL, headers and body become [REDACTED]; TLS material is left out. */
-export function maskRequest(request: HttpRequest, secrets: readonly string[]): HttpRequest {
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, redactSecrets(value, secrets)]));
-  const { tls: _tls, ...rest } = request;
-  return {
-    ...rest,
-    url: redactSecrets(request.url, secrets),
-    headers,
-    ...(request.body === undefined ? {} : { body: redactSecrets(request.body, secrets) }),
-  };
 }
 
 function mask(text: string, connector: CompiledConnector, options: RenderEventOptions): string {

@@ -5,7 +5,7 @@
  * store, exit 0.
  */
 import { once } from 'node:events';
-import { assertSafeBinding } from '../api/api-token.js';
+import { assertSafeBinding, tokensFrom, TOKEN_VARIABLES } from '../api/api-token.js';
 import { buildServer } from '../api/server.js';
 import { createEngine } from '../engine.js';
 import { HmsError } from '../errors.js';
@@ -19,9 +19,11 @@ export async function runCommand(args: readonly string[], processEnv: Record<str
     process.stdout.write(`${RUN_USAGE}\n`);
     return 0;
   }
-  const apiToken = env.HMS_SYNC_API_TOKEN || undefined;
-  assertSafeBinding(options.host, apiToken);
+  const tokens = tokensFrom(env);
+  assertSafeBinding(options.host, tokens.api);
   const logger = createLogger({ level: options.logLevel });
+  const unused = (['read', 'ingest', 'metrics'] as const).filter((role) => tokens[role] !== undefined && tokens.api === undefined);
+  if (unused.length > 0) logger.warn({ unused: unused.map((role) => TOKEN_VARIABLES[role]) }, 'without HMS_SYNC_API_TOKEN the API asks no one for a token (it listens on loopback only), so these tokens are not used');
   // Start and stop lines are logged whatever the level: operators and supervisors wait for them.
   const lifecycle = logger.child({}, { level: 'info' });
   const engine = await createEngine({
@@ -39,8 +41,10 @@ export async function runCommand(args: readonly string[], processEnv: Record<str
   const server = buildServer({
     engine,
     logger,
-    apiToken,
-    metricsToken: env.HMS_SYNC_METRICS_TOKEN || undefined,
+    apiToken: tokens.api,
+    readToken: tokens.read,
+    ingestToken: tokens.ingest,
+    metricsToken: tokens.metrics,
     bodyLimitBytes: options.bodyLimitBytes,
     maxConnections: options.maxConnections,
     maxInflightBodyBytes: options.maxInflightBodyBytes,

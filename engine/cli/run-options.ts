@@ -61,8 +61,10 @@ export const RUN_USAGE = `usage: hms-sync run [options]
 
   HMS_SYNC_API_TOKEN      when set, every endpoint but /healthz and /readyz needs
                           "Authorization: Bearer <token>"; without it the engine listens on
-                          loopback addresses only
-  HMS_SYNC_METRICS_TOKEN  a second token that opens GET /metrics only, for a scraper`;
+                          loopback addresses only. This token may do everything; the others less:
+  HMS_SYNC_READ_TOKEN     reads (every GET, /metrics included), acts on nothing
+  HMS_SYNC_INGEST_TOKEN   POST /events only
+  HMS_SYNC_METRICS_TOKEN  GET /metrics only, for a scraper`;
 
 export function parseRunOptions(args: readonly string[], env: Record<string, string | undefined>): RunOptions {
   let values;

@@ -14,4 +14,6 @@ export interface DispatchJob {
   readonly event: unknown;
   /** When the event was accepted (epoch ms): a delivery's latency runs from here. */
   readonly acceptedAt: number;
+  /** The event's W3C traceparent (version 00), or null: each attempt continues its trace. */
+  readonly traceparent: string | null;
 }

@@ -9,11 +9,8 @@ import type { ErrorCode } from '../errors.js';
 import type { StatusClass } from '../model.js';
 import { classify, type Verdict } from './classify.js';
 import { RESPONSE_BODY_KEEP_BYTES, snippetOf, type HttpResult } from './http-client.js';
-import { redactSecrets } from './redact.js';
+import { keptText, redactSecrets } from './redact.js';
 import { nextRetryDelayMs, retryAfterDelayMs } from './retry-policy.js';
-
-/** The shortest start of a secret, cut off at the end of a kept body, that is dropped with it. */
-const MIN_PARTIAL_SECRET_CHARS = 4;
 
 export interface Judgement {
   readonly verdict: Verdict;
@@ -53,7 +50,7 @@ export function judgeResult(result: HttpResult, connector: CompiledConnector, no
     statusClass: statusClassOf(result),
     durationMs: result.durationMs,
     error: verdict.kind === 'delivered' ? null : redactSecrets(verdict.reason, secrets),
-    responseBody: failedResponse ? keptBody(result.errorBody ?? result.bodySnippet, secrets) : null,
+    responseBody: failedResponse ? keptText(result.errorBody ?? result.bodySnippet, secrets, RESPONSE_BODY_KEEP_BYTES) : null,
     retryAfterMs,
   };
 }
@@ -90,23 +87,4 @@ function statusClassOf(result: HttpResult): StatusClass {
 function withSafeSnippet(result: HttpResult, secrets: readonly string[]): HttpResult {
   if (result.kind !== 'response' || result.errorBody === undefined || secrets.length === 0) return result;
   return { ...result, bodySnippet: snippetOf(redactSecrets(result.errorBody, secrets)) };
-}
-
-/**
- * At most RESPONSE_BODY_KEEP_BYTES of UTF-8 (never splitting a character), secrets removed. The
- * body arrives cut at that size, so a secret may have been cut in two: a tail that starts a
- * secret (MIN_PARTIAL_SECRET_CHARS or more of it) is dropped too.
- */
-function keptBody(text: string, secrets: readonly string[]): string {
-  const bytes = Buffer.from(redactSecrets(text, secrets), 'utf8');
-  let kept = bytes.length <= RESPONSE_BODY_KEEP_BYTES ? bytes.toString('utf8') : new TextDecoder().decode(bytes.subarray(0, RESPONSE_BODY_KEEP_BYTES)).replace(/\uFFFD$/, '');
-  for (const secret of secrets) {
-    for (let n = Math.min(secret.length - 1, kept.length); n >= MIN_PARTIAL_SECRET_CHARS; n--) {
-      if (kept.endsWith(secret.slice(0, n))) {
-        kept = kept.slice(0, kept.length - n);
-        break;
-      }
-    }
-  }
-  return kept;
 }

@@ -20,13 +20,22 @@ export interface RecordOutcomeOptions {
   readonly signals: Signals<DispatcherSignals>;
 }
 
+/** What an attempt sent, recorded with it: its traceparent, and (failed attempts) its request. */
+export interface SentWith {
+  readonly traceparent: string | null;
+  readonly request: string | null;
+}
+
+/** Nothing was sent. */
+export const NOTHING_SENT: SentWith = { traceparent: null, request: null };
+
 /** Records `result` as the delivery's next attempt; returns true when the delivery ended. */
-export type RecordOutcome = (job: DispatchJob, startedAt: number, revision: string, result: AttemptResult) => boolean;
+export type RecordOutcome = (job: DispatchJob, startedAt: number, revision: string, result: AttemptResult, sent: SentWith) => boolean;
 
 export function createOutcomeRecorder(options: RecordOutcomeOptions): RecordOutcome {
   const { store, logger, signals } = options;
   const storeFailed = storeErrorLogger(logger);
-  return (job, startedAt, revision, result) => {
+  return (job, startedAt, revision, result, sent) => {
     const attempt = job.attemptsMade + 1;
     void store
       .recordAttempt({
@@ -41,6 +50,8 @@ export function createOutcomeRecorder(options: RecordOutcomeOptions): RecordOutc
         nextState: result.state,
         nextAttemptAt: result.nextAttemptAt,
         responseBody: result.responseBody,
+        request: sent.request,
+        traceparent: sent.traceparent,
       })
       .catch(storeFailed);
     if (signals.heard('attempt')) {

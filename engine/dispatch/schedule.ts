@@ -18,7 +18,7 @@ import type { DispatchJob } from './dispatch-job.js';
 import type { DispatcherSignals } from './dispatcher-signals.js';
 import type { HeldDeliveries } from './held-deliveries.js';
 import type { InFlight } from './in-flight.js';
-import type { RecordOutcome } from './record-outcome.js';
+import { NOTHING_SENT, type RecordOutcome } from './record-outcome.js';
 import type { ReportConnectorChanges } from './report-connector-changes.js';
 import { notSent, sendUnit, type SendDependencies } from './send-unit.js';
 
@@ -53,7 +53,7 @@ export function admit(ctx: ScheduleContext, lane: Lane, job: DispatchJob): void 
     return;
   }
   ctx.batchItems.add(job, route).catch((error: unknown) => {
-    release(ctx, lane, job, ctx.recordOutcome(job, ctx.clock.now(), ctx.revision(), notSent(error, connector, 0)));
+    release(ctx, lane, job, ctx.recordOutcome(job, ctx.clock.now(), ctx.revision(), notSent(error, connector, 0), NOTHING_SENT));
     pump(ctx, lane);
   });
 }
@@ -85,9 +85,9 @@ function start(ctx: ScheduleContext, lane: Lane, connector: CompiledConnector, u
   const revision = ctx.revision();
   const route = connector.routes.find((candidate) => candidate.key === unit.route);
   void sendUnit(ctx.send, connector, route, unit.route, unit.jobs, unit.batch)
-    .then(({ judgement, results }) => {
+    .then(({ judgement, results, traceparent, requests }) => {
       ctx.reportChanges(connector, lane.state.observe(judgement, probe, connector, ctx.clock.now()));
-      unit.jobs.forEach((job, i) => release(ctx, lane, job, ctx.recordOutcome(job, startedAt, revision, results[i]!)));
+      unit.jobs.forEach((job, i) => release(ctx, lane, job, ctx.recordOutcome(job, startedAt, revision, results[i]!, { traceparent, request: requests?.[i] ?? null })));
     })
     .catch((error: unknown) => {
       ctx.logger.error({ err: error, connector: lane.name }, 'dispatch failed unexpectedly; the deliveries are retried after their lease expires');

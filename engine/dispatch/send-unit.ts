@@ -15,13 +15,17 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { HttpRequest } from './http-client.js';
 import { attemptResultFor, judgeResult, type AttemptResult, type Judgement } from './judge-attempt.js';
 import { redactSecrets } from './redact.js';
-import { renderBatchRequest, renderItem, renderRequest } from './render-request.js';
+import { mergeHeaders, renderBatchRequest, renderItem, renderRequest } from './render-request.js';
+import { sentRequest, storedRequests } from './sent-request.js';
+import { attemptTraceparent } from './traceparent.js';
 
 export interface UnitJob {
   readonly deliveryId: string;
   readonly event: unknown;
   readonly attemptsMade: number;
   readonly scheduleOffset: number;
+  /** Its event's traceparent, or null. */
+  readonly traceparent: string | null;
 }
 
 /** What sending needs besides the unit itself. */
@@ -40,6 +44,10 @@ export interface UnitResult {
   readonly judgement?: Judgement;
   /** One per job, in the unit's order. */
   readonly results: readonly AttemptResult[];
+  /** The traceparent the request carried, or null (see traceparent.ts). */
+  readonly traceparent: string | null;
+  /** When the attempt failed, the request as sent (sent-request.ts), stored form, one per job. */
+  readonly requests?: readonly string[];
 }
 
 /**
@@ -60,14 +68,21 @@ export async function sendUnit(deps: SendDependencies, connector: CompiledConnec
     ({ request, messageId } = await prepare(deps, connector, route, jobs, batch));
   } catch (error) {
     const result = notSent(error, connector, deps.now() - startedAt);
-    return { results: jobs.map(() => result) };
+    return { results: jobs.map(() => result), traceparent: null };
   }
+  // A batch carries one traceparent: its first item's that has one (HTTP has room for one parent).
+  const traced = jobs.find((job) => job.traceparent !== null)?.traceparent;
+  const traceparent = traced === undefined || traced === null ? null : attemptTraceparent(traced, messageId, jobs[0].attemptsMade + 1, startedAt);
+  if (traceparent !== null) request = { ...request, headers: mergeHeaders(request.headers, { traceparent }) };
   const answer = await deps.authenticator.send(connector, request, messageId);
   const now = deps.now();
   const judgement = judgeResult(answer, connector, now);
   // One draw per attempt: the items of a batch retried together stay together.
   const draw = deps.random();
-  return { judgement, results: jobs.map((job) => attemptResultFor(judgement, connector, job.attemptsMade + 1, job.scheduleOffset, () => draw, now)) };
+  const results = jobs.map((job) => attemptResultFor(judgement, connector, job.attemptsMade + 1, job.scheduleOffset, () => draw, now));
+  if (judgement.verdict.kind === 'delivered') return { judgement, results, traceparent };
+  const requests = storedRequests(sentRequest(connector, request, messageId), jobs.map((job) => job.deliveryId), jobs[0].attemptsMade + 1);
+  return { judgement, results, traceparent, requests };
 }
 
 async function prepare(deps: SendDependencies, connector: CompiledConnector, route: CompiledRoute, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<{ request: HttpRequest; messageId: string }> {

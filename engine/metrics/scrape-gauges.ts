@@ -24,7 +24,7 @@ export interface ScrapeSources {
 
 /** The states `hms_sync_deliveries` has a series for. Delivered ones are counted by
  * `hms_sync_deliveries_total`: counting those kept in the store would read every one. */
-const GAUGE_STATES = ['pending', 'inflight', 'retrying', 'parked', 'dead'] as const;
+const GAUGE_STATES = ['pending', 'inflight', 'retrying', 'parked', 'dead', 'discarded'] as const;
 
 export function createScrapeGauges(registry: Registry, sources: ScrapeSources, clock: Clock, version: string) {
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });

@@ -15,19 +15,23 @@
  *   same delivery: `retrying` and `pending` deliveries whose `nextAttemptAt` has come, and
  *   `inflight` ones whose lease expired (their claimer died).
  * - A delivery's retry schedule is counted from `scheduleOffset`: the attempts made before its
- *   current schedule started. It is 0 until `redrive` or `retryDead` restarts the schedule of a
- *   dead delivery; parking and resuming keep it, with the attempts and history.
+ *   current schedule started. It is 0 until `redrive` or an operator's retry restarts the schedule
+ *   of a dead (or discarded) delivery; parking and resuming keep it, with the attempts and history.
  * - Ordering: a delivery with an `orderingKey` is not claimed while an older delivery (in
  *   acceptance order) of the same connector and key is unfinished (pending, inflight, retrying),
  *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
  *   without a key are claimed independently.
  * - `requeue` gives back deliveries a dispatcher held but did not send: no attempt is recorded.
- * - Retention (`deleteExpired`, `shrinkTo`) deletes only `delivered` and `dead` deliveries, each
- *   with its attempts, and an event only once none of its deliveries remains. It works in chunks
- *   (a few thousand rows per write) so that other writes commit in between, stops between chunks
- *   when its signal aborts, and gives the space it freed back to the file system where the
- *   backend can (SQLite: incremental vacuum). A delivery's `finished` time is when it was
- *   delivered, or died.
+ * - Retention (`deleteExpired`, `shrinkTo`) deletes only `delivered`, `dead` and `discarded`
+ *   deliveries, each with its attempts, and an event only once none of its deliveries remains. It
+ *   works in chunks (a few thousand rows per write) so that other writes commit in between, stops
+ *   between chunks when its signal aborts, and gives the space it freed back to the file system
+ *   where the backend can (SQLite: incremental vacuum). A delivery's `finished` time is when it
+ *   was delivered, died, or was discarded.
+ * - Operators' reads (`findDeliveries`) examine a bounded number of deliveries per call, so that
+ *   no filter makes one call long; a page may then hold fewer rows than asked, even none, with a
+ *   `next` to go on from. Operators' writes (`act`, `actOnMatching`) check each delivery's state
+ *   as they change it, so a delivery that moved on meanwhile is left alone.
  *
  * Glossary:
  * - error code: the catalogue code (engine/errors.ts) that starts a failure's error text, stored
@@ -36,6 +40,9 @@
  * - ordering key: the value of the connector's `orderingKey` expression for the delivery's event.
  */
 import type { DeliveryState, EventId } from '../model.js';
+
+export type { DeliveryAction, DeliveryDetail, DeliveryFilter, DeliveryListItem, DeliveryPage, FindOptions, StatusFilter } from './delivery-queries.js';
+import type { DeliveryAction, DeliveryDetail, DeliveryFilter, DeliveryPage, FindOptions } from './delivery-queries.js';
 
 /** The causes of death that a config change can cure, so `redrive` retries them. */
 export const REDRIVE_ERROR_CODES = ['MAPPING_FAILED', 'TARGET_REJECTED'] as const;
@@ -62,6 +69,8 @@ export interface NewEvent {
   /** The event as emitted, serialized as JSON. */
   readonly body: string;
   readonly receivedAt: number;
+  /** The producer's W3C traceparent (version 00 form), when the event came with a valid one. */
+  readonly traceparent?: string | null;
   readonly deliveries: readonly NewDelivery[];
 }
 
@@ -93,6 +102,11 @@ export interface AttemptRecord {
   readonly nextAttemptAt: number | null;
   /** The start of the response body of a failed attempt (at most 4 KiB), secrets removed. */
   readonly responseBody?: string | null;
+  /** The request as it was sent, for a failed attempt only (JSON of dispatch/sent-request.ts's
+   * SentRequest: secrets masked, body cut); null or absent for one that delivered. */
+  readonly request?: string | null;
+  /** The W3C traceparent the attempt sent; null or absent when its event had no trace. */
+  readonly traceparent?: string | null;
 }
 
 /** A delivery claimed for dispatch, with its event. */
@@ -111,6 +125,8 @@ export interface ClaimedDelivery {
   readonly eventBody: string;
   /** When its event was accepted (for the accepted → delivered latency). */
   readonly receivedAt: number;
+  /** Its event's traceparent (see NewEvent), or null. */
+  readonly traceparent: string | null;
 }
 
 /** What `reconcileConnectors` moved. */
@@ -128,6 +144,7 @@ export interface ConnectorBacklog {
   readonly retrying: number;
   readonly parked: number;
   readonly dead: number;
+  readonly discarded: number;
   /** When the oldest of its unfinished (pending, inflight, retrying) deliveries was accepted; null when it has none. */
   readonly oldestWaitingAt: number | null;
 }
@@ -155,6 +172,10 @@ export interface AttemptView {
   readonly revision: string | null;
   /** The start of the response body of a failed attempt; null otherwise and before migration 3. */
   readonly responseBody: string | null;
+  /** The request as sent (JSON), for a failed attempt recorded since migration 7; null otherwise. */
+  readonly request: string | null;
+  /** The traceparent it sent; null without one, and before migration 7. */
+  readonly traceparent: string | null;
 }
 
 export interface DeliveryView {
@@ -169,38 +190,6 @@ export interface DeliveryView {
   readonly history: readonly AttemptView[];
 }
 
-/** A dead delivery as listed for operators: where it was going, and why it died. */
-export interface DeadDeliveryView {
-  readonly id: string;
-  readonly eventId: EventId;
-  readonly eventType: string;
-  readonly connector: string;
-  readonly route: string;
-  readonly attempts: number;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  /** When it died (its last change). */
-  readonly deadSince: number;
-}
-
-export interface DeadListOptions {
-  /** Only the dead deliveries of this connector. */
-  readonly connector?: string;
-  /** The `next` of the previous page; the list starts from the oldest without it. */
-  readonly after?: string;
-  readonly limit: number;
-}
-
-export interface DeadPage {
-  /** Oldest first, in acceptance order. */
-  readonly deliveries: readonly DeadDeliveryView[];
-  /** The cursor of the following page; null on the last one. */
-  readonly next: string | null;
-}
-
-/** Which dead deliveries to retry: one by id, or every one of a connector, or (neither) all. */
-export type DeadSelection = { readonly id: string } | { readonly connector?: string };
-
 /** A connector whose target answered 410 Gone, disabled while it keeps this revision. */
 export interface DisabledConnector {
   readonly connector: string;
@@ -214,6 +203,7 @@ export interface EventView {
   readonly type: string;
   readonly receivedAt: number;
   readonly body: string;
+  readonly traceparent: string | null;
   readonly deliveries: readonly DeliveryView[];
 }
 
@@ -227,7 +217,8 @@ export interface StoreHealth {
 
 /** Cutoffs of finished deliveries, as instants (epoch ms): those that finished before them go. */
 export interface FinishedCutoffs {
-  /** Delivered deliveries delivered before this instant are deleted. */
+  /** Delivered deliveries delivered before this instant are deleted, and discarded ones
+   * discarded before it. */
   readonly deliveredBefore: number;
   /** Dead deliveries that died before this instant are deleted; null keeps every dead one. */
   readonly deadBefore: number | null;
@@ -287,33 +278,39 @@ export interface Store {
   /** Every disabled connector, by name. */
   disabledConnectors(): Promise<DisabledConnector[]>;
   getEvent(id: EventId): Promise<EventView | undefined>;
-  /** Dead deliveries a page at a time (see DeadPage). An `after` that this store did not hand
-   * out as `next` rejects with QUERY_INVALID. */
-  listDead(options: DeadListOptions): Promise<DeadPage>;
+  /** Deliveries matching a filter, a page at a time, with a bounded scan (see the contract above
+   * and FindOptions). An `after` that this store did not hand out rejects with QUERY_INVALID. */
+  findDeliveries(options: FindOptions): Promise<DeliveryPage>;
+  /** One delivery with its event and every attempt; undefined when there is no such delivery. */
+  getDelivery(id: string): Promise<DeliveryDetail | undefined>;
   /** The state and connector of one delivery; undefined when there is no such delivery. */
   deliveryState(id: string): Promise<{ state: DeliveryState; connector: string } | undefined>;
-  /** The dead deliveries chosen by `which` whose connector is in `connectors` become `retrying`,
-   * due at `now`, with a fresh retry schedule (scheduleOffset = attempts), whatever they died of.
-   * Returns how many moved. */
-  retryDead(which: DeadSelection, connectors: ReadonlySet<string>, now: number): Promise<number>;
+  /** Applies `action` (see DeliveryAction) to the deliveries of these ids that it applies to and
+   * whose connector is in `connectors` (null: any connector); the others are left alone. Returns
+   * how many changed. */
+  act(action: DeliveryAction, ids: readonly string[], connectors: ReadonlySet<string> | null, now: number): Promise<number>;
+  /** The same for every delivery matching `filter`, a chunk per write (at most a few thousand
+   * deliveries each), so other writes commit in between. Returns how many changed. */
+  actOnMatching(action: DeliveryAction, filter: DeliveryFilter, connectors: ReadonlySet<string> | null, now: number): Promise<number>;
   /** Counts of deliveries per state, for status and benchmarks; `delivered` counts the delivered
    * deliveries retention has not deleted yet. Reads no row that is not counted. */
   countByState(): Promise<Record<DeliveryState, number>>;
   /** When the oldest pending, inflight or retrying delivery was accepted; null when there is none. */
   oldestUnfinishedAt(): Promise<number | null>;
-  /** Deletes what `policy` allows: delivered and dead deliveries that finished before their
-   * cutoffs (their connector's, else the policy's), then events past `eventsBefore` with no
+  /** Deletes what `policy` allows: delivered, dead and discarded deliveries that finished before
+   * their cutoffs (their connector's, else the policy's), then events past `eventsBefore` with no
    * delivery left. Never a pending, inflight, retrying or parked delivery. */
   deleteExpired(policy: RetentionPolicy, signal?: AbortSignal): Promise<RetentionResult>;
   /** The disk guard: while the store's data (StoreSize.dataBytes) is larger than `maxBytes`,
-   * deletes events without deliveries, then delivered deliveries, oldest first whatever their age,
+   * deletes events without deliveries, then delivered and discarded deliveries, oldest first
+   * whatever their age,
    * with their events once none of their deliveries remains. Resolves with what it deleted and the
    * size it reached, which is still over `maxBytes` when nothing more may go. */
   shrinkTo(maxBytes: number, signal?: AbortSignal): Promise<RetentionResult & { readonly dataBytes: number }>;
   size(): Promise<StoreSize>;
   /**
-   * What waits, per connector that has any unfinished, parked or dead delivery, for the metrics
-   * scrape. It reads only those deliveries (through indexes of their states), never the delivered
+   * What waits, per connector that has any unfinished, parked, dead or discarded delivery, for the
+   * metrics scrape. It reads only those deliveries (through indexes of their states), never the delivered
    * ones, so its cost follows the backlog, not the size of the store.
    */
   backlog(): Promise<ConnectorBacklog[]>;

@@ -161,7 +161,8 @@ describe('GET /metrics', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
     for (const [method, url] of [['GET', '/status'], ['POST', '/events'], ['POST', '/deliveries/retry'], ['GET', '/events/x']] as const) {
       const response = await app.inject({ method, url, headers: { ...scraper, 'content-type': 'application/json' }, payload: method === 'POST' ? '{"type":"ok"}' : undefined });
-      assert.equal(response.statusCode, 401, `${method} ${url} with the metrics token`);
+      assert.equal(response.statusCode, 403, `${method} ${url} with the metrics token: known, without the right`);
+      assert.equal(response.json().error.code, 'FORBIDDEN');
     }
   });
 });

@@ -194,6 +194,6 @@ describe('target answers', () => {
     assert.ok(Buffer.byteLength(kept) <= 4096 && Buffer.byteLength(kept) > 4000, String(Buffer.byteLength(kept)));
     assert.ok(!kept.includes(TOKEN));
     assert.equal(delivered!.responseBody, null);
-    assert.equal(toEventResponse(view).deliveries[0]!.history[0]!.responseBody, kept, 'GET /events/:id shows it');
+    assert.equal(toEventResponse(view, false).deliveries[0]!.history[0]!.responseBody, kept, 'GET /events/:id shows it');
   });
 });

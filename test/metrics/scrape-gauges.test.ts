@@ -13,7 +13,7 @@ test('a store that cannot be read leaves its delivery gauges out and the rest st
   };
   const sources = scrapeSources({
     store: {
-      backlog: readFails([{ connector: 'registry', pending: 4, inflight: 2, retrying: 0, parked: 0, dead: 1, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
+      backlog: readFails([{ connector: 'registry', pending: 4, inflight: 2, retrying: 0, parked: 0, dead: 1, discarded: 0, oldestWaitingAt: Date.UTC(2026, 0, 1) }]),
       size: readFails({ sizeBytes: 8192, dataBytes: 8192, freeBytes: 1 }),
       health: () => ({ writable: !failing, lastFailure: null }),
     },

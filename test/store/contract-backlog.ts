@@ -20,8 +20,8 @@ export function backlogContract(openFresh: OpenFreshStore): void {
 
       const byConnector = Object.fromEntries((await store.backlog()).map(({ connector, ...rest }) => [connector, rest]));
       assert.deepEqual(byConnector, {
-        crm: { pending: 2, inflight: 1, retrying: 1, parked: 0, dead: 1, oldestWaitingAt: T0 + 5 },
-        erp: { pending: 0, inflight: 0, retrying: 0, parked: 1, dead: 1, oldestWaitingAt: null },
+        crm: { pending: 2, inflight: 1, retrying: 1, parked: 0, dead: 1, discarded: 0, oldestWaitingAt: T0 + 5 },
+        erp: { pending: 0, inflight: 0, retrying: 0, parked: 1, dead: 1, discarded: 0, oldestWaitingAt: null },
       }, 'ops delivered everything: nothing waits for it');
     }));
 
@@ -30,9 +30,9 @@ export function backlogContract(openFresh: OpenFreshStore): void {
       await store.acceptEvents([event('e1', [pending('a'), pending('b')], T0 + 1), event('e2', [pending('c')], T0 + 2)]);
       await claim(store, T0 + 100, 1);
       await store.recordAttempt(attempt('a', 1, DELIVERED));
-      assert.deepEqual(await store.backlog(), [{ connector: 'crm', pending: 2, inflight: 0, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: T0 + 1 }]);
+      assert.deepEqual(await store.backlog(), [{ connector: 'crm', pending: 2, inflight: 0, retrying: 0, parked: 0, dead: 0, discarded: 0, oldestWaitingAt: T0 + 1 }]);
       await claim(store, T0 + 100, 10);
-      assert.deepEqual(await store.backlog(), [{ connector: 'crm', pending: 0, inflight: 2, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: T0 + 1 }]);
+      assert.deepEqual(await store.backlog(), [{ connector: 'crm', pending: 0, inflight: 2, retrying: 0, parked: 0, dead: 0, discarded: 0, oldestWaitingAt: T0 + 1 }]);
       await store.recordAttempt(attempt('b', 1, DELIVERED));
       await store.recordAttempt(attempt('c', 1, DELIVERED));
       assert.deepEqual(await store.backlog(), []);

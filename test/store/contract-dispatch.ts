@@ -39,6 +39,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         scheduleOffset: 0,
         eventBody: event('e1', []).body,
         receivedAt: T0,
+        traceparent: null,
       });
       assert.deepEqual(claimIds(first), ['d10', 'd20']);
       assert.deepEqual(claimIds(await claim(store, T0 + 100, 2)), ['d30']);
@@ -98,7 +99,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         lastError: unavailable,
         nextAttemptAt: T0 + 5_000,
         history: [
-          { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable, errorCode: 'TARGET_UNAVAILABLE', revision: REVISION, responseBody: null },
+          { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 503, error: unavailable, errorCode: 'TARGET_UNAVAILABLE', revision: REVISION, responseBody: null, request: null, traceparent: null },
         ],
       });
       assert.deepEqual(await claim(store, T0 + 4_999), []);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { manualClock, type Clock } from '../../engine/clock.js';
 import { HmsError } from '../../engine/errors.js';
+import type { DeliveryState } from '../../engine/model.js';
 import type { AttemptRecord, ClaimOptions, NewDelivery, NewEvent, Store } from '../../engine/store/store.js';
 
 /** Opens a fresh, empty store; `clock` stamps what the store records (created_at, updated_at). */
@@ -93,4 +94,9 @@ export function retrying(nextAttemptAt: number, error = 'TARGET_UNAVAILABLE: 503
 /** A final failure with the given code: `<code>: <detail>`. */
 export function died(errorCode: string, status: number | null = null, detail = 'it failed'): AttemptEnd {
   return { status, error: `${errorCode}: ${detail}`, errorCode, nextState: 'dead', nextAttemptAt: null };
+}
+
+/** The ids of the deliveries in `state`, oldest first (through findDeliveries). */
+export async function idsIn(store: Store, state: DeliveryState): Promise<string[]> {
+  return (await store.findDeliveries({ filter: { states: [state] }, order: 'asc', limit: 1_000 })).deliveries.map((d) => d.id);
 }

@@ -19,6 +19,7 @@ export function ingestContract(openFresh: OpenFreshStore): void {
         type: 'order.created',
         receivedAt: T0,
         body: e.body,
+        traceparent: null,
         deliveries: [
           { id: 'd-b', connector: 'crm', route: 'orders', state: 'pending', lastError: null, nextAttemptAt: T0, ...fresh },
           {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { FinishedCutoffs, RetentionPolicy, Store } from '../../engine/store/store.js';
-import { attempt, dead, DELIVERED, died, event, handedOver, pending, retrying, T0, withClockedStore, type OpenFreshStore } from './contract-helpers.js';
+import { attempt, dead, DELIVERED, died, event, handedOver, idsIn, pending, retrying, T0, withClockedStore, type OpenFreshStore } from './contract-helpers.js';
 
 const DAY = 86_400_000;
 const NOTHING_DELETED = { deliveries: 0, dead: 0, events: 0 };
@@ -63,11 +63,26 @@ export function retentionContract(openFresh: OpenFreshStore): void {
       await store.recordAttempt(attempt('d-later', 1, died('TARGET_REJECTED', 422)));
       clock.advance(DAY);
       assert.deepEqual((await store.deleteExpired(policy(clock.now()))).deleted, NOTHING_DELETED);
-      assert.equal((await store.listDead({ limit: 10 })).deliveries.length, 3);
+      assert.equal((await idsIn(store, 'dead')).length, 3);
       const result = await store.deleteExpired(policy(clock.now(), { deadBefore: T0 + DAY }));
       assert.deepEqual(result.deleted, { deliveries: 2, dead: 2, events: 0 });
-      assert.deepEqual((await store.listDead({ limit: 10 })).deliveries.map((d) => d.id), ['d-later']);
+      assert.deepEqual(await idsIn(store, 'dead'), ['d-later']);
       assert.deepEqual((await store.countByState()).dead, 1);
+    }));
+
+  it('deletes discarded deliveries as delivered ones, from when they were discarded, whatever deadBefore says', () =>
+    withClockedStore(openFresh, async (store, clock) => {
+      await store.acceptEvents([event('e1', [pending('d-early'), pending('d-late')])]);
+      for (const id of ['d-early', 'd-late']) await store.recordAttempt(attempt(id, 1, died('TARGET_REJECTED', 400)));
+      clock.advance(DAY);
+      assert.equal(await store.act('discard', ['d-early'], null, clock.now()), 1);
+      clock.advance(DAY);
+      assert.equal(await store.act('discard', ['d-late'], null, clock.now()), 1);
+      assert.deepEqual((await store.deleteExpired(policy(T0 + DAY, { eventsBefore: T0 }))).deleted, NOTHING_DELETED, 'discarded at the cutoff: kept');
+      const result = await store.deleteExpired(policy(T0 + DAY + 1, { eventsBefore: T0 }));
+      assert.deepEqual(result.deleted, { deliveries: 1, dead: 0, events: 0 });
+      assert.deepEqual(await idsIn(store, 'discarded'), ['d-late']);
+      assert.equal((await store.countByState()).discarded, 1);
     }));
 
   it("applies a connector's own cutoffs over the defaults, and the defaults to every other connector", () =>
@@ -108,10 +123,10 @@ export function retentionContract(openFresh: OpenFreshStore): void {
       for (const id of ['a', 'b', 'c']) await store.recordAttempt(attempt(id, 1, DELIVERED));
       clock.advance(1);
       await store.deleteExpired(policy(clock.now()));
-      assert.deepEqual(await store.countByState(), { pending: 0, inflight: 0, retrying: 0, parked: 0, delivered: 0, dead: 0 });
+      assert.deepEqual(await store.countByState(), { pending: 0, inflight: 0, retrying: 0, parked: 0, delivered: 0, dead: 0, discarded: 0 });
       await store.acceptEvents([event('e2', [pending('d'), pending('e')])]);
       await store.recordAttempt(attempt('d', 1, DELIVERED));
-      assert.deepEqual(await store.countByState(), { pending: 1, inflight: 0, retrying: 0, parked: 0, delivered: 1, dead: 0 });
+      assert.deepEqual(await store.countByState(), { pending: 1, inflight: 0, retrying: 0, parked: 0, delivered: 1, dead: 0, discarded: 0 });
     }));
 
   it('stops before its first chunk when its signal has aborted', () =>

@@ -37,7 +37,7 @@ describe('sqlite store retention', () => {
       clock.advance(1);
       const result = await store.deleteExpired(everythingBefore(clock.now()));
       assert.deepEqual(result.deleted, { deliveries: many, dead: 0, events: many });
-      assert.deepEqual(await store.countByState(), { pending: 0, inflight: 0, retrying: 0, parked: 0, delivered: 0, dead: 0 });
+      assert.deepEqual(await store.countByState(), { pending: 0, inflight: 0, retrying: 0, parked: 0, delivered: 0, dead: 0, discarded: 0 });
       assert.equal(await store.getEvent('e0'), undefined);
     } finally {
       await store.close();

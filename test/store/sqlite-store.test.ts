@@ -34,13 +34,13 @@ runStoreContract('sqlite', async (clock) => {
 });
 
 describe('sqlite store', () => {
-  it('retries and re-drives more dead deliveries than one write takes, a chunk per write, and counts them all', async () => {
+  it('retries (by filter) and re-drives more dead deliveries than one write takes, a chunk per write, and counts them all', async () => {
     const dataDir = await tempDir();
     const store = await openSqliteStore({ dataDir });
     const many = RESTART_CHUNK_ROWS + 5;
     try {
       await store.acceptEvents(Array.from({ length: many }, (_, i) => event(`e${i}`, [dead(`d${i}`, 'MAPPING_FAILED: bad map')])));
-      assert.equal(await store.retryDead({}, new Set(['crm']), T0), many);
+      assert.equal(await store.actOnMatching('retry', { states: ['dead'] }, new Set(['crm']), T0), many);
       assert.deepEqual([(await store.countByState()).dead, (await store.countByState()).retrying], [0, many]);
       const rejected = { attempt: 1, startedAt: T0, durationMs: 1, status: 400, error: 'TARGET_REJECTED: HTTP 400', errorCode: 'TARGET_REJECTED', revision: 'r', nextState: 'dead' as const, nextAttemptAt: null };
       // All at once, so they share a few commits (one by one, each would wait for its own).
@@ -53,7 +53,6 @@ describe('sqlite store', () => {
     // Each write restarts no more than its limit.
     inspect(dataDir, (db) => {
       db.prepare("UPDATE deliveries SET state = 'dead'").run();
-      assert.equal(db.prepare(SQL.retryDeadOf).run(T0, T0, '["crm"]', 3).changes, 3);
       assert.equal(db.prepare(SQL.redrive).run(T0, T0, 'crm', '["TARGET_REJECTED"]', 4).changes, 4);
     });
   });
@@ -229,23 +228,16 @@ describe('sqlite store', () => {
     assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_dead_cause \(connector=\? AND last_error_code=\?\)/);
   });
 
-  it('finds the dead deliveries of connectors to retry through a partial index of dead ones, with no sort', () => {
-    const plan = queryPlan(SQL.retryDeadOf, T0, T0, '["crm"]', 100);
-    // Either partial index of dead deliveries by connector will do (deliveries_died came with migration 5).
-    assert.match(plan, /SEARCH deliveries USING (COVERING )?INDEX deliveries_(dead_cause|died) \(connector=\?\)/);
-    assert.doesNotMatch(plan, /TEMP B-TREE/, 'a chunk stops after its limit instead of sorting every dead delivery');
-  });
-
   it('counts deliveries by state through the partial indexes, never scanning every delivery', () => {
     const plan = queryPlan(SQL.countByState).split('\n');
-    for (const index of ['deliveries_due', 'deliveries_parked', 'deliveries_dead']) assert.ok(plan.some((line) => line.includes(`INDEX ${index}`)), `${index} in ${plan.join(' | ')}`);
+    for (const index of ['deliveries_due', 'deliveries_parked', 'deliveries_dead', 'deliveries_discarded']) assert.ok(plan.some((line) => line.includes(`INDEX ${index}`)), `${index} in ${plan.join(' | ')}`);
     assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), []);
   });
 
   it('reads what waits per connector from covering indexes of those states alone, never a delivered row', () => {
     const plan = queryPlan(SQL.backlogByConnector).split('\n');
     // Dead deliveries have two covering indexes of their own (by cause, and by when they died for retention).
-    for (const indexes of [['deliveries_due'], ['deliveries_parked'], ['deliveries_dead_cause', 'deliveries_died']]) {
+    for (const indexes of [['deliveries_due'], ['deliveries_parked'], ['deliveries_dead_cause', 'deliveries_died'], ['deliveries_discarded']]) {
       assert.ok(plan.some((line) => indexes.some((index) => line.includes(`COVERING INDEX ${index}`))), `${indexes.join(' or ')} in ${plan.join(' | ')}`);
     }
     assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), [], 'no table scan');
@@ -264,13 +256,5 @@ describe('sqlite store', () => {
     const scanned = inspect(dataDir, (db) => db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM deliveries GROUP BY state').all());
     assert.deepEqual(Object.fromEntries(Object.entries(counted).filter(([, n]) => n > 0)), Object.fromEntries(scanned.map((row) => [row.state, row.n])));
     assert.deepEqual([counted.pending, counted.delivered, counted.dead], [2, 1, 1]);
-  });
-
-  it('lists dead deliveries through the deliveries_dead partial index, already in order', () => {
-    for (const connector of [null, 'crm']) {
-      const plan = queryPlan(SQL.selectDead, { after: 0, connector, limit: 100 });
-      assert.match(plan, /SEARCH d USING (COVERING )?INDEX deliveries_dead \(seq>\?\)/, `connector ${connector}`);
-      assert.doesNotMatch(plan, /TEMP B-TREE/);
-    }
   });
 });

@@ -89,7 +89,7 @@ describe('retention', () => {
     assert.deepEqual((await engine.retain()).deleted, { deliveries: 0, dead: 0, events: 0 });
     const left = await states();
     assert.deepEqual(Object.fromEntries(Object.entries(left).filter(([, value]) => value !== undefined)), unfinished, 'ten years on, unfinished work is all still there');
-    assert.deepEqual((await engine.status()).deliveries, { pending: 1, inflight: 0, retrying: 2, parked: 1, delivered: 0, dead: 0 });
+    assert.deepEqual((await engine.status()).deliveries, { pending: 1, inflight: 0, retrying: 2, parked: 1, delivered: 0, dead: 0, discarded: 0 });
 
     const said = harness.logs.lines().filter((line) => String(line.msg).startsWith('retention deleted')).map((line) => line.msg);
     assert.deepEqual(said, [

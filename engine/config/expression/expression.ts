@@ -17,6 +17,18 @@ export const EXPRESSION_TIMEOUT_MS = 250;
 /** Deepest nesting of function calls an evaluation may reach (stops non-tail recursion). */
 export const EXPRESSION_STACK_DEPTH = 200;
 
+/** jsonata's codes for an evaluation a guardrail stopped: too deep (D1011), too long (D1012). */
+const GUARDRAIL_CODES: ReadonlySet<unknown> = new Set(['D1011', 'D1012']);
+
+/** The MAPPING_FAILED of an evaluation that a guardrail stopped, rather than one the expression
+ * itself failed: a caller that runs one expression over many inputs stops on it. */
+export class ExpressionGuardrailError extends HmsError {
+  constructor(message: string) {
+    super('MAPPING_FAILED', message);
+    this.name = 'ExpressionGuardrailError';
+  }
+}
+
 /** Thrown by compileExpression for invalid JSONata (CONFIG_JSONATA_SYNTAX) or a call of a function
  * that does not exist or with the wrong number of arguments (CONFIG_JSONATA_FUNCTION); the loader
  * turns it into a Problem. */
@@ -44,8 +56,8 @@ export class ExpressionSyntaxError extends HmsError {
  * Compiles `source`. Throws ExpressionSyntaxError when it is not valid JSONata, or when one of its
  * regular expressions cannot run on RE2 (see linear-regex.ts). The result's
  * `evaluate` rejects with HmsError MAPPING_FAILED `<where>: <jsonata message>` on any evaluation
- * error, including the guardrails; the error carries no cause, so the event's data is not
- * attached to it.
+ * error (an ExpressionGuardrailError for the guardrails); the error carries no cause, so the
+ * event's data is not attached to it.
  */
 export function compileExpression(source: string, where: string): CompiledExpression {
   const RegexEngine = linearRegexEngine();
@@ -78,7 +90,8 @@ export function compileExpression(source: string, where: string): CompiledExpres
       try {
         return await expression.evaluate(input);
       } catch (error) {
-        throw new HmsError('MAPPING_FAILED', `${where}: ${messageOf(error)}`);
+        const message = `${where}: ${messageOf(error)}`;
+        throw GUARDRAIL_CODES.has((error as { code?: unknown } | null)?.code) ? new ExpressionGuardrailError(message) : new HmsError('MAPPING_FAILED', message);
       }
     },
   });

@@ -182,6 +182,68 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE state IN ('pending', 'inflight', 'retrying');
     `,
   },
+  {
+    version: 7,
+    name: 'discarded deliveries, requests of failed attempts, trace context',
+    sql: `
+      -- A new state, discarded: an operator gave up on a dead, retrying or parked delivery. SQLite
+      -- cannot change a CHECK constraint in place, so the table is rebuilt as its documentation
+      -- says (https://sqlite.org/lang_altertable.html#otheralter): a new table, the rows copied,
+      -- the old one dropped, the new one renamed, its indexes made again. open-database.ts runs
+      -- migrations with foreign keys off and checks them before it commits, as that procedure asks.
+      -- Its columns are those of migrations 1 to 3, in the same order.
+      CREATE TABLE deliveries_7 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL REFERENCES events (id),
+        connector TEXT NOT NULL,
+        route TEXT NOT NULL,
+        state TEXT NOT NULL
+          CHECK (state IN ('pending', 'inflight', 'retrying', 'parked', 'delivered', 'dead', 'discarded')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_status INTEGER,
+        last_error TEXT,
+        next_attempt_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_error_code TEXT,
+        schedule_offset INTEGER NOT NULL DEFAULT 0,
+        ordering_key TEXT
+      );
+      INSERT INTO deliveries_7 (seq, id, event_id, connector, route, state, attempts, last_status, last_error,
+          next_attempt_at, created_at, updated_at, last_error_code, schedule_offset, ordering_key)
+        SELECT seq, id, event_id, connector, route, state, attempts, last_status, last_error,
+          next_attempt_at, created_at, updated_at, last_error_code, schedule_offset, ordering_key
+        FROM deliveries;
+      DROP TABLE deliveries;
+      ALTER TABLE deliveries_7 RENAME TO deliveries;
+      -- The indexes of migrations 1 to 6 as they stand (each WHERE textually as before).
+      CREATE INDEX deliveries_due ON deliveries (next_attempt_at, seq, connector, state, created_at)
+        WHERE state IN ('pending', 'inflight', 'retrying');
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+      CREATE INDEX deliveries_parked ON deliveries (connector) WHERE state = 'parked';
+      CREATE INDEX deliveries_dead_cause ON deliveries (connector, last_error_code) WHERE state = 'dead';
+      CREATE INDEX deliveries_ordering ON deliveries (connector, ordering_key, seq)
+        WHERE ordering_key IS NOT NULL AND state IN ('pending', 'inflight', 'retrying');
+      CREATE INDEX deliveries_dead ON deliveries (seq) WHERE state = 'dead';
+      CREATE INDEX deliveries_delivered ON deliveries (connector, updated_at) WHERE state = 'delivered';
+      CREATE INDEX deliveries_died ON deliveries (connector, updated_at) WHERE state = 'dead';
+      -- Discarded deliveries: counted apart (SQL.countByState, backlogByConnector), listed, and
+      -- deleted by retention as delivered ones are, from when they were discarded. The WHERE must
+      -- stay textually identical to the state tests in sql.ts that read it.
+      CREATE INDEX deliveries_discarded ON deliveries (connector, updated_at) WHERE state = 'discarded';
+
+      -- The request as it was sent, for a failed attempt only: JSON {method, url, headers, body},
+      -- secrets masked as preview masks them, the body cut at 64 KiB (dispatch/sent-request.ts).
+      -- NULL for an attempt that delivered (GET /deliveries/:id renders it again, and says so),
+      -- and for attempts recorded before this migration.
+      ALTER TABLE attempts ADD COLUMN request TEXT;
+      -- The W3C traceparent the attempt sent; NULL when its event came without one.
+      ALTER TABLE attempts ADD COLUMN traceparent TEXT;
+      -- The producer's W3C traceparent, when the event came with a valid one (bus/trace-context.ts).
+      ALTER TABLE events ADD COLUMN traceparent TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -47,7 +47,7 @@ export function openDatabase(dataDir: string, now: number, logger?: Logger): Dat
     for (const pragma of PRAGMAS) db.pragma(pragma);
     const journalMode = db.pragma('journal_mode', { simple: true });
     if (journalMode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(journalMode)})`);
-    migrateAndRecover(db, dataDir, now);
+    migrateAndRecover(db, dataDir, now, logger);
     compactOnce(db, dataDir, file, logger);
     return db;
   } catch (error) {
@@ -63,7 +63,22 @@ export function openDatabase(dataDir: string, now: number, logger?: Logger): Dat
   }
 }
 
-function migrateAndRecover(db: Database.Database, dataDir: string, now: number): void {
+/**
+ * Foreign keys are off while migrations run, and checked before they commit: a migration may
+ * rebuild a table (SQLite's procedure for a change ALTER TABLE cannot make drops the table its
+ * children refer to, then renames a new one into its place). PRAGMA foreign_keys cannot change
+ * inside a transaction, so it is set around it.
+ */
+function migrateAndRecover(db: Database.Database, dataDir: string, now: number, logger: Logger | undefined): void {
+  db.pragma('foreign_keys = OFF');
+  try {
+    migrateAndRecoverInTransaction(db, dataDir, now, logger);
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateAndRecoverInTransaction(db: Database.Database, dataDir: string, now: number, logger: Logger | undefined): void {
   db.prepare(SQL.beginExclusive).run();
   try {
     db.prepare(SQL.createMigrationsTable).run();
@@ -76,11 +91,18 @@ function migrateAndRecover(db: Database.Database, dataDir: string, now: number):
       );
     }
     const record = db.prepare<[version: number, name: string, appliedAt: number]>(SQL.insertMigration);
-    for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
+    const pending = MIGRATIONS.filter((migration) => migration.version > current);
+    // A new database is not news; an upgrade of a large one can take a while, and says so.
+    const upgrade = current > 0 && pending.length > 0 ? performance.now() : undefined;
+    if (upgrade !== undefined) logger?.info({ from: current, to: LATEST_SCHEMA_VERSION }, `upgrading the store's schema from version ${current} to ${LATEST_SCHEMA_VERSION}; a large store takes a while (version 7 rebuilds the deliveries table: some 15 s per million deliveries)`);
+    for (const migration of pending) {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, now);
     }
+    // Read every row that refers to another: only after a migration ran, not at every start.
+    const broken = pending.length === 0 ? [] : (db.pragma('foreign_key_check') as unknown[]);
+    if (broken.length > 0) throw new HmsError('STORE_OPEN_FAILED', `data directory ${dataDir}: the schema upgrade left ${broken.length} rows without the row they refer to (${JSON.stringify(broken[0])}); nothing was changed`);
+    if (upgrade !== undefined) logger?.info({ version: LATEST_SCHEMA_VERSION, ms: Math.round(performance.now() - upgrade) }, `store schema upgraded to version ${LATEST_SCHEMA_VERSION}`);
     // Crash recovery. Holding the exclusive lock proves that any previous owner of this database
     // is gone, so every lease it held has expired: `inflight` deliveries were being sent, and
     // `pending` ones with a future nextAttemptAt had been handed straight to its dispatcher. Both

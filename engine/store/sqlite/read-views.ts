@@ -1,8 +1,7 @@
 /** The read side of the SQLite store: views for the API, status and tests. */
 import { DELIVERY_STATES, type DeliveryState, type EventId } from '../../model.js';
-import { HmsError } from '../../errors.js';
-import type { AttemptView, ConnectorBacklog, DeadListOptions, DeadPage, EventView } from '../store.js';
-import type { Statements } from './sql.js';
+import type { AttemptView, ConnectorBacklog, DeliveryDetail, DeliveryView, EventView } from '../store.js';
+import type { AttemptRow, DeliveryRow, Statements } from './sql.js';
 
 /** An event with its deliveries in order of creation, each with its attempts in order. */
 export function getEvent(sql: Statements, id: EventId): EventView | undefined {
@@ -10,16 +9,7 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
   if (event === undefined) return undefined;
   const history = new Map<string, AttemptView[]>();
   for (const a of sql.selectEventAttempts.all(id)) {
-    const view: AttemptView = {
-      attempt: a.attempt,
-      startedAt: a.started_at,
-      durationMs: a.duration_ms,
-      status: a.status,
-      error: a.error,
-      errorCode: a.error_code,
-      revision: a.revision,
-      responseBody: a.response_body,
-    };
+    const view = attemptView(a);
     const list = history.get(a.delivery_id);
     if (list === undefined) history.set(a.delivery_id, [view]);
     else list.push(view);
@@ -29,17 +19,8 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
     type: event.type,
     receivedAt: event.received_at,
     body: event.body,
-    deliveries: sql.selectEventDeliveries.all(id).map((d) => ({
-      id: d.id,
-      connector: d.connector,
-      route: d.route,
-      state: d.state,
-      attempts: d.attempts,
-      lastStatus: d.last_status,
-      lastError: d.last_error,
-      nextAttemptAt: d.next_attempt_at,
-      history: history.get(d.id) ?? [],
-    })),
+    traceparent: event.traceparent,
+    deliveries: sql.selectEventDeliveries.all(id).map((d) => deliveryView(d, history.get(d.id) ?? [])),
   };
 }
 
@@ -56,42 +37,60 @@ export function countByState(sql: Statements): Record<DeliveryState, number> {
   return counts;
 }
 
-/** What waits per connector, through indexes of the unfinished, parked and dead states alone (see
+/** What waits per connector, through indexes of the unfinished, parked, dead and discarded states alone (see
  * SQL.backlogByConnector). */
 export function backlog(sql: Statements): ConnectorBacklog[] {
   const byConnector = new Map<string, { -readonly [K in keyof ConnectorBacklog]: ConnectorBacklog[K] }>();
   for (const row of sql.backlogByConnector.all()) {
     let entry = byConnector.get(row.connector);
-    if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, inflight: 0, retrying: 0, parked: 0, dead: 0, oldestWaitingAt: null }));
+    if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, inflight: 0, retrying: 0, parked: 0, dead: 0, discarded: 0, oldestWaitingAt: null }));
     entry[row.state] = row.n;
     if (row.oldest !== null && (entry.oldestWaitingAt === null || row.oldest < entry.oldestWaitingAt)) entry.oldestWaitingAt = row.oldest;
   }
   return [...byConnector.values()];
 }
 
-/** A page of dead deliveries; the cursor is the seq of the page's last row. One row more than the
- * page is read to know whether another page follows. */
-export function listDead(sql: Statements, options: DeadListOptions): DeadPage {
-  const after = options.after === undefined ? 0 : cursorSeq(options.after);
-  const rows = sql.selectDead.all({ after, connector: options.connector ?? null, limit: options.limit + 1 });
-  const page = rows.slice(0, options.limit);
+/** One delivery with its event and every attempt, in order. */
+export function getDelivery(sql: Statements, id: string): DeliveryDetail | undefined {
+  const d = sql.selectDelivery.get(id);
+  if (d === undefined) return undefined;
   return {
-    deliveries: page.map((d) => ({
-      id: d.id,
-      eventId: d.event_id,
-      eventType: d.event_type,
-      connector: d.connector,
-      route: d.route,
-      attempts: d.attempts,
-      lastStatus: d.last_status,
-      lastError: d.last_error,
-      deadSince: d.updated_at,
-    })),
-    next: rows.length > options.limit ? String(page[page.length - 1]!.seq) : null,
+    ...deliveryView(d, sql.selectDeliveryAttempts.all(id).map(attemptView)),
+    eventId: d.event_id,
+    eventType: d.event_type,
+    acceptedAt: d.created_at,
+    updatedAt: d.updated_at,
+    orderingKey: d.ordering_key,
+    eventBody: d.body,
+    eventTraceparent: d.traceparent,
   };
 }
 
-function cursorSeq(cursor: string): number {
-  if (!/^[0-9]{1,15}$/.test(cursor)) throw new HmsError('QUERY_INVALID', `"after" must be the "next" of an earlier page, not "${cursor.slice(0, 40)}"`);
-  return Number(cursor);
+function deliveryView(d: DeliveryRow, history: readonly AttemptView[]): DeliveryView {
+  return {
+    id: d.id,
+    connector: d.connector,
+    route: d.route,
+    state: d.state,
+    attempts: d.attempts,
+    lastStatus: d.last_status,
+    lastError: d.last_error,
+    nextAttemptAt: d.next_attempt_at,
+    history,
+  };
+}
+
+function attemptView(a: AttemptRow): AttemptView {
+  return {
+    attempt: a.attempt,
+    startedAt: a.started_at,
+    durationMs: a.duration_ms,
+    status: a.status,
+    error: a.error,
+    errorCode: a.error_code,
+    revision: a.revision,
+    responseBody: a.response_body,
+    request: a.request,
+    traceparent: a.traceparent,
+  };
 }

@@ -4,7 +4,8 @@
  * in sqlite-retention.ts.
  *
  * Invariants kept here:
- * - A delivery is deleted with its attempts; only `delivered` and `dead` ones are ever chosen.
+ * - A delivery is deleted with its attempts; only `delivered`, `dead` and `discarded` ones are
+ *   ever chosen.
  * - An event is deleted only once none of its deliveries remains. Until it is past its cutoff it
  *   waits in `events_unreferenced`, which therefore holds exactly the stored events without
  *   deliveries (ingest adds those stored without any).
@@ -37,33 +38,38 @@ export interface ChunkDeleted {
 
 const NOTHING: ChunkDeleted = { deliveries: 0, events: 0 };
 
+/** The states retention deletes. */
+export type FinishedState = 'delivered' | 'dead' | 'discarded';
+
 /** Connectors having deliveries in `state`. */
-export function connectorsWithFinished(sql: Statements, state: 'delivered' | 'dead'): string[] {
-  return (state === 'delivered' ? sql.deliveredConnectors : sql.diedConnectors).all().map((row) => row.name);
+export function connectorsWithFinished(sql: Statements, state: FinishedState): string[] {
+  return { delivered: sql.deliveredConnectors, dead: sql.diedConnectors, discarded: sql.discardedConnectors }[state].all().map((row) => row.name);
 }
 
 /**
- * Deletes up to `limit` deliveries of `connector` in `state` that finished (were delivered, or
- * died) before `before`, oldest first, with their attempts. Their events left without deliveries
+ * Deletes up to `limit` deliveries of `connector` in `state` that finished (were delivered, died,
+ * or were discarded) before `before`, oldest first, with their attempts. Their events left without deliveries
  * are deleted when received before `eventsBefore`, and remembered until then otherwise.
  */
 export function deleteFinished(
   sql: Statements,
-  state: 'delivered' | 'dead',
+  state: FinishedState,
   connector: string,
   before: number,
   eventsBefore: number,
   limit: number,
 ): ChunkDeleted {
-  const rows = (state === 'delivered' ? sql.deliveredBefore : sql.diedBefore).all(connector, before, limit);
+  const rows = { delivered: sql.deliveredBefore, dead: sql.diedBefore, discarded: sql.discardedBefore }[state].all(connector, before, limit);
   return rows.length === 0 ? NOTHING : deleteDeliveries(sql, rows, eventsBefore);
 }
 
 /** The disk guard's chunk: up to `limit` of the oldest delivered deliveries, whatever their age,
- * with their events once none of their deliveries remains. */
+ * with their events once none of their deliveries remains; when none is left, discarded ones. */
 export function deleteOldestDelivered(sql: Statements, limit: number): ChunkDeleted {
   const connector = sql.oldestDeliveredConnector.get()?.name;
-  return connector === undefined ? NOTHING : deleteFinished(sql, 'delivered', connector, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, limit);
+  if (connector !== undefined) return deleteFinished(sql, 'delivered', connector, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, limit);
+  const discarded = sql.discardedConnectors.get()?.name;
+  return discarded === undefined ? NOTHING : deleteFinished(sql, 'discarded', discarded, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, limit);
 }
 
 /** Deletes up to `limit` events without deliveries received before `before`, oldest first. */

@@ -84,7 +84,7 @@ export const SQL = {
   // Ingest
   // Many rows per statement (see MAX_ROWS_PER_STATEMENT). An event id already stored is skipped;
   // RETURNING names the events that were stored.
-  insertEvents: (rows: number) => `INSERT OR IGNORE INTO events (id, type, body, received_at) VALUES ${placeholders(rows, 4)} RETURNING id, seq`,
+  insertEvents: (rows: number) => `INSERT OR IGNORE INTO events (id, type, body, received_at, traceparent) VALUES ${placeholders(rows, 5)} RETURNING id, seq`,
   // Events stored without deliveries wait for --retain-events alone (see migration 5).
   insertUnreferenced: (rows: number) => `INSERT INTO events_unreferenced (received_at, seq) VALUES ${placeholders(rows, 2)}`,
   insertDeliveries: (rows: number) => `INSERT INTO deliveries
@@ -95,7 +95,7 @@ export const SQL = {
   // and key is unfinished, so one key is sent one at a time in acceptance (seq) order. The
   // subquery's WHERE must stay textually identical to the deliveries_ordering index's.
   selectDue: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
-      d.ordering_key, e.body, e.received_at
+      d.ordering_key, e.body, e.received_at, e.traceparent
     FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
       AND d.connector IN (SELECT value FROM json_each(?))
@@ -106,14 +106,14 @@ export const SQL = {
     ORDER BY d.next_attempt_at, d.seq`,
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
     WHERE id IN (SELECT value FROM json_each(?))`,
-  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
     state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
   // The same two for many attempts at once: `rows` rows of parameters in one statement, since a
   // statement's fixed cost is most of the cost of a one-row write. A delivery appears at most once.
-  insertAttempts: (rows: number) => `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body)
-    VALUES ${placeholders(rows, 9)}`,
+  insertAttempts: (rows: number) => `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
+    VALUES ${placeholders(rows, 11)}`,
   updateAfterAttempts: (rows: number) => `UPDATE deliveries SET attempts = v.column2, last_status = v.column3, last_error = v.column4,
     last_error_code = v.column5, state = v.column6, next_attempt_at = v.column7, updated_at = ?
     FROM (VALUES ${placeholders(rows, 7)}) AS v WHERE deliveries.id = v.column1`,
@@ -141,36 +141,37 @@ export const SQL = {
     WHERE seq IN (SELECT seq FROM deliveries
       WHERE state = 'dead' AND connector = ? AND last_error_code IN (SELECT value FROM json_each(?)) LIMIT ?)`,
 
-  // Dead letters. selectDead's state test must stay textually identical to the deliveries_dead
-  // index's WHERE; the cursor is the seq of the last row of the previous page.
-  selectDead: `SELECT d.seq, d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts,
-      d.last_status, d.last_error, d.updated_at
-    FROM deliveries d JOIN events e ON e.id = d.event_id
-    WHERE d.state = 'dead' AND d.seq > @after AND (@connector IS NULL OR d.connector = @connector)
-    ORDER BY d.seq LIMIT @limit`,
   selectDeliveryState: 'SELECT state, connector FROM deliveries WHERE id = ?',
-  // Retrying dead deliveries restarts their schedule, like redrive, whatever they died of.
-  retryDeadById: `UPDATE deliveries ${RESTART_DEAD}
-    WHERE id = ? AND state = 'dead' AND connector IN (SELECT value FROM json_each(?))`,
-  retryDeadOf: `UPDATE deliveries ${RESTART_DEAD}
-    WHERE seq IN (SELECT seq FROM deliveries
-      WHERE state = 'dead' AND connector IN (SELECT value FROM json_each(?)) LIMIT ?)`,
+  // An operator's retry and discard (see DeliveryAction in delivery-queries.ts), by id or by seq.
+  retryByIds: (by: 'id' | 'seq') => `UPDATE deliveries SET state = 'retrying', next_attempt_at = @now, updated_at = @now,
+      schedule_offset = CASE WHEN state IN ('dead', 'discarded') THEN attempts ELSE schedule_offset END
+    WHERE ${by} IN (SELECT value FROM json_each(@keys)) AND state IN ('dead', 'discarded', 'retrying', 'parked')
+      AND (@anyConnector OR connector IN (SELECT value FROM json_each(@connectors)))`,
+  discardByIds: (by: 'id' | 'seq') => `UPDATE deliveries SET state = 'discarded', next_attempt_at = NULL, updated_at = @now
+    WHERE ${by} IN (SELECT value FROM json_each(@keys)) AND state IN ('dead', 'retrying', 'parked')
+      AND (@anyConnector OR connector IN (SELECT value FROM json_each(@connectors)))`,
 
   // Reads
-  selectEvent: 'SELECT id, type, body, received_at FROM events WHERE id = ?',
+  selectEvent: 'SELECT id, type, body, received_at, traceparent FROM events WHERE id = ?',
   selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
     FROM deliveries WHERE event_id = ? ORDER BY seq`,
   selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error,
-      a.error_code, a.revision, a.response_body
+      a.error_code, a.revision, a.response_body, a.request, a.traceparent
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
-  // Counted without a scan of every delivery: unfinished, parked and dead ones through their
-  // partial indexes (each WHERE textually identical to its index's), and 'all' as max(seq) less the
-  // seqs no delivery holds (deliveries_gaps, which retention keeps as it deletes). Delivered is
-  // what remains: the delivered deliveries retention has not deleted yet.
+  selectDelivery: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.state, d.attempts, d.last_status,
+      d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.ordering_key, e.body, e.traceparent
+    FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
+  selectDeliveryAttempts: `SELECT delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent
+    FROM attempts WHERE delivery_id = ? ORDER BY attempt`,
+  // Counted without a scan of every delivery: unfinished, parked, dead and discarded ones through
+  // their partial indexes (each WHERE textually identical to its index's), and 'all' as max(seq)
+  // less the seqs no delivery holds (deliveries_gaps, which retention keeps as it deletes).
+  // Delivered is what remains: the delivered deliveries retention has not deleted yet.
   countByState: `SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY state
     UNION ALL SELECT 'parked', count(*) FROM deliveries WHERE state = 'parked'
     UNION ALL SELECT 'dead', count(*) FROM deliveries WHERE state = 'dead'
+    UNION ALL SELECT 'discarded', count(*) FROM deliveries WHERE state = 'discarded'
     UNION ALL SELECT 'all', coalesce(max(seq), 0) - (SELECT value FROM store_counters WHERE name = 'deliveries_gaps') FROM deliveries`,
   // When the oldest unfinished delivery was accepted: the least seq among the unfinished ones,
   // read from the deliveries_due index (its WHERE, textually), then that one row. Left to itself,
@@ -179,10 +180,11 @@ export const SQL = {
     WHERE seq = (SELECT min(seq) FROM deliveries INDEXED BY deliveries_due WHERE state IN ('pending', 'inflight', 'retrying'))`,
 
   // Retention (see retention-ops.ts). Each state test must stay textually identical to the WHERE
-  // of its index: deliveries_delivered, deliveries_died (migration 5).
-  // The connectors having delivered (or dead) deliveries: one index seek per connector.
+  // of its index: deliveries_delivered, deliveries_died (migration 5), deliveries_discarded (7).
+  // The connectors having delivered (or dead, or discarded) deliveries: one index seek per connector.
   deliveredConnectors: connectorsWith("state = 'delivered'"),
   diedConnectors: connectorsWith("state = 'dead'"),
+  discardedConnectors: connectorsWith("state = 'discarded'"),
   // The connector whose oldest delivered delivery is the oldest of all (the disk guard's next).
   oldestDeliveredConnector: `${connectorsWith("state = 'delivered'")}
     ORDER BY (SELECT min(updated_at) FROM deliveries WHERE state = 'delivered' AND connector = name) LIMIT 1`,
@@ -190,6 +192,8 @@ export const SQL = {
     WHERE state = 'delivered' AND connector = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
   diedBefore: `SELECT seq, id, event_id FROM deliveries
     WHERE state = 'dead' AND connector = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+  discardedBefore: `SELECT seq, id, event_id FROM deliveries
+    WHERE state = 'discarded' AND connector = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
   deleteAttemptsOf: 'DELETE FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?))',
   deleteDeliveries: 'DELETE FROM deliveries WHERE seq IN (SELECT value FROM json_each(?))',
   maxDeliverySeq: 'SELECT coalesce(max(seq), 0) FROM deliveries',
@@ -211,12 +215,13 @@ export const SQL = {
   freelistCount: 'PRAGMA freelist_count',
   incrementalVacuum: (pages: number) => `PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`,
   // What waits per connector, for the metrics: each part read from a covering index of its states
-  // alone (deliveries_due, deliveries_parked, deliveries_dead_cause; each WHERE textually
-  // identical to its index's), so a scrape never reads a delivered row.
+  // alone (deliveries_due, deliveries_parked, deliveries_dead_cause, deliveries_discarded; each
+  // WHERE textually identical to its index's), so a scrape never reads a delivered row.
   backlogByConnector: `SELECT connector, state, count(*) AS n, min(created_at) AS oldest FROM deliveries
       WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY connector, state
     UNION ALL SELECT connector, 'parked', count(*), NULL FROM deliveries WHERE state = 'parked' GROUP BY connector
-    UNION ALL SELECT connector, 'dead', count(*), NULL FROM deliveries WHERE state = 'dead' GROUP BY connector`,
+    UNION ALL SELECT connector, 'dead', count(*), NULL FROM deliveries WHERE state = 'dead' GROUP BY connector
+    UNION ALL SELECT connector, 'discarded', count(*), NULL FROM deliveries WHERE state = 'discarded' GROUP BY connector`,
 } as const;
 
 /**
@@ -246,6 +251,7 @@ export interface EventRow {
   type: string;
   body: string;
   received_at: number;
+  traceparent: string | null;
 }
 
 export interface DeliveryRow {
@@ -269,9 +275,23 @@ export interface AttemptRow {
   error_code: string | null;
   revision: string | null;
   response_body: string | null;
+  request: string | null;
+  traceparent: string | null;
 }
 
-/** A delivery with its event's id and type, as selectDue and selectDead return it. */
+/** A delivery with its event, as selectDelivery returns it. */
+export interface DeliveryDetailRow extends DeliveryRow {
+  event_id: string;
+  event_type: string;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  ordering_key: string | null;
+  body: string;
+  traceparent: string | null;
+}
+
+/** A delivery with its event's id and type, as selectDue returns it. */
 interface DeliveryOfEventRow {
   id: string;
   event_id: string;
@@ -281,23 +301,17 @@ interface DeliveryOfEventRow {
   attempts: number;
 }
 
-export interface DeadRow extends DeliveryOfEventRow {
-  seq: number;
-  last_status: number | null;
-  last_error: string | null;
-  updated_at: number;
-}
-
 export interface DueRow extends DeliveryOfEventRow {
   schedule_offset: number;
   ordering_key: string | null;
   body: string;
   received_at: number;
+  traceparent: string | null;
 }
 
 export interface BacklogRow {
   connector: string;
-  state: 'pending' | 'inflight' | 'retrying' | 'parked' | 'dead';
+  state: 'pending' | 'inflight' | 'retrying' | 'parked' | 'dead' | 'discarded';
   n: number;
   oldest: number | null;
 }
@@ -351,6 +365,8 @@ export function prepareStatements(db: Db) {
         errorCode: string | null,
         revision: string,
         responseBody: string | null,
+        request: string | null,
+        traceparent: string | null,
       ]
     >(SQL.insertAttempt),
     updateAfterAttempt: prepare<
@@ -374,22 +390,27 @@ export function prepareStatements(db: Db) {
     parkUnconfigured: prepare<[now: number, connectors: string], { connector: string }>(SQL.parkUnconfigured),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
     redrive: prepare<[dueAt: number, now: number, connector: string, codes: string, limit: number]>(SQL.redrive),
-    selectDead: prepare<[{ after: number; connector: string | null; limit: number }], DeadRow>(SQL.selectDead),
     selectDeliveryState: prepare<[id: string], { state: DeliveryState; connector: string }>(SQL.selectDeliveryState),
-    retryDeadById: prepare<[dueAt: number, now: number, id: string, connectors: string]>(SQL.retryDeadById),
-    retryDeadOf: prepare<[dueAt: number, now: number, connectors: string, limit: number]>(SQL.retryDeadOf),
+    retryByIds: prepare<[ActionParams]>(SQL.retryByIds('id')),
+    retryBySeqs: prepare<[ActionParams]>(SQL.retryByIds('seq')),
+    discardByIds: prepare<[ActionParams]>(SQL.discardByIds('id')),
+    discardBySeqs: prepare<[ActionParams]>(SQL.discardByIds('seq')),
     selectEvent: prepare<[id: string], EventRow>(SQL.selectEvent),
     selectEventDeliveries: prepare<[eventId: string], DeliveryRow>(SQL.selectEventDeliveries),
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),
+    selectDelivery: prepare<[id: string], DeliveryDetailRow>(SQL.selectDelivery),
+    selectDeliveryAttempts: prepare<[id: string], AttemptRow>(SQL.selectDeliveryAttempts),
     countByState: prepare<[], { state: Exclude<DeliveryState, 'delivered'> | 'all'; n: number }>(SQL.countByState),
     oldestUnfinishedAt: prepare<[], { created_at: number }>(SQL.oldestUnfinishedAt),
     backlogByConnector: prepare<[], BacklogRow>(SQL.backlogByConnector),
     checkpoint: prepare<[]>(SQL.checkpoint),
     deliveredConnectors: prepare<[], { name: string }>(SQL.deliveredConnectors),
     diedConnectors: prepare<[], { name: string }>(SQL.diedConnectors),
+    discardedConnectors: prepare<[], { name: string }>(SQL.discardedConnectors),
     oldestDeliveredConnector: prepare<[], { name: string }>(SQL.oldestDeliveredConnector),
     deliveredBefore: prepare<[connector: string, before: number, limit: number], FinishedRow>(SQL.deliveredBefore),
     diedBefore: prepare<[connector: string, before: number, limit: number], FinishedRow>(SQL.diedBefore),
+    discardedBefore: prepare<[connector: string, before: number, limit: number], FinishedRow>(SQL.discardedBefore),
     deleteAttemptsOf: prepare<[deliveryIds: string]>(SQL.deleteAttemptsOf),
     deleteDeliveries: prepare<[seqs: string]>(SQL.deleteDeliveries),
     maxDeliverySeq: pluck<number>(SQL.maxDeliverySeq),
@@ -405,6 +426,15 @@ export function prepareStatements(db: Db) {
     // Run whole: a prepared incremental_vacuum frees one page per step.
     incrementalVacuum: { run: (pages: number): void => void db.exec(SQL.incrementalVacuum(pages)) },
   };
+}
+
+/** The parameters of an operator's action: ids or seqs (JSON), the time, and the connectors it
+ * may touch (JSON), unless anyConnector is 1. */
+export interface ActionParams {
+  keys: string;
+  now: number;
+  connectors: string;
+  anyConnector: 0 | 1;
 }
 
 /** A finished delivery chosen for deletion. */

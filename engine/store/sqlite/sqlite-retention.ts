@@ -90,10 +90,11 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
   return {
     async deleteExpired(policy, signal) {
       const counts = tally();
-      for (const state of ['delivered', 'dead'] as const) {
+      for (const state of ['delivered', 'dead', 'discarded'] as const) {
         for (const connector of await access.read(() => ops.connectorsWithFinished(sql, state))) {
           const cutoffs = policy.connectors.get(connector) ?? policy;
-          const before = state === 'delivered' ? cutoffs.deliveredBefore : cutoffs.deadBefore;
+          // Discarded deliveries are kept as delivered ones are, from when they were discarded.
+          const before = state === 'dead' ? cutoffs.deadBefore : cutoffs.deliveredBefore;
           if (before === null) continue;
           await repeat((limit) => ops.deleteFinished(sql, state, connector, before, policy.eventsBefore, limit), counts, signal, state === 'dead');
         }

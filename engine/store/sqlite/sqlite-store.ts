@@ -2,8 +2,8 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, retryDead,
- * setDisabled, and retention, whose chunks each get a transaction of their own) go through the
+ * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, act,
+ * setDisabled; actOnMatching and retention, whose chunks each get a transaction of their own) go through the
  * group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so they
  * see every write made before them.
@@ -15,7 +15,8 @@ import { systemClock, type Clock } from '../../clock.js';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
-import { backlog, countByState, getEvent, listDead } from './read-views.js';
+import { createDeliveryFinder, findPage } from './find-deliveries.js';
+import { backlog, countByState, getDelivery, getEvent } from './read-views.js';
 import { prepareStatements } from './sql.js';
 import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
@@ -40,6 +41,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const clock = options.clock ?? systemClock;
   const db = await openDataDirectory(dataDir, clock.now(), options.logger);
   const sql = prepareStatements(db);
+  const finder = createDeliveryFinder(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
    * for health(); any other error passes unchanged. */
@@ -77,6 +79,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       const restarted = await write(() => restart(ops.RESTART_CHUNK_ROWS));
       total += restarted;
       if (restarted < ops.RESTART_CHUNK_ROWS) return total;
+    }
+  }
+
+  /** Repeats `chunk` from where the last one ended, a flush each, until none follows; other writes
+   * commit in between. Resolves with the total changed. */
+  async function fromCursor(chunk: (after: string | undefined) => { changed: number; next: string | null }): Promise<number> {
+    let total = 0;
+    let after: string | undefined;
+    for (;;) {
+      const { changed, next } = await write(() => chunk(after));
+      total += changed;
+      if (next === null) return total;
+      after = next;
     }
   }
 
@@ -143,9 +158,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),
     disabledConnectors: () => read(() => sql.selectDisabled.all()),
     getEvent: (id) => read(() => getEvent(sql, id)),
-    listDead: (options) => read(() => listDead(sql, options)),
+    findDeliveries: (options) => read(() => findPage(finder, options)),
+    getDelivery: (id) => read(() => getDelivery(sql, id)),
     deliveryState: (id) => read(() => sql.selectDeliveryState.get(id)),
-    retryDead: (which, connectors, now) => inChunks((limit) => ops.retryDead(sql, which, connectors, now, limit)),
+    act: (action, ids, connectors, now) => write(() => ops.act(sql, action, 'id', ids, connectors, now)),
+    actOnMatching: (action, filter, connectors, now) => fromCursor((after) => ops.actOnChunk(sql, finder, action, filter, connectors, now, after)),
     countByState: () => read(() => countByState(sql)),
     oldestUnfinishedAt: () => read(() => sql.oldestUnfinishedAt.get()?.created_at ?? null),
     deleteExpired: (policy, signal) => retention.deleteExpired(policy, signal),

@@ -3,18 +3,19 @@
  * inside a flush's transaction (so each is atomic, and sees the operations queued before it).
  */
 import { HmsError } from '../../errors.js';
+import { ACTION_STATES, type DeliveryAction, type DeliveryFilter } from '../delivery-queries.js';
 import {
   REDRIVE_ERROR_CODES,
   type AcceptResult,
   type AttemptRecord,
   type ClaimedDelivery,
   type ClaimOptions,
-  type DeadSelection,
   type DisabledConnector,
   type NewEvent,
   type ReconcileResult,
 } from '../store.js';
-import { MAX_ROWS_PER_STATEMENT, nameList, type Statements } from './sql.js';
+import type { DeliveryFinder } from './find-deliveries.js';
+import { MAX_ROWS_PER_STATEMENT, nameList, type ActionParams, type Statements } from './sql.js';
 import { inSavepoint, type Settled } from './write-queue.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
@@ -29,7 +30,7 @@ const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
 export function acceptEvents(sql: Statements, events: readonly NewEvent[], now: number): AcceptResult[] {
   const stored = new Map<string, number>();
   for (const chunk of chunked(events)) {
-    const values = chunk.flatMap((event) => [event.id, event.type, event.body, event.receivedAt]);
+    const values = chunk.flatMap((event) => [event.id, event.type, event.body, event.receivedAt, event.traceparent ?? null]);
     for (const row of sql.insertEvents(chunk.length).all(...values)) stored.set(row.id, row.seq);
   }
   const results: AcceptResult[] = [];
@@ -85,6 +86,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
       scheduleOffset: row.schedule_offset,
       eventBody: row.body,
       receivedAt: row.received_at,
+      traceparent: row.traceparent,
     });
     if (claimed.length >= limit) break;
   }
@@ -95,7 +97,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
 /** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
  * without nextAttemptAt is due now. Rejects for an unknown delivery or a repeated attempt number. */
 export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
-  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null);
+  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
   const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
   const changed = sql.updateAfterAttempt.run(
     r.attempt,
@@ -128,7 +130,7 @@ function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: numb
   const attempts: unknown[] = [];
   const updates: unknown[] = [now];
   for (const r of chunk) {
-    attempts.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null);
+    attempts.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
     updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null);
   }
   sql.insertAttempts(chunk.length).run(...attempts);
@@ -170,9 +172,9 @@ export function reconcileConnectors(sql: Statements, connectors: ReadonlySet<str
 }
 
 /**
- * Dead deliveries restarted per write (redrive, retryDead of many): a million of them in one
- * statement would hold the engine's thread for seconds, ingest included. The store repeats the
- * write, one flush each, until a write restarts fewer.
+ * Deliveries restarted or discarded per write (redrive, an operator's retry or discard of many): a
+ * million of them in one statement would hold the engine's thread for seconds, ingest included.
+ * The store repeats the write, one flush each, until a write changes fewer.
  */
 export const RESTART_CHUNK_ROWS = 10_000;
 
@@ -182,9 +184,38 @@ export function redrive(sql: Statements, connector: string, now: number, limit: 
   return sql.redrive.run(now, now, connector, REDRIVE_CODES_JSON, limit).changes;
 }
 
-/** See Store.retryDead; a selection of many restarts up to `limit` of them. */
-export function retryDead(sql: Statements, which: DeadSelection, connectors: ReadonlySet<string>, now: number, limit: number): number {
-  if ('id' in which) return sql.retryDeadById.run(now, now, which.id, nameList(connectors)).changes;
-  const chosen = which.connector === undefined ? connectors : new Set([which.connector].filter((name) => connectors.has(name)));
-  return sql.retryDeadOf.run(now, now, nameList(chosen), limit).changes;
+/** See Store.act: `keys` are delivery ids, or seqs. `connectors` null: any connector. */
+export function act(sql: Statements, action: DeliveryAction, by: 'id' | 'seq', keys: readonly (string | number)[], connectors: ReadonlySet<string> | null, now: number): number {
+  if (keys.length === 0) return 0;
+  const params: ActionParams = { keys: JSON.stringify(keys), now, connectors: connectors === null ? '[]' : nameList(connectors), anyConnector: connectors === null ? 1 : 0 };
+  const statement = action === 'retry' ? (by === 'id' ? sql.retryByIds : sql.retryBySeqs) : by === 'id' ? sql.discardByIds : sql.discardBySeqs;
+  return statement.run(params).changes;
+}
+
+/**
+ * One chunk of Store.actOnMatching: the next page (from `after`, in acceptance order) of the
+ * deliveries matching `filter` that `action` applies to, changed. Reading and changing happen in
+ * this one write, so nothing moves in between. `next` is where the following chunk starts; null
+ * when none follows.
+ */
+export function actOnChunk(
+  sql: Statements,
+  finder: DeliveryFinder,
+  action: DeliveryAction,
+  filter: DeliveryFilter,
+  connectors: ReadonlySet<string> | null,
+  now: number,
+  after: string | undefined,
+): { changed: number; next: string | null } {
+  const page = finder.findSeqs({ filter: actionFilter(action, filter, connectors), order: 'asc', limit: RESTART_CHUNK_ROWS, ...(after !== undefined && { after }) });
+  return { changed: act(sql, action, 'seq', page.rows, connectors, now), next: page.next };
+}
+
+/** `filter` narrowed to what `action` applies to: its states, and of the connectors it names,
+ * those given. (Deliveries of other connectors are read, and left alone by the write: a list of
+ * every connector in the filter would make SQLite read each row to test it.) */
+export function actionFilter(action: DeliveryAction, filter: DeliveryFilter, connectors: ReadonlySet<string> | null): DeliveryFilter {
+  const states = (filter.states ?? ACTION_STATES[action]).filter((state) => ACTION_STATES[action].includes(state));
+  const named = connectors === null || filter.connectors === undefined ? filter.connectors : filter.connectors.filter((name) => connectors.has(name));
+  return { ...filter, states, ...(named !== undefined && { connectors: named }) };
 }
