@@ -39,6 +39,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         scheduleOffset: 0,
         eventBody: event('e1', []).body,
         receivedAt: T0,
+        replayId: null,
       });
       assert.deepEqual(claimIds(first), ['d10', 'd20']);
       assert.deepEqual(claimIds(await claim(store, T0 + 100, 2)), ['d30']);

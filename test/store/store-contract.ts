@@ -11,6 +11,7 @@ import { redriveContract } from './contract-redrive.js';
 import { deadLettersContract } from './contract-dead-letters.js';
 import { retentionContract } from './contract-retention.js';
 import { backlogContract } from './contract-backlog.js';
+import { replaysContract } from './contract-replays.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -24,5 +25,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe('dead letters: listing and retrying', () => deadLettersContract(openFresh));
     describe('retention and the disk guard', () => retentionContract(openFresh));
     describe('backlog and size, for the metrics', () => backlogContract(openFresh));
+    describe('operator pauses and replays', () => replaysContract(openFresh));
   });
 }

@@ -85,6 +85,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
       scheduleOffset: row.schedule_offset,
       eventBody: row.body,
       receivedAt: row.received_at,
+      replayId: row.replay_id,
     });
     if (claimed.length >= limit) break;
   }
