@@ -125,6 +125,11 @@ export interface Engine {
   listDead(options: DeadListOptions): Promise<DeadPage>;
   /** Retries dead deliveries now (see engine/sweep/dead-letters.ts); resolves with how many. */
   retryDead(which: DeadSelection): Promise<number>;
+  /** An operator pauses a configured connector (it sends nothing until resumed; kept across
+   * restarts and reloads), or resumes it; `by` names who, for the log. Resolves with its flow
+   * control once the change is in the store; NOT_FOUND for a connector that is not configured. */
+  pauseConnector(name: string, by: string): Promise<LaneStatus>;
+  resumeConnector(name: string, by: string): Promise<LaneStatus>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
   /** Runs retention now (and the disk guard); resolves with what it deleted. */
@@ -170,6 +175,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const dispatcher = createDispatcher({
     store,
     disabled: await store.disabledConnectors(),
+    paused: await store.pausedConnectors(),
     registry,
     http,
     clock,
@@ -279,6 +285,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return deadLetters.retry(which);
     },
     subscribe: (listener) => outcomes.subscribe(listener),
+    async pauseConnector(name, by) {
+      ensureOpen();
+      await dispatcher.pause(name, by);
+      return dispatcher.status()[name]!;
+    },
+    async resumeConnector(name, by) {
+      ensureOpen();
+      await dispatcher.resume(name, by);
+      return dispatcher.status()[name]!;
+    },
     sweep: () => sweep.runOnce(),
     retain: () => retention.runOnce(),
     reload() {

@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, dead letters, status, metrics, health and
- * readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * The HTTP API (fastify): ingest, event lookup, dead letters, pausing connectors, status, metrics,
+ * health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
@@ -15,6 +15,7 @@ import { parseDeadListQuery, parseDeadRetryQuery, toDeadPageResponse } from './d
 import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
 import { createWriteLog } from './write-log.js';
+import { registerConnectorRoutes } from './connector-routes.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
@@ -176,6 +177,8 @@ export function buildServer(options: ServerOptions) {
     writeLog.note(request, { retried });
     return reply.status(202).send({ retried });
   });
+
+  registerConnectorRoutes(app, engine, writeLog);
 
   return app;
 }

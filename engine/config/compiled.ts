@@ -109,6 +109,8 @@ export interface CompiledConnector {
    * sweep/retention-policy.ts); `deadMs` null keeps dead ones for ever. */
   readonly retention?: { readonly deliveredMs?: number; readonly deadMs?: number | null };
   readonly orderingKey?: CompiledExpression;
+  /** The file says `paused: true`: the connector sends nothing (dispatch/connector-state.ts). */
+  readonly paused: boolean;
   /**
    * Values that must never be logged, stored or shown: every header value, every value
    * interpolated from the environment or a file, auth credentials, signing secrets, the TLS key.

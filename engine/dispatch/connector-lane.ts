@@ -6,9 +6,10 @@
  * Deliveries pass, in order: the ordering gate (one per `orderingKey` at a time), the batcher
  * (batched routes only, see batch-items.ts), the ready queue, then these checks before a request
  * starts (dispatcher.ts, `pump`):
- *   1. hold: the connector is disabled, paused or its breaker is open. Everything the lane holds
- *      goes back to the store, due when the hold ends; no attempt is recorded. The hold timer
- *      says when it ends, so the sweep claims the work again then.
+ *   1. hold: the connector is paused (by an operator or a 429), disabled or its breaker is open.
+ *      Everything the lane holds goes back to the store, due when the hold ends; no attempt is
+ *      recorded. For a hold that ends by itself, the hold timer says when, so the sweep claims
+ *      the work again then; the others end with a signal (`unblocked`).
  *   2. the breaker lets one probe at a time through when half-open,
  *   3. `concurrency` requests in flight at most,
  *   4. the token bucket of `rateLimit`: a wait keeps the work in memory, and the rate timer pumps
@@ -16,7 +17,7 @@
  */
 import type { Clock } from '../clock.js';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
-import { ConnectorState, type ConnectorStateStatus, type Disabled } from './connector-state.js';
+import { ConnectorState, type ConnectorStateStatus, type KeptState } from './connector-state.js';
 import { Fifo } from './fifo.js';
 import { OrderingQueue } from './ordering-queue.js';
 import type { Timers } from './timers.js';
@@ -48,9 +49,9 @@ export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
   constructor(
     readonly name: string,
     private readonly timers: Timers,
-    disabled?: Disabled,
+    kept?: KeptState,
   ) {
-    this.state = new ConnectorState(disabled);
+    this.state = new ConnectorState(kept);
   }
 
   /** Calls `pump` in `delayMs` (the next rate-limit token), unless that timer is already set. */

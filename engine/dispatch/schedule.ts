@@ -67,7 +67,7 @@ export function pump(ctx: ScheduleContext, lane: Lane): void {
   const hold = lane.state.hold(connector, now);
   if (hold !== undefined) {
     giveBack(ctx, lane, takeWaiting(ctx, lane), hold.dueAt);
-    if (hold.reason !== 'disabled') lane.wakeWhenHoldEnds(hold.dueAt, ctx.clock, () => ctx.signals.emit('unblocked'));
+    if (hold.timed) lane.wakeWhenHoldEnds(hold.dueAt, ctx.clock, () => ctx.signals.emit('unblocked'));
     return;
   }
   while (lane.ready.length > 0 && lane.active < connector.concurrency && lane.state.canStart(connector, now)) {

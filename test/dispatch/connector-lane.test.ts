@@ -112,7 +112,7 @@ describe('stopTimers', () => {
 describe('the lane', () => {
   test('starts with the 410 record the store kept, for that revision only', () => {
     const disabled = { revision: 'r1', since: 0, reason: 'the target answered 410 Gone' };
-    const lane = new ConnectorLane<{ readonly orderingKey: string | null }>('crm', manualTimers().timers, disabled);
+    const lane = new ConnectorLane<{ readonly orderingKey: string | null }>('crm', manualTimers().timers, { disabled });
     const url = 'http://127.0.0.1:9';
     assert.equal(lane.state.hold(compiledConnector({ url, revision: 'r1' }), 5)?.reason, 'disabled');
     assert.equal(lane.state.hold(compiledConnector({ url, revision: 'r2' }), 5), undefined);

@@ -12,7 +12,7 @@ import type { ConnectorFile } from '../schema/connector-file.generated.js';
 import { buildRoute } from './build-route.js';
 import { at, formatDataPath } from '../problems/data-path.js';
 import { deepFreeze } from './deep-freeze.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PAUSED, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
 import { MIN_SECRET_LENGTH } from '../interpolate/interpolate.js';
 import { NEVER, parseDuration } from '../values/duration.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
@@ -139,6 +139,7 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(breaker && { breaker }),
     ...(retention && { retention }),
     ...(orderingKey && { orderingKey }),
+    paused: value.paused ?? DEFAULT_PAUSED,
     secrets: secretsOf(
       input.interpolatedSecrets,
       Object.values(headers),

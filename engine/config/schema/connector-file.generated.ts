@@ -56,6 +56,10 @@ export interface ConnectorFile {
    */
   redrive?: "onChange" | "never";
   /**
+   * true: the connector sends nothing (a pause by pull request); its deliveries wait in the store, attempts untouched, until the file says false again. An operator's pause (POST /connectors/:name/pause) is kept apart: the connector sends only when neither holds, and resuming clears only the operator's.
+   */
+  paused?: boolean;
+  /**
    * Connector tests run by `hms-sync test` with no network: each sends one event through the routes and compares the requests they would make.
    */
   tests?: ConnectorTest[];
