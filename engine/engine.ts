@@ -5,6 +5,8 @@
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
+ * Replays and backfills create new deliveries of stored events in the background, at a pace,
+ * handing them to dispatch after live traffic.
  * Retention (cron, every minute) deletes what is no longer kept, and guards the store's size.
  * The metrics count what the stages signal (events accepted and refused, attempts, parked work)
  * and read the store, dispatcher and config when scraped.
@@ -24,7 +26,10 @@ import { loadSources } from './config/sources/load-sources.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
+import { realTimers } from './dispatch/timers.js';
+import { connectorRoutesFor } from './bus/connector-routes.js';
 import { createIngest } from './bus/ingest.js';
+import { createIdGenerator } from './bus/new-id.js';
 import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
 import { createAdapter } from './bus/sources/create-adapter.js';
 import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
@@ -36,9 +41,10 @@ import { readinessOf, type Readiness } from './metrics/readiness.js';
 import { createTrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
+import type { AcceptResult, DeadListOptions, DeadPage, DeadSelection, EventView, ReplayView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { createDeadLetters } from './sweep/dead-letters.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
+import { createReplays, type Replays } from './sweep/replay/replays.js';
 import { createRetention, RETENTION_SCHEDULE, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
@@ -105,6 +111,8 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources
   readonly store: StoreStatus;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
   readonly flow: Readonly<Record<string, LaneStatus>>;
+  /** The replays running now, declared backfills included. */
+  readonly replays: readonly ReplayView[];
 }
 
 export interface Engine {
@@ -146,6 +154,8 @@ export interface Engine {
   readonly store: Store;
   /** The running sources; their signals count accepted and rejected messages. */
   readonly sources: SourceSet;
+  /** Replays and backfills: dry runs, starting, progress, cancelling (sweep/replay/replays.ts). */
+  readonly replays: Replays;
   /** Drains the sources, stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -190,6 +200,20 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
   const retention = createRetention({ store, registry, clock, logger, settings: retentionSettings });
+  // Replays and backfills create deliveries of stored events, routed with today's connectors.
+  const replays = createReplays({
+    store,
+    dispatcher,
+    registry,
+    clock,
+    logger,
+    timers: realTimers,
+    newId: createIdGenerator(),
+    leaseMs,
+    retainEventsMs: retentionSettings.eventsMs,
+    planRoutes: (event, connector) => connectorRoutesFor(registry, event, connector),
+    kick: () => sweep.kick(),
+  });
   // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
   const refill = () => {
     if (dispatcher.room() > 0) sweep.kick();
@@ -240,6 +264,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   config?.signals.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
   sources.signals.on('rejected', (_source, reason) => metrics.eventsRejected(reason, 1));
   config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
+  config?.signals.on('applied', (plan) => replays.startDeclared([...plan.added, ...plan.changed]));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
@@ -249,6 +274,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   summary.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  await replays.resume();
+  await replays.startDeclared([...registry.names()]);
   await sources.apply(initialSources);
   if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
 
@@ -265,6 +292,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     registry,
     store,
     sources,
+    replays,
     async emit(event) {
       ensureOpen(1);
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
@@ -302,9 +330,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return config.reload();
     },
     async status() {
-      const [deliveries, size, oldestPendingAt] = await Promise.all([store.countByState(), store.size(), store.oldestUnfinishedAt()]);
+      const [deliveries, size, oldestPendingAt, running] = await Promise.all([store.countByState(), store.size(), store.oldestUnfinishedAt(), replays.list(true)]);
       const flow = dispatcher.status();
-      const running = sources.status();
+      const sourceStatus = sources.status();
       const storeStatus: StoreStatus = {
         ...store.health(),
         ...size,
@@ -313,14 +341,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         retention: retentionSettings,
         lastRetention: retention.lastRun(),
       };
-      if (config) return { ...config.status(), sources: running, deliveries, store: storeStatus, flow };
+      if (config) return { ...config.status(), sources: sourceStatus, deliveries, store: storeStatus, flow, replays: running };
       const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), sources: running, files, lastReload: null, deliveries, store: storeStatus, flow };
+      return { revision: staticRevision, connectors: registry.all(), sources: sourceStatus, files, lastReload: null, deliveries, store: storeStatus, flow, replays: running };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
         await sources.close();
+        await replays.close();
         await sweep.close();
         await retention.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);

@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, dead letters, pausing connectors, status, metrics,
- * health and readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * The HTTP API (fastify): ingest, event lookup, dead letters, pausing connectors, replays, status,
+ * metrics, health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
@@ -16,6 +16,7 @@ import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS } from './api-token.js';
 import { createWriteLog } from './write-log.js';
 import { registerConnectorRoutes } from './connector-routes.js';
+import { registerReplayRoutes } from './replay-routes.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
@@ -179,6 +180,7 @@ export function buildServer(options: ServerOptions) {
   });
 
   registerConnectorRoutes(app, engine, writeLog);
+  registerReplayRoutes(app, engine, writeLog);
 
   return app;
 }

@@ -10,6 +10,8 @@
  * `deliveries.delivered` counts the delivered deliveries still kept: retention deletes them
  * `store.retention.delivered` after delivery, so it is no running total.
  *
+ * `replays` lists the replays running now (declared backfills too), as GET /replays/:id shows them.
+ *
  * Each source shows whether it is connected, its last error (secrets already removed), its lag,
  * what it holds, its accepted and rejected totals and its latest rejections.
  */
@@ -17,6 +19,7 @@ import type { SourceStatus } from '../bus/sources/source-tally.js';
 import { formatDuration } from '../config/values/duration.js';
 import type { LaneStatus } from '../dispatch/connector-lane.js';
 import type { EngineStatus, StoreStatus } from '../engine.js';
+import { toReplayResponse } from './replay-requests.js';
 
 export function toStatusResponse(status: EngineStatus) {
   return {
@@ -39,6 +42,7 @@ export function toStatusResponse(status: EngineStatus) {
     lastReload: status.lastReload && { ...status.lastReload, at: new Date(status.lastReload.at).toISOString() },
     deliveries: status.deliveries,
     store: storeOf(status.store),
+    replays: status.replays.map(toReplayResponse),
   };
 }
 

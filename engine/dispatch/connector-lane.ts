@@ -4,8 +4,9 @@
  * connector's current settings at each decision.
  *
  * Deliveries pass, in order: the ordering gate (one per `orderingKey` at a time), the batcher
- * (batched routes only, see batch-items.ts), the ready queue, then these checks before a request
- * starts (dispatcher.ts, `pump`):
+ * (batched routes only, see batch-items.ts), the ready queues, then these checks before a request
+ * starts (schedule.ts, `pump`). Live work goes first: a replay's units start only when no live
+ * unit is ready, so a replay never delays live traffic by more than the requests in flight.
  *   1. hold: the connector is paused (by an operator or a 429), disabled or its breaker is open.
  *      Everything the lane holds goes back to the store, due when the hold ends; no attempt is
  *      recorded. For a hold that ends by itself, the hold timer says when, so the sweep claims
@@ -37,10 +38,11 @@ export interface LaneStatus extends ConnectorStateStatus {
   readonly waiting: number;
 }
 
-export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
+export class ConnectorLane<T extends { readonly orderingKey: string | null; readonly replayId: string | null }> {
   /** Requests in flight. */
   active = 0;
-  readonly ready = new Fifo<WorkUnit<T>>();
+  private readonly live = new Fifo<WorkUnit<T>>();
+  private readonly replayed = new Fifo<WorkUnit<T>>();
   readonly ordering = new OrderingQueue<T>();
   readonly state: ConnectorState;
   private rateTimer: unknown;
@@ -52,6 +54,21 @@ export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
     kept?: KeptState,
   ) {
     this.state = new ConnectorState(kept);
+  }
+
+  /** Units ready to start, live and replayed. */
+  get ready(): number {
+    return this.live.length + this.replayed.length;
+  }
+
+  /** Queues a unit ready to start: a replay's (its jobs carry a replayId) behind every live one. */
+  enqueue(unit: WorkUnit<T>): void {
+    (unit.jobs[0].replayId === null ? this.live : this.replayed).push(unit);
+  }
+
+  /** The next unit to start: the oldest live one, else the oldest replayed one. */
+  next(): WorkUnit<T> | undefined {
+    return this.live.shift() ?? this.replayed.shift();
   }
 
   /** Calls `pump` in `delayMs` (the next rate-limit token), unless that timer is already set. */

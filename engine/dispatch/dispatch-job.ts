@@ -12,6 +12,9 @@ export interface DispatchJob {
   readonly scheduleOffset: number;
   /** The event as emitted. */
   readonly event: unknown;
-  /** When the event was accepted (epoch ms): a delivery's latency runs from here. */
+  /** When the delivery was created (epoch ms): its event's acceptance, or when a replay created it.
+   * A delivery's latency runs from here. */
   readonly acceptedAt: number;
+  /** The replay that created it, or null: sent with Hms-Sync-Replay, after live work. */
+  readonly replayId: string | null;
 }

@@ -60,6 +60,9 @@ export interface Dispatcher {
   submit(job: DispatchJob): void;
   /** How many more deliveries it will hold in memory. */
   room(): number;
+  /** Deliveries of the connector held in memory that have not started: ready, behind their
+   * ordering key, or in an open batch. */
+  waiting(connector: string): number;
   /** Ids of every delivery it holds (queued, batching or in flight). */
   readonly held: ReadonlySet<string>;
   /** False while the connector is paused (by an operator or a 429), disabled or its breaker is
@@ -103,7 +106,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
   const batchItems = new BatchItems(timers, (jobs) => {
     const lane = laneFor(jobs[0].connector);
-    lane.ready.push({ route: jobs[0].route, jobs, batch: true });
+    lane.enqueue({ route: jobs[0].route, jobs, batch: true });
     pump(ctx, lane);
   });
   let closing = false;
@@ -130,9 +133,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     closing: () => closing,
   };
 
+  const waiting = (name: string) => {
+    const lane = lanes.get(name);
+    return lane === undefined ? 0 : lane.ready + lane.ordering.size + batchItems.count(name);
+  };
+
   return {
     signals,
     held: ctx.held.all,
+    waiting,
     submit(job) {
       if (!ctx.held.add(job.deliveryId)) return;
       const lane = laneFor(job.connector);
@@ -163,8 +172,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const result: Record<string, LaneStatus> = {};
       for (const connector of registry.all()) {
         const lane = laneFor(connector.name);
-        const waiting = lane.ready.length + lane.ordering.size + batchItems.count(connector.name);
-        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting };
+        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting: waiting(connector.name) };
       }
       return result;
     },

@@ -83,6 +83,7 @@ export function createSweep(options: SweepOptions): Sweep {
           scheduleOffset: delivery.scheduleOffset,
           event: JSON.parse(delivery.eventBody) as unknown,
           acceptedAt: delivery.receivedAt,
+          replayId: delivery.replayId,
         });
       }
       claimedTotal += claimed.length;
