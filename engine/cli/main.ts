@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   test: { summary: "run connectors' tests (no network)", load: async () => (await import('./test-command.js')).testCommand },
   preview: { summary: 'show the requests every connector would send for one event (no network)', load: async () => (await import('./preview-command.js')).previewCommand },
   diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff/diff-command.js')).diffCommand },
+  connectors: { summary: 'pause or resume a connector on a running engine (--url)', load: async () => (await import('./operator/connectors-command.js')).connectorsCommand },
+  replay: { summary: 'start, follow or cancel a replay or backfill on a running engine (--url)', load: async () => (await import('./operator/replay-command.js')).replayCommand },
   version: { summary: 'print the version of hms-sync and of the Node.js it runs on', load: async () => (await import('./version-command.js')).versionCommand },
 };
 
@@ -18,7 +20,7 @@ const USAGE = `usage: hms-sync <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, { summary }]) => `  ${name.padEnd(9)}${summary}`)
+  .map(([name, { summary }]) => `  ${name.padEnd(11)}${summary}`)
   .join('\n')}
 
 Run "hms-sync <command> --help" for a command's options; "hms-sync --version" prints the version.`;
