@@ -29,6 +29,8 @@ export const DEFAULT_RETENTION_ROWS = 1_000_000;
 export const DEFAULT_SCRAPE_ROWS = 1_000_000;
 /** Of those, how many wait (retrying). */
 export const DEFAULT_SCRAPE_WAITING = 10_000;
+/** Stored events scenario (n) replays while live traffic runs. */
+export const DEFAULT_REPLAY_EVENTS = 100_000;
 
 export interface BenchOptions {
   readonly events: number;
@@ -51,6 +53,9 @@ export interface BenchOptions {
   readonly retention: boolean;
   /** Delivered rows seeded for retention to delete in scenario (m). */
   readonly retentionRows: number;
+  /** (n): live latency with and without a replay of `replayEvents` stored events running. */
+  readonly replay: boolean;
+  readonly replayEvents: number;
   /** Run the source scenarios (NATS JetStream, RabbitMQ, PostgreSQL outbox) instead of (a) to (d). */
   readonly sources: boolean;
   /** Deliveries in the store for the /metrics scrape (k); 0 skips it. */
@@ -89,6 +94,9 @@ Long scenarios, off by default:
   --retention           (m) retention deleting delivered rows while ingest runs: the longest write
                         hold and ingest during it against ingest alone (2 to 4 minutes)
   --retention-rows N    delivered rows seeded for (m) to delete (default ${DEFAULT_RETENTION_ROWS})
+  --replay              (n) live latency (open loop at a quarter of (b)'s rate) alone, then while a
+                        replay of the stored events runs (about a minute at 100,000 events)
+  --replay-events N     stored events (n) replays (default ${DEFAULT_REPLAY_EVENTS})
   --all                 every scenario but --sources
 
 Instead of all the above:
@@ -114,6 +122,8 @@ const OPTION_SPEC = {
   'backlog-events': { type: 'string' },
   retention: { type: 'boolean' },
   'retention-rows': { type: 'string' },
+  replay: { type: 'boolean' },
+  'replay-events': { type: 'string' },
   'scrape-rows': { type: 'string' },
   'scrape-waiting': { type: 'string' },
   all: { type: 'boolean' },
@@ -146,6 +156,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     backlogEvents: whole('--backlog-events', values['backlog-events'], DEFAULT_BACKLOG_EVENTS, 1, 10_000_000),
     retention: all || (values.retention ?? false),
     retentionRows: whole('--retention-rows', values['retention-rows'], DEFAULT_RETENTION_ROWS, 1, 10_000_000),
+    replay: all || (values.replay ?? false),
+    replayEvents: whole('--replay-events', values['replay-events'], DEFAULT_REPLAY_EVENTS, 1, 10_000_000),
     sources: values.sources ?? false,
     scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
     scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),

@@ -7,6 +7,7 @@
  * time (Date.now(), comparable across processes on one machine) is kept as first/last; a body with
  * a numeric `"sentAt":` field (ms since the epoch) also yields that request's latency. A window
  * may also check order: then each body's `"key":` and `"seq":` go through an OrderCheck.
+ * Replayed requests (those with an Hms-Sync-Replay header) are only counted, apart, by `replayed()`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,8 @@ export interface CountingReceiver {
    * `timeoutMs` or as soon as `giveUp` settles (e.g. the sender exited). One waiter at a time.
    */
   waitForWindow(timeoutMs: number, giveUp?: Promise<unknown>): Promise<WindowResult>;
+  /** Replayed requests received since the receiver started; they are never in a window. */
+  replayed(): number;
   /** Closes the server and every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export interface CountingReceiver {
 export async function startCountingReceiver(port = 0): Promise<CountingReceiver> {
   let expected = 0;
   let received = 0;
+  let replayed = 0;
   let firstAt: number | null = null;
   let lastAt: number | null = null;
   let latencies = new Float64Array(0);
@@ -60,6 +64,11 @@ export async function startCountingReceiver(port = 0): Promise<CountingReceiver>
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
+      if (req.headers['hms-sync-replay'] !== undefined) {
+        replayed += 1;
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
+        return;
+      }
       const at = Date.now();
       received += 1;
       firstAt ??= at;
@@ -124,6 +133,7 @@ export async function startCountingReceiver(port = 0): Promise<CountingReceiver>
         void giveUp?.then(finish, finish);
       });
     },
+    replayed: () => replayed,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import { PROBE_REPEATS } from './backlog-probes.js';
 import { RAW_RATIO_OF_ISSUE_2, type TargetResult } from './bench-targets.js';
 import type { BenchResults } from './report.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
+import { REPLAY_LIVE_SECONDS, type ReplayScenarioResult } from './scenario-replay.js';
 import type { RetentionScenarioResult } from './scenario-retention.js';
 
 export type Row = [figure: string, value: string, target: string, result: string];
@@ -82,7 +83,24 @@ export function reportRows(results: BenchResults): Row[] {
     ["    prom-client's own labelled inc / observe, for comparison", `${ms(hotPath?.promClientCounterNs)} / ${ms(hotPath?.promClientHistogramNs)} ns`, '', ''],
   );
   if (results.retention) rows.push(...retentionRows(results.retention, judged));
+  if (results.replay) rows.push(...replayRows(results.replay));
   return rows;
+}
+
+function replayRows(replay: ReplayScenarioResult): Row[] {
+  const window = (label: string, live: ReplayScenarioResult['alone']): Row => [
+    `    ${label}: live latency p50 / p99 / max`,
+    `${ms(live.latencyP50Ms)} / ${ms(live.latencyP99Ms)} / ${ms(live.latencyMaxMs)} ms`,
+    '',
+    `${count(live.delivered)} of ${count(live.scheduled)} delivered`,
+  ];
+  return [
+    [`(n) live load at ${rate(replay.liveEventsPerSecond)}, alone and during a replay of ${count(replay.storedEvents)} stored events`, '', '', ''],
+    window('alone', replay.alone),
+    window('during the replay', replay.during),
+    [`    replayed during the window (asked ${count(replay.replayPerSecond)}/s)`, rate(replay.replayedDuring / REPLAY_LIVE_SECONDS), '', `replay ${replay.replayState ?? '?'}, ${count(replay.replayCreated ?? 0)} created`],
+    ['    ratio of live p99, during / alone', fixed(replay.during.latencyP99Ms && replay.alone.latencyP99Ms ? replay.during.latencyP99Ms / replay.alone.latencyP99Ms : null), '', ''],
+  ];
 }
 
 function ingestRow(label: string, run: DurableScenarioResult | null, judgement: [string, string], perRequest = false): Row[] {

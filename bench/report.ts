@@ -11,6 +11,7 @@ import { OUTAGE_SETTINGS } from './bench-workload.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
 import { count, reportRows } from './report-rows.js';
 import type { BacklogScenarioResult } from './scenario-backlog.js';
+import type { ReplayScenarioResult } from './scenario-replay.js';
 import type { RetentionScenarioResult } from './scenario-retention.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
@@ -43,6 +44,8 @@ export interface BenchResults {
   readonly ordered: OrderedScenarioResult | null;
   readonly backlog: BacklogScenarioResult | null;
   readonly retention: RetentionScenarioResult | null;
+  /** (n), with --replay. */
+  readonly replay: ReplayScenarioResult | null;
   /** (j): (b) at --log-level debug. */
   readonly engineDebug: EngineScenarioResult | null;
   readonly scrape: ScrapeScenarioResult | null;

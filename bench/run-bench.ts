@@ -14,6 +14,7 @@
  *   (k) GET /metrics, and GET /deliveries finds, on a store of a million deliveries
  *   (l) in this process: what the metrics cost an attempt
  *   (m) --retention: retention deleting delivered rows while ingest runs
+ *   (n) --replay: live latency alone and while a replay of stored events runs
  *
  * With --sources, the event-source scenarios run instead (source-bench.ts).
  * A scenario that fails is reported and the others still run. The process exits by itself; if
@@ -33,6 +34,7 @@ import { runHotPathScenario } from './scenario-hot-path.js';
 import { LATENCY_LOAD_SHARE, runLatencyScenario } from './scenario-latency.js';
 import { runOrderedScenario } from './scenario-ordered.js';
 import { runPeerScenario } from './scenario-peer.js';
+import { runReplayScenario } from './scenario-replay.js';
 import { runScrapeScenario } from './scenario-scrape.js';
 import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
@@ -123,6 +125,11 @@ async function main(args: readonly string[]): Promise<number> {
     const hotPath = await scenario('(l) metrics cost per attempt, in process', async () => runHotPathScenario());
     const retention = options.retention ? await scenario(`(m) retention deleting ${n(options.retentionRows)} delivered rows while ingest runs`, () => runRetentionScenario(receiver, options, log)) : null;
     if (retention?.firstError) problems.push(`(m) ${retention.firstError}`);
+    const replay =
+      !options.replay ? null
+      : maximum ? await scenario(`(n) live latency with and without a replay of ${n(options.replayEvents)} events`, () => runReplayScenario(receiver, options, maximum, log))
+      : (problems.push("(n) not measured: its live load is a share of (b)'s rate, which was not measured"), null);
+    if (replay?.firstError) problems.push(`(n) ${replay.firstError}`);
 
     for (const [name, result] of [['(a)', raw], ['(d)', naive]] as const) {
       if (result && (result.failed > 0 || result.received < result.ok)) problems.push(`${name} ${result.failed} requests failed, ${result.received} of ${result.expected} arrived; first error: ${result.firstError ?? 'none'}`);
@@ -138,7 +145,7 @@ async function main(args: readonly string[]): Promise<number> {
     for (const run of ordered?.runs ?? []) incomplete(`(g) ${run.ordered ? 'ordered' : 'unordered'} ${run.draining ? 'draining' : 'live'}:`, run);
     incomplete('(h)', backlog);
 
-    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, engineDebug, scrape, hotPath, problems };
+    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, replay, engineDebug, scrape, hotPath, problems };
     const figures = benchFigures(measured);
     results = { ...measured, figures, targets: judgeTargets(measured, figures) };
   } finally {

@@ -5,6 +5,8 @@
  *   ->  dispatch (a lane per connector: ordering key, batch, breaker, 429 pause, rate limit,
  *       concurrency; then render with JSONata, send with undici, record the attempt)
  *   ->  on a retryable failure: store `retrying` with a due time  ->  sweep (cron) claims it  ->  dispatch
+ * Replays and backfills create new deliveries of stored events in the background, at a pace,
+ * handing them to dispatch after live traffic.
  * Retention (cron, every minute) deletes what is no longer kept, and guards the store's size.
  * Operators find, read, retry and discard deliveries by hand (operate/).
  * The metrics count what the stages signal (events accepted and refused, attempts, parked work)
@@ -26,7 +28,10 @@ import { loadSources } from './config/sources/load-sources.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
+import { realTimers } from './dispatch/timers.js';
+import { connectorRoutesFor } from './bus/connector-routes.js';
 import { createIngest } from './bus/ingest.js';
+import { createIdGenerator } from './bus/new-id.js';
 import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
 import { createAdapter } from './bus/sources/create-adapter.js';
 import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
@@ -42,8 +47,9 @@ import { createDeliveryActions, type BulkResult, type BulkSelection } from './op
 import { createDeliveryPages, type DeliveryPage } from './operate/delivery-page.js';
 import { listDead, retryDead, type DeadListOptions, type DeadPage, type DeadSelection } from './operate/dead-letters.js';
 import { findDeliveries, type DeliveryQuery, type FoundDeliveries } from './operate/find-deliveries.js';
-import type { AcceptResult, DeliveryAction, EventView, Store, StoreHealth, StoreSize } from './store/store.js';
+import type { AcceptResult, DeliveryAction, EventView, ReplayView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
+import { createReplays, type Replays } from './sweep/replay/replays.js';
 import { createRetention, RETENTION_SCHEDULE, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
@@ -114,6 +120,8 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources
   readonly store: StoreStatus;
   /** Flow control per connector name: disabled, paused, breaker, rate limit, work in memory. */
   readonly flow: Readonly<Record<string, LaneStatus>>;
+  /** The replays running now, declared backfills included. */
+  readonly replays: readonly ReplayView[];
 }
 
 export interface Engine {
@@ -143,6 +151,11 @@ export interface Engine {
   listDead(options: DeadListOptions): Promise<DeadPage>;
   /** Retries dead deliveries now (see operate/dead-letters.ts); resolves with how many. */
   retryDead(which: DeadSelection): Promise<number>;
+  /** An operator pauses a configured connector (it sends nothing until resumed; kept across
+   * restarts and reloads), or resumes it; `by` names who, for the log. Resolves with its flow
+   * control once the change is in the store; NOT_FOUND for a connector that is not configured. */
+  pauseConnector(name: string, by: string): Promise<LaneStatus>;
+  resumeConnector(name: string, by: string): Promise<LaneStatus>;
   /** Runs the retry sweep now; resolves with how many deliveries it claimed. */
   sweep(): Promise<number>;
   /** Runs retention now (and the disk guard); resolves with what it deleted. */
@@ -159,6 +172,8 @@ export interface Engine {
   readonly store: Store;
   /** The running sources; their signals count accepted and rejected messages. */
   readonly sources: SourceSet;
+  /** Replays and backfills: dry runs, starting, progress, cancelling (sweep/replay/replays.ts). */
+  readonly replays: Replays;
   /** Drains the sources, stops accepting, lets requests in flight finish (bounded), closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -188,6 +203,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const dispatcher = createDispatcher({
     store,
     disabled: await store.disabledConnectors(),
+    paused: await store.pausedConnectors(),
     registry,
     http,
     clock,
@@ -201,6 +217,20 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
   const retention = createRetention({ store, registry, clock, logger, settings: retentionSettings });
+  // Replays and backfills create deliveries of stored events, routed with today's connectors.
+  const replays = createReplays({
+    store,
+    dispatcher,
+    registry,
+    clock,
+    logger,
+    timers: realTimers,
+    newId: createIdGenerator(),
+    leaseMs,
+    retainEventsMs: retentionSettings.eventsMs,
+    planRoutes: (event, connector) => connectorRoutesFor(registry, event, connector),
+    kick: () => sweep.kick(),
+  });
   // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
   const refill = () => {
     if (dispatcher.room() > 0) sweep.kick();
@@ -255,6 +285,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   config?.signals.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
   sources.signals.on('rejected', (_source, reason) => metrics.eventsRejected(reason, 1));
   config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
+  config?.signals.on('applied', (plan) => replays.startDeclared([...plan.added, ...plan.changed]));
 
   if (options.watch && config) await config.watch();
   dispatcher.reconcile();
@@ -264,6 +295,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   summary.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
+  await replays.resume();
+  await replays.startDeclared([...registry.names()]);
   await sources.apply(initialSources);
   if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
 
@@ -280,6 +313,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     registry,
     store,
     sources,
+    replays,
     async emit(event) {
       ensureOpen(1);
       // A JSON round trip: the first attempt sees exactly what a retry reads back from the store.
@@ -310,6 +344,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return retryDead(actions, which);
     },
     subscribe: (listener) => outcomes.subscribe(listener),
+    async pauseConnector(name, by) {
+      ensureOpen();
+      await dispatcher.pause(name, by);
+      return dispatcher.status()[name]!;
+    },
+    async resumeConnector(name, by) {
+      ensureOpen();
+      await dispatcher.resume(name, by);
+      return dispatcher.status()[name]!;
+    },
     sweep: () => sweep.runOnce(),
     retain: () => retention.runOnce(),
     reload() {
@@ -317,14 +361,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       return config.reload();
     },
     async status() {
-      const [deliveries, size, oldestPendingAt, engineFile] = await Promise.all([
+      const [deliveries, size, oldestPendingAt, engineFile, running] = await Promise.all([
         store.countByState(),
         store.size(),
         store.oldestUnfinishedAt(),
         options.engineFile === undefined ? null : engineFileStatus(options.engineFile),
+        replays.list(true),
       ]);
       const flow = dispatcher.status();
-      const running = sources.status();
+      const sourceStatus = sources.status();
       const storeStatus: StoreStatus = {
         ...store.health(),
         ...size,
@@ -333,14 +378,15 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         retention: retentionSettings,
         lastRetention: retention.lastRun(),
       };
-      if (config) return { ...config.status(), sources: running, engineFile, deliveries, store: storeStatus, flow };
+      if (config) return { ...config.status(), sources: sourceStatus, engineFile, deliveries, store: storeStatus, flow, replays: running };
       const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), sources: running, engineFile, files, lastReload: null, deliveries, store: storeStatus, flow };
+      return { revision: staticRevision, connectors: registry.all(), sources: sourceStatus, engineFile, files, lastReload: null, deliveries, store: storeStatus, flow, replays: running };
     },
     close() {
       closing ??= (async () => {
         await config?.close();
         await sources.close();
+        await replays.close();
         await sweep.close();
         await retention.close();
         await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);

@@ -1,6 +1,6 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, deliveries (delivery-routes.ts), status, metrics,
- * health and readiness. It answers 202 for POST /events only after the events and their deliveries are
+ * The HTTP API (fastify): ingest, event lookup, deliveries (delivery-routes.ts), pausing
+ * connectors, replays, status, metrics, health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
 import Fastify, { LogController } from 'fastify';
@@ -16,6 +16,8 @@ import { deliveryRoutes } from './delivery-routes.js';
 import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS, refusal } from './api-token.js';
 import { createWriteLog } from './write-log.js';
+import { registerConnectorRoutes } from './connector-routes.js';
+import { registerReplayRoutes } from './replay-routes.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
@@ -168,6 +170,9 @@ export function buildServer(options: ServerOptions) {
   });
 
   deliveryRoutes(app, engine, writeLog);
+
+  registerConnectorRoutes(app, engine, writeLog);
+  registerReplayRoutes(app, engine, writeLog);
 
   return app;
 }

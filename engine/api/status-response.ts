@@ -2,12 +2,15 @@
  * The JSON shape of GET /status. It names files, connectors, revisions and problems; it never
  * carries a target URL, a header value or anything else that may hold a secret.
  *
- * Each connector shows its flow control: `state` is `active`, `disabled` (a 410; until its file
- * changes), `paused` (a 429; until `pausedUntil`) or `breaker-open` (until `breaker.openUntil`);
- * `inFlight` and `waiting` count the deliveries held in memory.
+ * Each connector shows its flow control: `state` is `active`, `paused-by-operator` (its file says
+ * `paused: true` or an operator paused it: `pausedBy` says which, and who), `disabled` (a 410;
+ * until its file changes), `paused` (a 429; until `pausedUntil`) or `breaker-open` (until
+ * `breaker.openUntil`); `inFlight` and `waiting` count the deliveries held in memory.
  *
  * `deliveries.delivered` counts the delivered deliveries still kept: retention deletes them
  * `store.retention.delivered` after delivery, so it is no running total.
+ *
+ * `replays` lists the replays running now (declared backfills too), as GET /replays/:id shows them.
  *
  * Each source shows whether it is connected, its last error (secrets already removed), its lag,
  * what it holds, its accepted and rejected totals and its latest rejections.
@@ -16,6 +19,7 @@ import type { SourceStatus } from '../bus/sources/source-tally.js';
 import { formatDuration } from '../config/values/duration.js';
 import type { LaneStatus } from '../dispatch/connector-lane.js';
 import type { EngineStatus, StoreStatus } from '../engine.js';
+import { toReplayResponse } from './replay-requests.js';
 
 export function toStatusResponse(status: EngineStatus) {
   return {
@@ -26,7 +30,7 @@ export function toStatusResponse(status: EngineStatus) {
       file: c.file,
       revision: c.revision.slice(0, 12),
       routes: c.routes.map((r) => r.key),
-      ...flowOf(status.flow[c.name]),
+      ...toFlowResponse(status.flow[c.name]),
     })),
     sources: status.sources.map(sourceOf),
     engineFile: status.engineFile,
@@ -39,6 +43,7 @@ export function toStatusResponse(status: EngineStatus) {
     lastReload: status.lastReload && { ...status.lastReload, at: new Date(status.lastReload.at).toISOString() },
     deliveries: status.deliveries,
     store: storeOf(status.store),
+    replays: status.replays.map(toReplayResponse),
   };
 }
 
@@ -65,13 +70,15 @@ function storeOf(store: StoreStatus) {
   };
 }
 
-function flowOf(flow: LaneStatus | undefined) {
+/** A connector's flow control, as GET /status and the pause and resume answers show it. */
+export function toFlowResponse(flow: LaneStatus | undefined) {
   if (flow === undefined) return {};
-  const { breaker, disabled, rateLimit } = flow;
+  const { breaker, disabled, rateLimit, pausedBy } = flow;
   return {
     state: flow.state,
     inFlight: flow.inFlight,
     waiting: flow.waiting,
+    pausedBy: pausedBy && { file: pausedBy.file, operator: pausedBy.operator && { by: pausedBy.operator.by, since: iso(pausedBy.operator.since) } },
     disabled: disabled && { since: iso(disabled.since), reason: disabled.reason, revision: disabled.revision.slice(0, 12) },
     pausedUntil: flow.pausedUntil === null ? null : iso(flow.pausedUntil),
     breaker: breaker && { state: breaker.state, consecutiveFailures: breaker.consecutiveFailures, openUntil: breaker.openUntil === null ? null : iso(breaker.openUntil) },

@@ -13,6 +13,8 @@ export type WriteFields = Readonly<Record<string, string | number>>;
 export interface WriteLog {
   /** Records who sent the request (see api-token.ts); undefined when its token was refused. */
   who(request: FastifyRequest, who: string | undefined): void;
+  /** Who sent the request, as its line names them. */
+  whoOf(request: FastifyRequest): string;
   /** Adds fields to the request's line. */
   note(request: FastifyRequest, fields: WriteFields): void;
   /** The onResponse hook that writes the line. */
@@ -30,6 +32,7 @@ export function createWriteLog(logger: Logger): WriteLog {
     who(request, who) {
       notesOf(request).who = who ?? 'no valid token';
     },
+    whoOf: (request) => notesOf(request).who,
     note(request, fields) {
       const entry = notesOf(request);
       entry.fields = { ...entry.fields, ...fields };

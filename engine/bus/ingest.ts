@@ -137,7 +137,7 @@ export function createIngest(options: IngestOptions): Ingest {
  * delivery is not ordered); a scalar as text, anything else as JSON. An expression that fails
  * makes the delivery dead with MAPPING_FAILED, like a failing `when` (a fix re-drives it).
  */
-async function orderingKeyOf(orderingKey: CompiledExpression, event: SyncEvent): Promise<{ key: string | null; error?: string }> {
+export async function orderingKeyOf(orderingKey: CompiledExpression, event: SyncEvent): Promise<{ key: string | null; error?: string }> {
   try {
     const value = await orderingKey.evaluate(event);
     if (value === undefined || value === null) return { key: null };
@@ -160,5 +160,6 @@ function jobFor(event: PreparedEvent, delivery: PreparedDelivery, emitted: unkno
     event: emitted,
     acceptedAt: event.receivedAt,
     traceparent: event.traceparent ?? null,
+    replayId: null,
   };
 }

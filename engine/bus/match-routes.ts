@@ -16,9 +16,11 @@ export interface RouteMatch {
   readonly error?: string;
 }
 
-export async function matchRoutes(registry: Pick<Registry, 'routesFor'>, event: SyncEvent): Promise<RouteMatch[]> {
+/** The routes `event` takes, of every connector, or only of the connector named `only`. */
+export async function matchRoutes(registry: Pick<Registry, 'routesFor'>, event: SyncEvent, only?: string): Promise<RouteMatch[]> {
   const matches: RouteMatch[] = [];
   for (const { connector, route } of registry.routesFor(event.type)) {
+    if (only !== undefined && connector.name !== only) continue;
     if (!route.when) {
       matches.push({ connector, route });
       continue;

@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   preview: { summary: 'show the requests every connector would send for one event (no network)', load: async () => (await import('./preview-command.js')).previewCommand },
   diff: { summary: 'Markdown report of how a change alters every rendered request, for pull requests', load: async () => (await import('./diff/diff-command.js')).diffCommand },
   deliveries: { summary: 'find, show, retry or discard deliveries on a running engine (--url)', load: async () => (await import('./operator/deliveries-command.js')).deliveriesCommand },
+  connectors: { summary: 'pause or resume a connector on a running engine (--url)', load: async () => (await import('./operator/connectors-command.js')).connectorsCommand },
+  replay: { summary: 'start, follow or cancel a replay or backfill on a running engine (--url)', load: async () => (await import('./operator/replay-command.js')).replayCommand },
   version: { summary: 'print the version of hms-sync and of the Node.js it runs on', load: async () => (await import('./version-command.js')).versionCommand },
 };
 

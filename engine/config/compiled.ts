@@ -109,6 +109,10 @@ export interface CompiledConnector {
    * sweep/retention-policy.ts); `deadMs` null keeps dead ones for ever. */
   readonly retention?: { readonly deliveredMs?: number; readonly deadMs?: number | null };
   readonly orderingKey?: CompiledExpression;
+  /** The file's `backfill:`: started once per connector name (sweep/replay/replays.ts). */
+  readonly backfill?: { readonly sinceMs: number };
+  /** The file says `paused: true`: the connector sends nothing (dispatch/connector-state.ts). */
+  readonly paused: boolean;
   /**
    * Values that must never be logged, stored or shown: every header value, every value
    * interpolated from the environment or a file, auth credentials, signing secrets, the TLS key.

@@ -34,7 +34,7 @@ export class BatchItems {
     const item = await renderItem(route, job.event);
     if (this.closed) return;
     this.rendered.set(job, { route, item });
-    this.batcher.add(groupKeyOf(job.connector, job.route), route.batch, { value: job, bytes: batchItemBytes(route, item) }, batchFrameBytes(route));
+    this.batcher.add(groupKeyOf(job.connector, job.route, job.replayId), route.batch, { value: job, bytes: batchItemBytes(route, item) }, batchFrameBytes(route));
   }
 
   /** The item rendered for `job` at admission, when it was rendered with exactly `route`. */
@@ -45,12 +45,12 @@ export class BatchItems {
 
   /** Removes and returns the items waiting in the connector's open batches, unsent. */
   take(connector: string): DispatchJob[] {
-    return this.batcher.take((groupKey) => groupKey.startsWith(groupKeyOf(connector, '')));
+    return this.batcher.take((groupKey) => groupKey.startsWith(connectorPrefix(connector)));
   }
 
   /** Items waiting in the connector's open batches. */
   count(connector: string): number {
-    return this.batcher.count((groupKey) => groupKey.startsWith(groupKeyOf(connector, '')));
+    return this.batcher.count((groupKey) => groupKey.startsWith(connectorPrefix(connector)));
   }
 
   /** Cancels every batch timer; the items stay unsent (they are in the store and resume at the next start). */
@@ -60,6 +60,12 @@ export class BatchItems {
   }
 }
 
-function groupKeyOf(connector: string, route: string): string {
-  return `${connector}\0${route}`;
+/** A batch holds the items of one route, and of one replay or none: its request carries that
+ * replay's Hms-Sync-Replay header, and live items never wait behind a replay's. */
+function groupKeyOf(connector: string, route: string, replayId: string | null): string {
+  return `${connectorPrefix(connector)}${route}\0${replayId ?? ''}`;
+}
+
+function connectorPrefix(connector: string): string {
+  return `${connector}\0`;
 }

@@ -4,11 +4,13 @@
  * connector's current settings at each decision.
  *
  * Deliveries pass, in order: the ordering gate (one per `orderingKey` at a time), the batcher
- * (batched routes only, see batch-items.ts), the ready queue, then these checks before a request
- * starts (dispatcher.ts, `pump`):
- *   1. hold: the connector is disabled, paused or its breaker is open. Everything the lane holds
- *      goes back to the store, due when the hold ends; no attempt is recorded. The hold timer
- *      says when it ends, so the sweep claims the work again then.
+ * (batched routes only, see batch-items.ts), the ready queues, then these checks before a request
+ * starts (schedule.ts, `pump`). Live work goes first: a replay's units start only when no live
+ * unit is ready, so a replay never delays live traffic by more than the requests in flight.
+ *   1. hold: the connector is paused (by an operator or a 429), disabled or its breaker is open.
+ *      Everything the lane holds goes back to the store, due when the hold ends; no attempt is
+ *      recorded. For a hold that ends by itself, the hold timer says when, so the sweep claims
+ *      the work again then; the others end with a signal (`unblocked`).
  *   2. the breaker lets one probe at a time through when half-open,
  *   3. `concurrency` requests in flight at most,
  *   4. the token bucket of `rateLimit`: a wait keeps the work in memory, and the rate timer pumps
@@ -16,7 +18,7 @@
  */
 import type { Clock } from '../clock.js';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
-import { ConnectorState, type ConnectorStateStatus, type Disabled } from './connector-state.js';
+import { ConnectorState, type ConnectorStateStatus, type KeptState } from './connector-state.js';
 import { Fifo } from './fifo.js';
 import { OrderingQueue } from './ordering-queue.js';
 import type { Timers } from './timers.js';
@@ -36,10 +38,11 @@ export interface LaneStatus extends ConnectorStateStatus {
   readonly waiting: number;
 }
 
-export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
+export class ConnectorLane<T extends { readonly orderingKey: string | null; readonly replayId: string | null }> {
   /** Requests in flight. */
   active = 0;
-  readonly ready = new Fifo<WorkUnit<T>>();
+  private readonly live = new Fifo<WorkUnit<T>>();
+  private readonly replayed = new Fifo<WorkUnit<T>>();
   readonly ordering = new OrderingQueue<T>();
   readonly state: ConnectorState;
   private rateTimer: unknown;
@@ -48,9 +51,24 @@ export class ConnectorLane<T extends { readonly orderingKey: string | null }> {
   constructor(
     readonly name: string,
     private readonly timers: Timers,
-    disabled?: Disabled,
+    kept?: KeptState,
   ) {
-    this.state = new ConnectorState(disabled);
+    this.state = new ConnectorState(kept);
+  }
+
+  /** Units ready to start, live and replayed. */
+  get ready(): number {
+    return this.live.length + this.replayed.length;
+  }
+
+  /** Queues a unit ready to start: a replay's (its jobs carry a replayId) behind every live one. */
+  enqueue(unit: WorkUnit<T>): void {
+    (unit.jobs[0].replayId === null ? this.live : this.replayed).push(unit);
+  }
+
+  /** The next unit to start: the oldest live one, else the oldest replayed one. */
+  next(): WorkUnit<T> | undefined {
+    return this.live.shift() ?? this.replayed.shift();
   }
 
   /** Calls `pump` in `delayMs` (the next rate-limit token), unless that timer is already set. */

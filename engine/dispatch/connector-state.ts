@@ -5,6 +5,10 @@
  * dispatcher records and logs that (report-connector-changes.ts).
  *
  * States (several may hold at once; `hold` names the first that does):
+ *   paused-by-operator  its file says `paused: true` (a pause by pull request), or an operator
+ *                 paused it (POST /connectors/:name/pause; kept in the store across restarts and
+ *                 reloads). It sends nothing while either holds: `resume` ends the operator's pause
+ *                 only, and only a version of the file without `paused: true` ends the file's.
  *   disabled      the target answered 410 Gone (and `retry.on` does not retry 410) while the
  *                 connector had revision R. It sends nothing while its revision is R; `reconcile`
  *                 with another revision (its file changed) enables it again.
@@ -28,12 +32,21 @@ import { TokenBucket } from './rate-limiter.js';
  */
 export const THROTTLE_PAUSE_MS = 5_000;
 
-export type HoldReason = 'disabled' | 'paused' | 'breaker-open';
+export type HoldReason = 'paused-by-operator' | 'disabled' | 'paused' | 'breaker-open';
 
 export interface Hold {
   readonly reason: HoldReason;
   /** When the held deliveries are due again in the store. */
   readonly dueAt: number;
+  /** True when the hold ends by itself at `dueAt` (a 429 pause, an open breaker); false when only
+   * a change ends it (a new version of the file, an operator's resume). */
+  readonly timed: boolean;
+}
+
+/** An operator's pause: who paused the connector, and when. */
+export interface OperatorPause {
+  readonly by: string;
+  readonly since: number;
 }
 
 export interface Disabled {
@@ -49,46 +62,85 @@ export type ConnectorChange =
   | { readonly kind: 'enabled' }
   /** A pause started (a 429 while not paused); lengthening one is not a change worth a line. */
   | { readonly kind: 'paused'; readonly until: number }
+  | { readonly kind: 'operator-paused'; readonly pause: OperatorPause }
+  | { readonly kind: 'operator-resumed'; readonly by: string }
+  /** The file started or stopped saying `paused: true` (seen at start and after each reload). */
+  | { readonly kind: 'file-paused' }
+  | { readonly kind: 'file-resumed' }
   | { readonly kind: 'breaker-opened'; readonly breaker: BreakerStatus }
   | { readonly kind: 'breaker-closed' };
 
 export interface ConnectorStateStatus {
   readonly state: 'active' | HoldReason;
+  /** Who holds a pause by an operator: its file, an operator, or both; null when neither does. */
+  readonly pausedBy: { readonly file: boolean; readonly operator: OperatorPause | null } | null;
   readonly disabled: Disabled | null;
   readonly pausedUntil: number | null;
   readonly breaker: BreakerStatus | null;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly available: number } | null;
 }
 
+/** What the store kept of a connector from before this start. */
+export interface KeptState {
+  /** The 410 record, if any. */
+  readonly disabled?: Disabled;
+  /** An operator's pause, if any. */
+  readonly operatorPause?: OperatorPause;
+}
+
 export class ConnectorState {
   private disabled: Disabled | undefined;
+  private operatorPause: OperatorPause | undefined;
+  /** Whether the file said `paused: true` at the last reconcile; undefined before the first. */
+  private filePaused: boolean | undefined;
   private pausedUntil = 0;
   private readonly breaker = new CircuitBreaker();
   private bucket: TokenBucket | undefined;
 
-  /** `disabled`: the 410 record kept by the store from before this start, if any. */
-  constructor(disabled?: Disabled) {
-    this.disabled = disabled;
+  constructor(kept: KeptState = {}) {
+    this.disabled = kept.disabled;
+    this.operatorPause = kept.operatorPause;
   }
 
   /**
    * Brings the state in line with the connector's current configuration (after a reload, and at
-   * start): a 410 record of another revision is dropped, and a breaker the file no longer has is
-   * reset. Returns `enabled` when the connector may send again.
+   * start): a 410 record of another revision is dropped, a breaker the file no longer has is
+   * reset, and the file's pause is noted. Returns `enabled` when the connector may send again, and
+   * `file-paused` or `file-resumed` when the file's pause began (or holds at start) or ended.
    */
   reconcile(connector: CompiledConnector): ConnectorChange[] {
+    const changes: ConnectorChange[] = [];
     if (connector.breaker === undefined) this.breaker.reset();
-    if (this.disabled === undefined || this.disabled.revision === connector.revision) return [];
-    this.disabled = undefined;
-    return [{ kind: 'enabled' }];
+    if (connector.paused !== (this.filePaused ?? false)) changes.push({ kind: connector.paused ? 'file-paused' : 'file-resumed' });
+    this.filePaused = connector.paused;
+    if (this.disabled !== undefined && this.disabled.revision !== connector.revision) {
+      this.disabled = undefined;
+      changes.push({ kind: 'enabled' });
+    }
+    return changes;
+  }
+
+  /** An operator pauses the connector. Pausing it again changes nothing: the first pause is kept. */
+  pause(by: string, nowMs: number): ConnectorChange[] {
+    if (this.operatorPause !== undefined) return [];
+    this.operatorPause = { by, since: nowMs };
+    return [{ kind: 'operator-paused', pause: this.operatorPause }];
+  }
+
+  /** An operator resumes the connector: the operator's pause ends; the file's, if any, holds on. */
+  resume(by: string): ConnectorChange[] {
+    if (this.operatorPause === undefined) return [];
+    this.operatorPause = undefined;
+    return [{ kind: 'operator-resumed', by }];
   }
 
   /** Why nothing may start now (held work goes back to the store until `dueAt`), or undefined. */
   hold(connector: CompiledConnector, nowMs: number): Hold | undefined {
-    if (this.disabled !== undefined && this.disabled.revision === connector.revision) return { reason: 'disabled', dueAt: nowMs };
-    if (nowMs < this.pausedUntil) return { reason: 'paused', dueAt: this.pausedUntil };
+    if (connector.paused || this.operatorPause !== undefined) return { reason: 'paused-by-operator', dueAt: nowMs, timed: false };
+    if (this.disabled !== undefined && this.disabled.revision === connector.revision) return { reason: 'disabled', dueAt: nowMs, timed: false };
+    if (nowMs < this.pausedUntil) return { reason: 'paused', dueAt: this.pausedUntil, timed: true };
     const openUntil = connector.breaker === undefined ? undefined : this.breaker.blockedUntil(nowMs);
-    return openUntil === undefined ? undefined : { reason: 'breaker-open', dueAt: openUntil };
+    return openUntil === undefined ? undefined : { reason: 'breaker-open', dueAt: openUntil, timed: true };
   }
 
   /** True when a request may start now: no hold, and no breaker probe in flight. */
@@ -142,8 +194,10 @@ export class ConnectorState {
     // A connector that never sent has no bucket yet: show a full one.
     const bucket = perSecond === undefined ? undefined : this.bucket?.perSecond === perSecond ? this.bucket : new TokenBucket(perSecond, nowMs);
     const disabled = this.disabled !== undefined && this.disabled.revision === connector?.revision ? this.disabled : null;
+    const file = connector?.paused ?? false;
     return {
       state: hold?.reason ?? 'active',
+      pausedBy: file || this.operatorPause !== undefined ? { file, operator: this.operatorPause ?? null } : null,
       disabled,
       pausedUntil: nowMs < this.pausedUntil ? this.pausedUntil : null,
       breaker: connector?.breaker === undefined ? null : this.breaker.status(nowMs),

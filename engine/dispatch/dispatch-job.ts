@@ -12,8 +12,11 @@ export interface DispatchJob {
   readonly scheduleOffset: number;
   /** The event as emitted. */
   readonly event: unknown;
-  /** When the event was accepted (epoch ms): a delivery's latency runs from here. */
+  /** When the delivery was created (epoch ms): its event's acceptance, or when a replay created it.
+   * A delivery's latency runs from here. */
   readonly acceptedAt: number;
   /** The event's W3C traceparent (version 00), or null: each attempt continues its trace. */
   readonly traceparent: string | null;
+  /** The replay that created it, or null: sent with Hms-Sync-Replay, after live work. */
+  readonly replayId: string | null;
 }

@@ -17,7 +17,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import { Signals } from '../signals.js';
-import type { DisabledConnector, Store } from '../store/store.js';
+import { HmsError } from '../errors.js';
+import type { DisabledConnector, PausedConnector, Store } from '../store/store.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { BatchItems } from './batch-items.js';
 import { ConnectorLane, type LaneStatus } from './connector-lane.js';
@@ -49,6 +50,8 @@ export interface DispatcherOptions {
   readonly timers?: Timers;
   /** Connectors disabled by a 410 before this start (from `store.disabledConnectors()`). */
   readonly disabled?: readonly DisabledConnector[];
+  /** Connectors an operator paused before this start (from `store.pausedConnectors()`). */
+  readonly paused?: readonly PausedConnector[];
 }
 
 export interface Dispatcher {
@@ -57,11 +60,21 @@ export interface Dispatcher {
   submit(job: DispatchJob): void;
   /** How many more deliveries it will hold in memory. */
   room(): number;
+  /** Deliveries of the connector held in memory that have not started: ready, behind their
+   * ordering key, or in an open batch. */
+  waiting(connector: string): number;
   /** Ids of every delivery it holds (queued, batching or in flight). */
   readonly held: ReadonlySet<string>;
-  /** False while the connector is disabled, paused or its breaker is open: its deliveries should
-   * stay in the store. */
+  /** False while the connector is paused (by an operator or a 429), disabled or its breaker is
+   * open: its deliveries should stay in the store. */
   accepting(connector: string): boolean;
+  /** An operator pauses a configured connector: nothing more starts, and what waits in memory goes
+   * back to the store. Resolves once the pause is in the store; NOT_FOUND for a connector that is
+   * not configured. Pausing a paused connector keeps the first pause. */
+  pause(connector: string, by: string): Promise<void>;
+  /** An operator resumes a configured connector: the operator's pause ends (its file's, if any,
+   * holds on). Resolves once that is in the store. */
+  resume(connector: string, by: string): Promise<void>;
   /** After the connectors changed (a reload, or the start): a connector disabled by a 410 whose
    * configuration changed sends again, and the store forgets its disablement. */
   reconcile(): void;
@@ -76,15 +89,24 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const timers = options.timers ?? realTimers;
   const signals = new Signals<DispatcherSignals>((error, signal) => logger.error({ err: error, signal }, 'a dispatcher listener failed'));
   const disabledAtStart = new Map((options.disabled ?? []).map(({ connector, ...disabled }) => [connector, disabled]));
+  const pausedAtStart = new Map((options.paused ?? []).map(({ connector, ...pause }) => [connector, pause]));
   const lanes = new Map<string, Lane>();
   const laneFor = (name: string): Lane => {
     let lane = lanes.get(name);
-    if (!lane) lanes.set(name, (lane = new ConnectorLane(name, timers, disabledAtStart.get(name))));
+    if (!lane) {
+      const [disabled, operatorPause] = [disabledAtStart.get(name), pausedAtStart.get(name)];
+      lanes.set(name, (lane = new ConnectorLane(name, timers, { ...(disabled && { disabled }), ...(operatorPause && { operatorPause }) })));
+    }
     return lane;
+  };
+  const configured = (name: string) => {
+    const connector = registry.get(name);
+    if (connector === undefined) throw new HmsError('NOT_FOUND', `no connector named "${name}" is configured; GET /status lists them`);
+    return connector;
   };
   const batchItems = new BatchItems(timers, (jobs) => {
     const lane = laneFor(jobs[0].connector);
-    lane.ready.push({ route: jobs[0].route, jobs, batch: true });
+    lane.enqueue({ route: jobs[0].route, jobs, batch: true });
     pump(ctx, lane);
   });
   let closing = false;
@@ -111,9 +133,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     closing: () => closing,
   };
 
+  const waiting = (name: string) => {
+    const lane = lanes.get(name);
+    return lane === undefined ? 0 : lane.ready + lane.ordering.size + batchItems.count(name);
+  };
+
   return {
     signals,
     held: ctx.held.all,
+    waiting,
     submit(job) {
       if (!ctx.held.add(job.deliveryId)) return;
       const lane = laneFor(job.connector);
@@ -125,16 +153,26 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const connector = registry.get(name);
       return connector !== undefined && laneFor(name).state.canStart(connector, clock.now());
     },
+    async pause(name, by) {
+      const connector = configured(name);
+      const lane = laneFor(name);
+      const written = ctx.reportChanges(connector, lane.state.pause(by, clock.now()));
+      pump(ctx, lane);
+      await written;
+    },
+    async resume(name, by) {
+      const connector = configured(name);
+      await ctx.reportChanges(connector, laneFor(name).state.resume(by));
+    },
     reconcile() {
-      for (const connector of registry.all()) ctx.reportChanges(connector, laneFor(connector.name).state.reconcile(connector));
+      for (const connector of registry.all()) void ctx.reportChanges(connector, laneFor(connector.name).state.reconcile(connector));
     },
     status() {
       const now = clock.now();
       const result: Record<string, LaneStatus> = {};
       for (const connector of registry.all()) {
         const lane = laneFor(connector.name);
-        const waiting = lane.ready.length + lane.ordering.size + batchItems.count(connector.name);
-        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting };
+        result[connector.name] = { ...lane.state.status(connector, now), inFlight: lane.active, waiting: waiting(connector.name) };
       }
       return result;
     },

@@ -5,8 +5,8 @@
  * the authenticator (auth/authenticator.ts), never here.
  *
  * Headers, later layers winning, names compared case-insensitively: target headers, then the
- * engine's (User-Agent, Idempotency-Key, Content-Type), then the route's `headers:`, then (when
- * sending) auth and signing headers.
+ * engine's (User-Agent, Idempotency-Key, Content-Type, and Hms-Sync-Replay for a replay's
+ * delivery), then the route's `headers:`, then (when sending) auth and signing headers.
  */
 import type { CompiledConnector, CompiledExpression, CompiledRoute, PathPart } from '../config/compiled.js';
 import { HmsError } from '../errors.js';
@@ -19,6 +19,9 @@ export interface RenderContext {
   /** Sent as Idempotency-Key: the same on every retry of one delivery. */
   readonly deliveryId: string;
   readonly userAgent: string;
+  /** The replay that created the delivery: sent as Hms-Sync-Replay, so a receiver can tell a
+   * replay (a new delivery, with a new Idempotency-Key) from a repeat. */
+  readonly replayId?: string | null;
 }
 
 /** Rejects with HmsError MAPPING_FAILED when an expression fails or yields nothing usable. */
@@ -88,6 +91,7 @@ async function assemble(
   const query = route.query ? await renderQuery(route.query, route.batch === undefined ? event : undefined, `routes[${route.index}].query`) : [];
   const engineHeaders: Record<string, string> = { 'user-agent': context.userAgent, 'idempotency-key': context.deliveryId };
   if (body !== undefined) engineHeaders['content-type'] = body.contentType;
+  if (context.replayId) engineHeaders['hms-sync-replay'] = context.replayId;
   const headers = mergeHeaders(connector.target.headers, engineHeaders, route.headers.length > 0 ? await renderRouteHeaders(route, event) : {});
   return {
     method: route.method,

@@ -1,7 +1,11 @@
 /**
  * What the changes of a connector's state (connector-state.ts) mean outside memory: a 410
- * disablement is kept in the store across restarts (and dropped when the connector is enabled
- * again), each change is logged once, and a closed breaker signals that held work may go.
+ * disablement and an operator's pause are kept in the store across restarts (and dropped when
+ * they end), each change is logged once, and a change that may let held work go (a breaker
+ * closed, a pause ended) signals `unblocked`.
+ *
+ * The reporter resolves once the records are written; a failed write is logged here, and also
+ * rejects the promise for a caller that waits (an operator's request). A caller may ignore it.
  */
 import type { Logger } from 'pino';
 import type { CompiledConnector } from '../config/compiled.js';
@@ -17,22 +21,39 @@ export interface ReportConnectorChangesOptions {
   readonly signals: Signals<DispatcherSignals>;
 }
 
-export type ReportConnectorChanges = (connector: CompiledConnector, changes: readonly ConnectorChange[]) => void;
+export type ReportConnectorChanges = (connector: CompiledConnector, changes: readonly ConnectorChange[]) => Promise<void>;
 
 export function connectorChangeReporter(options: ReportConnectorChangesOptions): ReportConnectorChanges {
   const { store, logger, signals } = options;
   const storeFailed = storeErrorLogger(logger);
   return (connector, changes) => {
     const fields = { connector: connector.name, revision: connector.revision };
+    const writes: Promise<void>[] = [];
     for (const change of changes) {
       switch (change.kind) {
         case 'disabled':
-          void store.setDisabled(connector.name, change.disabled).catch(storeFailed);
+          writes.push(store.setDisabled(connector.name, change.disabled));
           logger.error(fields, 'connector disabled: the target answered 410 Gone; it sends nothing until its configuration changes');
           break;
         case 'enabled':
-          void store.setDisabled(connector.name, null).catch(storeFailed);
+          writes.push(store.setDisabled(connector.name, null));
           logger.info(fields, 'connector enabled again: its configuration changed');
+          break;
+        case 'operator-paused':
+          writes.push(store.setPaused(connector.name, change.pause));
+          logger.warn({ ...fields, by: change.pause.by }, 'connector paused by an operator: it sends nothing until resumed');
+          break;
+        case 'operator-resumed':
+          writes.push(store.setPaused(connector.name, null));
+          logger.info({ ...fields, by: change.by, stillPausedByFile: connector.paused }, connector.paused ? 'operator pause ended; the connector file still says paused: true' : 'connector resumed by an operator');
+          signals.emit('unblocked');
+          break;
+        case 'file-paused':
+          logger.warn({ ...fields, file: connector.file }, 'connector paused by its file (paused: true): it sends nothing until the file changes');
+          break;
+        case 'file-resumed':
+          logger.info({ ...fields, file: connector.file }, 'connector file no longer says paused: true');
+          signals.emit('unblocked');
           break;
         case 'paused':
           logger.warn({ ...fields, pausedUntil: new Date(change.until).toISOString() }, 'connector paused: the target answered 429');
@@ -49,5 +70,9 @@ export function connectorChangeReporter(options: ReportConnectorChangesOptions):
           break;
       }
     }
+    const written = Promise.all(writes).then(() => undefined);
+    // Handled here, so a caller that does not wait leaves no unhandled rejection.
+    written.catch(storeFailed);
+    return written;
   };
 }

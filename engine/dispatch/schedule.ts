@@ -49,7 +49,7 @@ export function admit(ctx: ScheduleContext, lane: Lane, job: DispatchJob): void 
   const connector = ctx.registry.get(job.connector);
   const route = connector?.routes.find((candidate) => candidate.key === job.route);
   if (connector === undefined || route === undefined || !isBatched(route)) {
-    lane.ready.push({ route: job.route, jobs: [job], batch: false });
+    lane.enqueue({ route: job.route, jobs: [job], batch: false });
     return;
   }
   ctx.batchItems.add(job, route).catch((error: unknown) => {
@@ -67,13 +67,13 @@ export function pump(ctx: ScheduleContext, lane: Lane): void {
   const hold = lane.state.hold(connector, now);
   if (hold !== undefined) {
     giveBack(ctx, lane, takeWaiting(ctx, lane), hold.dueAt);
-    if (hold.reason !== 'disabled') lane.wakeWhenHoldEnds(hold.dueAt, ctx.clock, () => ctx.signals.emit('unblocked'));
+    if (hold.timed) lane.wakeWhenHoldEnds(hold.dueAt, ctx.clock, () => ctx.signals.emit('unblocked'));
     return;
   }
-  while (lane.ready.length > 0 && lane.active < connector.concurrency && lane.state.canStart(connector, now)) {
+  while (lane.ready > 0 && lane.active < connector.concurrency && lane.state.canStart(connector, now)) {
     const waitMs = lane.state.takeToken(connector, now);
     if (waitMs > 0) return lane.wakeForToken(waitMs, () => pump(ctx, lane));
-    start(ctx, lane, connector, lane.ready.shift()!, lane.state.startRequest(connector, now));
+    start(ctx, lane, connector, lane.next()!, lane.state.startRequest(connector, now));
   }
 }
 
@@ -115,7 +115,7 @@ export function release(ctx: ScheduleContext, lane: Lane, job: DispatchJob, fina
  * deliveries waiting behind their key. */
 function takeWaiting(ctx: ScheduleContext, lane: Lane): DispatchJob[] {
   const jobs: DispatchJob[] = [];
-  while (lane.ready.length > 0) jobs.push(...lane.ready.shift()!.jobs);
+  for (let unit = lane.next(); unit !== undefined; unit = lane.next()) jobs.push(...unit.jobs);
   jobs.push(...ctx.batchItems.take(lane.name), ...lane.ordering.drain());
   return jobs;
 }

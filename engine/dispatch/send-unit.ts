@@ -26,6 +26,8 @@ export interface UnitJob {
   readonly scheduleOffset: number;
   /** Its event's traceparent, or null. */
   readonly traceparent: string | null;
+  /** The replay that created it, or null; a batch's jobs all have the same (batch-items.ts). */
+  readonly replayId: string | null;
 }
 
 /** What sending needs besides the unit itself. */
@@ -88,7 +90,7 @@ export async function sendUnit(deps: SendDependencies, connector: CompiledConnec
 async function prepare(deps: SendDependencies, connector: CompiledConnector, route: CompiledRoute, jobs: readonly [UnitJob, ...UnitJob[]], batch: boolean): Promise<{ request: HttpRequest; messageId: string }> {
   if (!batch) {
     const messageId = jobs[0].deliveryId;
-    return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: deps.userAgent }), messageId };
+    return { request: await renderRequest(connector, route, jobs[0].event, { deliveryId: messageId, userAgent: deps.userAgent, replayId: jobs[0].replayId }), messageId };
   }
   const messageId = batchIdempotencyKey(jobs.map((job) => job.deliveryId));
   const items: unknown[] = [];
@@ -96,7 +98,7 @@ async function prepare(deps: SendDependencies, connector: CompiledConnector, rou
     const rendered = deps.renderedItem?.(job, route);
     items.push(rendered === undefined ? await renderItem(route, job.event) : rendered.item);
   }
-  return { request: await renderBatchRequest(connector, route, jobs[0].event, items, { deliveryId: messageId, userAgent: deps.userAgent }), messageId };
+  return { request: await renderBatchRequest(connector, route, jobs[0].event, items, { deliveryId: messageId, userAgent: deps.userAgent, replayId: jobs[0].replayId }), messageId };
 }
 
 /** The result when the request could not be rendered: dead, with the mapping error. */

@@ -30,7 +30,7 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const deliveries = gauge('hms_sync_deliveries', 'Deliveries in the store now, by state; delivered ones are counted by hms_sync_deliveries_total.', ['connector', 'state']);
   const oldestAge = gauge('hms_sync_oldest_pending_age_seconds', 'Age of the oldest unfinished (pending, inflight or retrying) delivery, since its event was accepted; 0 when none.', ['connector']);
-  const up = gauge('hms_sync_connector_up', '1 when the connector sends; 0 while it is disabled by a 410, paused by a 429 or its circuit breaker is open.', ['connector']);
+  const up = gauge('hms_sync_connector_up', '1 when the connector sends; 0 while it is paused (by its file or an operator, or by a 429), disabled by a 410 or its circuit breaker is open.', ['connector']);
   const sizeBytes = gauge('hms_sync_store_size_bytes', 'Bytes the store takes on disk (SQLite database and write-ahead log).');
   const writable = gauge('hms_sync_store_writable', '1 when the store can write; 0 after a write failed on its disk, until events are stored again.');
   const problems = gauge('hms_sync_config_problems', 'Problems in the connector files; a file with problems is set aside or serves its last good version.');

@@ -22,6 +22,11 @@
  *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
  *   without a key are claimed independently.
  * - `requeue` gives back deliveries a dispatcher held but did not send: no attempt is recorded.
+ * - Replays (`startReplay`, `scanReplayEvents`, `recordReplayStep`): a replay's deliveries and its
+ *   progress (scan position, counts) commit in one transaction, and only while it is running, so a
+ *   replay resumed after a crash continues from its position and creates no delivery twice, and a
+ *   cancelled one creates nothing more. A delivery a replay created carries its id (`replayId`).
+ *   Giving an event its first delivery takes it out of the events retention waits to delete.
  * - Retention (`deleteExpired`, `shrinkTo`) deletes only `delivered`, `dead` and `discarded`
  *   deliveries, each with its attempts, and an event only once none of its deliveries remains. It
  *   works in chunks (a few thousand rows per write) so that other writes commit in between, stops
@@ -38,6 +43,10 @@
  *   apart so dead deliveries can be selected by cause.
  * - revision: the engine's config revision label when an attempt was made, e.g. "3f2a9c1b7d4e@abc1234".
  * - ordering key: the value of the connector's `orderingKey` expression for the delivery's event.
+ * - replay: new deliveries of stored events for one connector, made in the background at a rate
+ *   (`redeliver`: every event in a window its routes take now; `backfill`: only those without a
+ *   delivery of the connector yet).
+ * - position: where an event sits in acceptance order (SQLite: its seq); replays scan by it.
  */
 import type { DeliveryState, EventId } from '../model.js';
 
@@ -123,10 +132,13 @@ export interface ClaimedDelivery {
   readonly scheduleOffset: number;
   /** The event as emitted, serialized as JSON. */
   readonly eventBody: string;
-  /** When its event was accepted (for the accepted → delivered latency). */
+  /** When the delivery was created (for the created → delivered latency): its event's acceptance,
+   * or for a replay's delivery the moment the replay created it. */
   readonly receivedAt: number;
   /** Its event's traceparent (see NewEvent), or null. */
   readonly traceparent: string | null;
+  /** The replay that created it, or null. */
+  readonly replayId: string | null;
 }
 
 /** What `reconcileConnectors` moved. */
@@ -196,6 +208,116 @@ export interface DisabledConnector {
   readonly revision: string;
   readonly since: number;
   readonly reason: string;
+}
+
+/** A connector an operator paused (POST /connectors/:name/pause); kept across restarts and reloads. */
+export interface PausedConnector {
+  readonly connector: string;
+  /** Who paused it: the API token's name, or `anonymous loopback`. */
+  readonly by: string;
+  readonly since: number;
+}
+
+export type ReplayMode = 'redeliver' | 'backfill';
+/** `running` until every matching event has its deliveries (`done`) or an operator cancels it. */
+export type ReplayState = 'running' | 'done' | 'cancelled';
+
+/** What a replay does, fixed when it starts. Times are epoch ms. */
+export interface ReplaySpec {
+  readonly connector: string;
+  readonly mode: ReplayMode;
+  /** The window of acceptance times: `since` included, `until` excluded. */
+  readonly since: number;
+  readonly until: number;
+  /** Events accepted before this are skipped and counted (past --retain-events when it started). */
+  readonly retainedSince: number;
+  /** Type patterns (globs, as a route's `on`); null takes every type. */
+  readonly eventTypes: readonly string[] | null;
+  /** A JSONata predicate over the event; null takes every event. */
+  readonly where: string | null;
+  /** Deliveries created per second, at most. */
+  readonly perSecond: number;
+}
+
+export interface NewReplay extends ReplaySpec {
+  readonly id: string;
+  readonly createdAt: number;
+  /** Who started it: a token's name, or the connector file of a declared backfill. */
+  readonly createdBy: string;
+  /** True for a connector file's `backfill:`: it starts once per connector name, ever. */
+  readonly declared: boolean;
+}
+
+export interface ReplayRecord extends NewReplay {
+  readonly state: ReplayState;
+  /** Events at or before this position are done; null before the first step. */
+  readonly position: number | null;
+  /** Events that got deliveries. */
+  readonly matched: number;
+  /** Events that would have matched but were accepted before `retainedSince`. */
+  readonly skippedByRetention: number;
+  /** Deliveries created. */
+  readonly created: number;
+  readonly finishedAt: number | null;
+}
+
+/** A replay with what became of its deliveries, counted among those retention still keeps. */
+export interface ReplayView extends ReplayRecord {
+  readonly delivered: number;
+  readonly dead: number;
+  /** Created and not finished yet: pending, inflight, retrying or parked. */
+  readonly waiting: number;
+}
+
+export interface ReplayScan {
+  /** The window of acceptance times (ReplaySpec). */
+  readonly since: number;
+  readonly until: number;
+  /** Continue after this position; null starts at the window's beginning. */
+  readonly after: number | null;
+  /** Most positions examined by this call. */
+  readonly limit: number;
+  /** Backfill: only events without a delivery of this connector. */
+  readonly withoutDeliveryOf?: string;
+}
+
+/** A stored event as a replay reads it. */
+export interface ScannedEvent {
+  readonly position: number;
+  readonly id: EventId;
+  readonly type: string;
+  /** The event as emitted, serialized as JSON. */
+  readonly body: string;
+  readonly receivedAt: number;
+  /** Its producer's traceparent (see NewEvent), or null: a replayed delivery continues that trace. */
+  readonly traceparent: string | null;
+}
+
+export interface ReplayScanPage {
+  /** The window's events in this stretch, in acceptance order. */
+  readonly events: readonly ScannedEvent[];
+  /** Every event at or before this position has been examined: the next call's `after`. */
+  readonly through: number;
+  /** True when nothing of the window lies after `through`. */
+  readonly done: boolean;
+}
+
+/** A delivery a replay creates, for a stored event. */
+export interface NewReplayDelivery extends NewDelivery {
+  readonly eventId: EventId;
+}
+
+/** One step of a replay: the deliveries it creates and how far it got. */
+export interface ReplayStep {
+  readonly deliveries: readonly NewReplayDelivery[];
+  /** The new position: every event at or before it is done. */
+  readonly position: number;
+  readonly matched: number;
+  readonly skippedByRetention: number;
+  /** True when the window is done: the replay becomes `done`. */
+  readonly done: boolean;
+  /** Stamps the deliveries' creation and, when done, the replay's end. */
+  readonly now: number;
 }
 
 export interface EventView {
@@ -277,6 +399,24 @@ export interface Store {
   setDisabled(connector: string, disabled: Omit<DisabledConnector, 'connector'> | null): Promise<void>;
   /** Every disabled connector, by name. */
   disabledConnectors(): Promise<DisabledConnector[]>;
+  /** Records an operator's pause of `connector` (replacing an earlier one), or with null its end. */
+  setPaused(connector: string, pause: Omit<PausedConnector, 'connector'> | null): Promise<void>;
+  /** Every connector an operator paused, by name. */
+  pausedConnectors(): Promise<PausedConnector[]>;
+  /** Records a replay as running. A declared one is recorded with its connector's name, once:
+   * resolves false, recording nothing, when that connector's declared backfill was started before. */
+  startReplay(replay: NewReplay): Promise<boolean>;
+  /** The window's stored events after a position, a stretch of at most `limit` positions at a time. */
+  scanReplayEvents(scan: ReplayScan): Promise<ReplayScanPage>;
+  /** Creates the step's deliveries and records its progress in one transaction, if the replay is
+   * still running; resolves false, creating nothing, otherwise. */
+  recordReplayStep(id: string, step: ReplayStep): Promise<boolean>;
+  /** A running replay becomes `cancelled` (it creates nothing more); one that is not running is
+   * left as it is. Resolves with the replay, undefined when there is none. */
+  cancelReplay(id: string, now: number): Promise<ReplayView | undefined>;
+  getReplay(id: string): Promise<ReplayView | undefined>;
+  /** Replays newest first, at most `limit`, only those in `state` when given. */
+  listReplays(options: { readonly state?: ReplayState; readonly limit: number }): Promise<ReplayView[]>;
   getEvent(id: EventId): Promise<EventView | undefined>;
   /** Deliveries matching a filter, a page at a time, with a bounded scan (see the contract above
    * and FindOptions). An `after` that this store did not hand out rejects with QUERY_INVALID. */

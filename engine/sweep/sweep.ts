@@ -84,6 +84,7 @@ export function createSweep(options: SweepOptions): Sweep {
           event: JSON.parse(delivery.eventBody) as unknown,
           acceptedAt: delivery.receivedAt,
           traceparent: delivery.traceparent,
+          replayId: delivery.replayId,
         });
       }
       claimedTotal += claimed.length;

@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /** The Store methods that only read; every other method counts as a write. */
-const READS: ReadonlySet<string> = new Set(['getEvent', 'listDead', 'deliveryState', 'countByState', 'oldestUnfinishedAt', 'size', 'health', 'disabledConnectors', 'close']);
+const READS: ReadonlySet<string> = new Set(['getEvent', 'listDead', 'deliveryState', 'countByState', 'oldestUnfinishedAt', 'size', 'health', 'disabledConnectors', 'pausedConnectors', 'scanReplayEvents', 'getReplay', 'listReplays', 'close']);
 
 /** `store`, refusing (and noting) every write while `readOnly()` is true, as a read-only disk would. */
 function refusingWrites(store: Store, readOnly: () => boolean, attempted: string[]): Store {

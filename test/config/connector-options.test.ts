@@ -113,3 +113,13 @@ test('a retention that is not a duration (or never, for dead) is a problem at it
     '7:3 CONFIG_SCHEMA retention.failed: unknown field "failed"; allowed fields are delivered, dead',
   ]);
 });
+
+test('paused defaults to false; backfill.since compiles to ms and must be a duration of at least 1ms', async (t) => {
+  const [plain] = (await load(t, [])).connectors;
+  assert.deepEqual([plain?.paused, plain?.backfill], [false, undefined]);
+  const [c] = (await load(t, ['paused: true', 'backfill:', '  since: 30d'])).connectors;
+  assert.deepEqual([c?.paused, c?.backfill], [true, { sinceMs: 30 * 86_400_000 }]);
+  assert.deepEqual(summary(await load(t, ['backfill:', '  since: 0s'])), ['5:10 CONFIG_SCHEMA backfill.since: must be at least 1ms: how far back the backfill reaches, e.g. 30d']);
+  const [problem] = summary(await load(t, ['backfill:', '  since: 30 days']));
+  assert.match(problem ?? '', /^5:10 CONFIG_SCHEMA backfill\.since: "30 days" is not a duration/);
+});

@@ -1,7 +1,7 @@
 /**
  * A lane's two timers (connector-lane.ts), with timers fired by hand and a clock that moves only
  * when told: the rate timer that pumps the lane for the next token, and the hold timer that says
- * when a pause or an open breaker has ended.
+ * when a pause or an open breaker has ended; and the order its ready work starts in.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -12,9 +12,15 @@ import { manualTimers } from '../helpers/manual-timers.js';
 
 const DAY_MS = 86_400_000;
 
+interface Job {
+  readonly orderingKey: string | null;
+  readonly replayId: string | null;
+  readonly id: string;
+}
+
 function setup() {
   const fake = manualTimers();
-  const lane = new ConnectorLane<{ readonly orderingKey: string | null }>('crm', fake.timers);
+  const lane = new ConnectorLane<Job>('crm', fake.timers);
   const calls = { pumped: 0, ended: 0 };
   return { ...fake, lane, calls, pump: () => void calls.pumped++, ended: () => void calls.ended++, clock: manualClock() };
 }
@@ -112,9 +118,23 @@ describe('stopTimers', () => {
 describe('the lane', () => {
   test('starts with the 410 record the store kept, for that revision only', () => {
     const disabled = { revision: 'r1', since: 0, reason: 'the target answered 410 Gone' };
-    const lane = new ConnectorLane<{ readonly orderingKey: string | null }>('crm', manualTimers().timers, disabled);
+    const lane = new ConnectorLane<Job>('crm', manualTimers().timers, { disabled });
     const url = 'http://127.0.0.1:9';
     assert.equal(lane.state.hold(compiledConnector({ url, revision: 'r1' }), 5)?.reason, 'disabled');
     assert.equal(lane.state.hold(compiledConnector({ url, revision: 'r2' }), 5), undefined);
+  });
+
+  test("starts live work first: a replay's units only when no live unit is ready", () => {
+    const lane = new ConnectorLane<Job>('crm', manualTimers().timers);
+    const unit = (id: string, replayId: string | null = null) => ({ route: 'main', jobs: [{ id, orderingKey: null, replayId }] as const, batch: false });
+    lane.enqueue(unit('r1', 'replay-1'));
+    lane.enqueue(unit('live1'));
+    lane.enqueue(unit('r2', 'replay-1'));
+    lane.enqueue(unit('live2'));
+    assert.equal(lane.ready, 4);
+    assert.deepEqual([lane.next(), lane.next()].map((u) => u?.jobs[0].id), ['live1', 'live2']);
+    lane.enqueue(unit('live3'));
+    assert.deepEqual([lane.next(), lane.next(), lane.next(), lane.next()].map((u) => u?.jobs[0].id), ['live3', 'r1', 'r2', undefined]);
+    assert.equal(lane.ready, 0);
   });
 });

@@ -49,7 +49,7 @@ describe('the circuit breaker', () => {
     assert.deepEqual(answer(state, 503, guarded, T0), []);
     assert.deepEqual(answer(state, 'refused', guarded, T0), []);
     assert.deepEqual(answer(state, 500, guarded, T0), [{ kind: 'breaker-opened', breaker: { state: 'open', consecutiveFailures: 3, openUntil: T0 + COOLDOWN_MS } }]);
-    assert.deepEqual(state.hold(guarded, T0 + COOLDOWN_MS - 1), { reason: 'breaker-open', dueAt: T0 + COOLDOWN_MS });
+    assert.deepEqual(state.hold(guarded, T0 + COOLDOWN_MS - 1), { reason: 'breaker-open', dueAt: T0 + COOLDOWN_MS, timed: true });
     assert.equal(state.canStart(guarded, T0 + COOLDOWN_MS - 1), false);
   });
 
@@ -96,7 +96,7 @@ describe('the circuit breaker', () => {
     assert.deepEqual(state.observe(judged('refused', guarded, later), probe, guarded, later), [
       { kind: 'breaker-opened', breaker: { state: 'open', consecutiveFailures: 3, openUntil: later + COOLDOWN_MS } },
     ]);
-    assert.deepEqual(state.hold(guarded, later), { reason: 'breaker-open', dueAt: later + COOLDOWN_MS });
+    assert.deepEqual(state.hold(guarded, later), { reason: 'breaker-open', dueAt: later + COOLDOWN_MS, timed: true });
   });
 
   test('a probe that says nothing (a 429, nothing sent) leaves it half-open for the next probe', () => {
@@ -145,7 +145,7 @@ describe('the 429 pause', () => {
   test(`a 429 without Retry-After pauses every route for THROTTLE_PAUSE_MS (${THROTTLE_PAUSE_MS} ms)`, () => {
     const state = new ConnectorState();
     assert.deepEqual(answer(state, 429, plain, T0), [{ kind: 'paused', until: T0 + THROTTLE_PAUSE_MS }]);
-    assert.deepEqual(state.hold(plain, T0 + THROTTLE_PAUSE_MS - 1), { reason: 'paused', dueAt: T0 + THROTTLE_PAUSE_MS });
+    assert.deepEqual(state.hold(plain, T0 + THROTTLE_PAUSE_MS - 1), { reason: 'paused', dueAt: T0 + THROTTLE_PAUSE_MS, timed: true });
     assert.equal(state.canStart(plain, T0 + THROTTLE_PAUSE_MS - 1), false);
   });
 
@@ -166,10 +166,10 @@ describe('the 429 pause', () => {
     const state = new ConnectorState();
     assert.deepEqual(answer(state, 429, plain, T0, '30'), [{ kind: 'paused', until: T0 + 30_000 }]);
     assert.deepEqual(answer(state, 429, plain, T0 + 1_000, '60'), []);
-    assert.deepEqual(state.hold(plain, T0 + 1_000), { reason: 'paused', dueAt: T0 + 61_000 });
+    assert.deepEqual(state.hold(plain, T0 + 1_000), { reason: 'paused', dueAt: T0 + 61_000, timed: true });
     assert.deepEqual(answer(state, 429, plain, T0 + 2_000, '1'), []);
     assert.deepEqual(answer(state, 429, plain, T0 + 2_000), []);
-    assert.deepEqual(state.hold(plain, T0 + 2_000), { reason: 'paused', dueAt: T0 + 61_000 });
+    assert.deepEqual(state.hold(plain, T0 + 2_000), { reason: 'paused', dueAt: T0 + 61_000, timed: true });
   });
 
   test('the pause ends by itself, and a 429 after it starts a new one', () => {
@@ -201,7 +201,7 @@ describe('410 Gone', () => {
     const state = new ConnectorState();
     assert.deepEqual(answer(state, 410, plain, T0), [{ kind: 'disabled', disabled: gone }]);
     assert.deepEqual(answer(state, 410, plain, T0 + 1), [], 'requests in flight answering 410 report nothing more');
-    for (const at of [T0, T0 + HOUR_MS, T0 + 1_000 * HOUR_MS]) assert.deepEqual(state.hold(plain, at), { reason: 'disabled', dueAt: at });
+    for (const at of [T0, T0 + HOUR_MS, T0 + 1_000 * HOUR_MS]) assert.deepEqual(state.hold(plain, at), { reason: 'disabled', dueAt: at, timed: false });
     assert.equal(state.canStart(plain, T0 + HOUR_MS), false);
   });
 
@@ -217,7 +217,7 @@ describe('410 Gone', () => {
   });
 
   test('the record kept by the store holds its own revision only', () => {
-    const state = new ConnectorState(gone);
+    const state = new ConnectorState({ disabled: gone });
     assert.equal(state.hold(plain, T0)?.reason, 'disabled');
     assert.equal(state.hold(r2, T0), undefined);
     assert.deepEqual(state.reconcile(r2), [{ kind: 'enabled' }]);
@@ -228,6 +228,57 @@ describe('410 Gone', () => {
     const state = new ConnectorState();
     assert.deepEqual(answer(state, 410, retries410, T0), []);
     assert.equal(state.hold(retries410, T0), undefined);
+  });
+});
+
+describe('a pause by an operator', () => {
+  const pausedFile = connector({ paused: true });
+
+  test('an operator pause holds every delivery, with no end of its own, until resumed', () => {
+    const state = new ConnectorState();
+    assert.deepEqual(state.pause('api token', T0), [{ kind: 'operator-paused', pause: { by: 'api token', since: T0 } }]);
+    assert.deepEqual(state.hold(plain, T0 + HOUR_MS), { reason: 'paused-by-operator', dueAt: T0 + HOUR_MS, timed: false });
+    assert.equal(state.canStart(plain, T0 + HOUR_MS), false);
+    assert.deepEqual(state.pause('someone else', T0 + 1), [], 'the first pause is kept');
+    assert.deepEqual(state.status(plain, T0).pausedBy, { file: false, operator: { by: 'api token', since: T0 } });
+    assert.deepEqual(state.resume('read token'), [{ kind: 'operator-resumed', by: 'read token' }]);
+    assert.equal(state.hold(plain, T0), undefined);
+    assert.deepEqual(state.resume('read token'), [], 'resumed once');
+    assert.equal(state.status(plain, T0).pausedBy, null);
+  });
+
+  test("the file's pause holds whatever an operator does; the connector sends only when neither holds", () => {
+    const state = new ConnectorState();
+    assert.deepEqual(state.reconcile(pausedFile), [{ kind: 'file-paused' }], 'noted at start');
+    assert.equal(state.hold(pausedFile, T0)?.reason, 'paused-by-operator');
+    state.pause('api token', T0);
+    state.resume('api token');
+    assert.equal(state.hold(pausedFile, T0)?.reason, 'paused-by-operator', "resume ends the operator's pause only");
+    assert.deepEqual(state.status(pausedFile, T0).pausedBy, { file: true, operator: null });
+    state.pause('api token', T0);
+    assert.deepEqual(state.reconcile(plain), [{ kind: 'file-resumed' }]);
+    assert.equal(state.hold(plain, T0)?.reason, 'paused-by-operator', "the operator's pause outlives the file's");
+    state.resume('api token');
+    assert.equal(state.hold(plain, T0), undefined);
+    assert.deepEqual(state.reconcile(plain), [], 'a file without a pause is no change');
+  });
+
+  test('a pause the store kept holds from the start, before anything is reconciled', () => {
+    const state = new ConnectorState({ operatorPause: { by: 'api token', since: T0 } });
+    assert.equal(state.hold(plain, T0)?.reason, 'paused-by-operator');
+    assert.deepEqual(state.reconcile(plain), []);
+    assert.equal(state.status(plain, T0).state, 'paused-by-operator');
+  });
+
+  test('the pause comes first: a paused connector that also answered 410 shows as paused, and the 410 stays recorded', () => {
+    const state = new ConnectorState();
+    answer(state, 410, plain, T0);
+    state.pause('api token', T0);
+    const status = state.status(plain, T0);
+    assert.equal(status.state, 'paused-by-operator');
+    assert.equal(status.disabled?.revision, 'r1');
+    state.resume('api token');
+    assert.equal(state.hold(plain, T0)?.reason, 'disabled');
   });
 });
 
@@ -264,8 +315,8 @@ describe('status', () => {
 
   test('active: nothing held, a full bucket before the first request', () => {
     const state = new ConnectorState();
-    assert.deepEqual(state.status(plain, T0), { state: 'active', disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
-    assert.deepEqual(state.status(limited, T0), { state: 'active', disabled: null, pausedUntil: null, breaker: closed, rateLimit: { perSecond: 10, burst: 1, available: 1 } });
+    assert.deepEqual(state.status(plain, T0), { state: 'active', pausedBy: null, disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
+    assert.deepEqual(state.status(limited, T0), { state: 'active', pausedBy: null, disabled: null, pausedUntil: null, breaker: closed, rateLimit: { perSecond: 10, burst: 1, available: 1 } });
     state.takeToken(limited, T0);
     assert.equal(state.status(limited, T0).rateLimit?.available, 0);
   });
@@ -273,19 +324,19 @@ describe('status', () => {
   test('paused: until when', () => {
     const state = new ConnectorState();
     answer(state, 429, plain, T0);
-    assert.deepEqual(state.status(plain, T0 + 1), { state: 'paused', disabled: null, pausedUntil: T0 + THROTTLE_PAUSE_MS, breaker: null, rateLimit: null });
-    assert.deepEqual(state.status(plain, T0 + THROTTLE_PAUSE_MS), { state: 'active', disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
+    assert.deepEqual(state.status(plain, T0 + 1), { state: 'paused', pausedBy: null, disabled: null, pausedUntil: T0 + THROTTLE_PAUSE_MS, breaker: null, rateLimit: null });
+    assert.deepEqual(state.status(plain, T0 + THROTTLE_PAUSE_MS), { state: 'active', pausedBy: null, disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
   });
 
   test('breaker-open while the cooldown runs, active with a half-open breaker after it', () => {
     const state = opened();
     const open = { state: 'open', consecutiveFailures: 3, openUntil: T0 + COOLDOWN_MS };
-    assert.deepEqual(state.status(guarded, T0 + 1), { state: 'breaker-open', disabled: null, pausedUntil: null, breaker: open, rateLimit: null });
+    assert.deepEqual(state.status(guarded, T0 + 1), { state: 'breaker-open', pausedBy: null, disabled: null, pausedUntil: null, breaker: open, rateLimit: null });
     const halfOpen = { ...open, state: 'half-open' };
-    assert.deepEqual(state.status(guarded, T0 + COOLDOWN_MS), { state: 'active', disabled: null, pausedUntil: null, breaker: halfOpen, rateLimit: null });
+    assert.deepEqual(state.status(guarded, T0 + COOLDOWN_MS), { state: 'active', pausedBy: null, disabled: null, pausedUntil: null, breaker: halfOpen, rateLimit: null });
   });
 
-  test('disabled: the 410 record of this revision, first of the holds', () => {
+  test('disabled: the 410 record of this revision, first of the holds but a pause by an operator', () => {
     const state = new ConnectorState();
     for (let i = 0; i < 3; i++) answer(state, 503, limited, T0);
     answer(state, 429, limited, T0);
@@ -298,6 +349,6 @@ describe('status', () => {
   test('a connector no longer configured shows nothing held', () => {
     const state = opened();
     answer(state, 410, guarded, T0);
-    assert.deepEqual(state.status(undefined, T0), { state: 'active', disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
+    assert.deepEqual(state.status(undefined, T0), { state: 'active', pausedBy: null, disabled: null, pausedUntil: null, breaker: null, rateLimit: null });
   });
 });

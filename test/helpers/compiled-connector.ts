@@ -36,6 +36,7 @@ export function compiledConnector(spec: ConnectorSpec): CompiledConnector {
     routes: [compiledRoute(route)],
     retry: { scheduleMs: [1_000], maxRetryAfterMs: 3_600_000 },
     concurrency: 16,
+    paused: false,
     secrets: [],
     source: { name, target: { url }, routes: [{ on: 'thing' }] } as ConnectorFile,
     ...rest,

@@ -40,6 +40,7 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
         eventBody: event('e1', []).body,
         receivedAt: T0,
         traceparent: null,
+        replayId: null,
       });
       assert.deepEqual(claimIds(first), ['d10', 'd20']);
       assert.deepEqual(claimIds(await claim(store, T0 + 100, 2)), ['d30']);

@@ -9,6 +9,7 @@ import { manualClock } from '../../engine/clock.js';
 import { HmsError } from '../../engine/errors.js';
 import { DB_FILE_NAME, openDatabase } from '../../engine/store/sqlite/open-database.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../engine/store/sqlite/migrations.js';
+import { REPLAY_SQL } from '../../engine/store/sqlite/replay-sql.js';
 import { SQL } from '../../engine/store/sqlite/sql.js';
 import { openSqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
 import { RESTART_CHUNK_ROWS } from '../../engine/store/sqlite/write-ops.js';
@@ -232,6 +233,17 @@ describe('sqlite store', () => {
     const plan = queryPlan(SQL.countByState).split('\n');
     for (const index of ['deliveries_due', 'deliveries_parked', 'deliveries_dead', 'deliveries_discarded']) assert.ok(plan.some((line) => line.includes(`INDEX ${index}`)), `${index} in ${plan.join(' | ')}`);
     assert.deepEqual(plan.filter((line) => /^SCAN deliveries$/.test(line)), []);
+  });
+
+  it("counts a replay's deliveries through the deliveries_replay index alone, never another delivery", () => {
+    assert.match(queryPlan(REPLAY_SQL.replayDeliveryCounts, 'r1'), /SEARCH deliveries USING COVERING INDEX deliveries_replay \(replay_id=\?\)/);
+  });
+
+  it("scans a replay's stretch of events by seq, and checks a backfill's event through the deliveries of that event alone", () => {
+    const plan = queryPlan(REPLAY_SQL.scanEvents, { after: 0, through: 100, since: T0, until: T0 + 1, connector: 'crm' });
+    assert.match(plan, /SEARCH events USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
+    assert.match(plan, /SEARCH d USING INDEX deliveries_event \(event_id=\?\)/);
+    assert.match(queryPlan(REPLAY_SQL.forgetUnreferencedEvent, { eventId: 'e1' }), /SEARCH events_unreferenced USING PRIMARY KEY \(received_at=\? AND seq=\?\)/);
   });
 
   it('reads what waits per connector from covering indexes of those states alone, never a delivered row', () => {

@@ -12,6 +12,7 @@ import { actionsContract } from './contract-actions.js';
 import { findContract } from './contract-find.js';
 import { retentionContract } from './contract-retention.js';
 import { backlogContract } from './contract-backlog.js';
+import { replaysContract } from './contract-replays.js';
 import type { OpenFreshStore } from './contract-helpers.js';
 
 export type { OpenFreshStore } from './contract-helpers.js';
@@ -26,5 +27,6 @@ export function runStoreContract(name: string, openFresh: OpenFreshStore): void 
     describe("operators' retries and discards", () => actionsContract(openFresh));
     describe('retention and the disk guard', () => retentionContract(openFresh));
     describe('backlog and size, for the metrics', () => backlogContract(openFresh));
+    describe('operator pauses and replays', () => replaysContract(openFresh));
   });
 }

@@ -6,6 +6,7 @@
  * are shown one by one; those of the engine's events (--events-from) are grouped by the kind of
  * change (engine-events-section.ts).
  */
+import { formatDuration } from '../../config/values/duration.js';
 import { redactSecrets } from '../../dispatch/redact.js';
 import type { ConnectorChange, RequestChange } from './diff-compare.js';
 import type { DiffEvent } from './diff-events.js';
@@ -125,6 +126,7 @@ function problemsSection(out: Output, input: DiffReportInput): void {
 
 function addedSection(out: Output, connector: ConnectorChange, input: DiffReportInput): void {
   out.push(`### Added: ${code(connector.name)}`, '');
+  onMerge(out, connector);
   routeList(out, connector);
   const shown = connector.requests.filter((request) => !fromEngine(request));
   if (connector.requests.length === 0) out.push(`${noEventReaches(input)} it; add a test to see its requests here.`, '');
@@ -144,6 +146,7 @@ function removedSection(out: Output, connector: ConnectorChange): void {
 
 function changedSection(out: Output, connector: ConnectorChange, input: DiffReportInput): void {
   out.push(`### Changed: ${code(connector.name)}`, '');
+  onMerge(out, connector);
   if (connector.fields.length > 0) out.push(`Configuration changed: ${connector.fields.map(code).join(', ')}.`, '');
   const count = (change: RequestChange['change']): number => connector.requests.filter((request) => request.change === change).length;
   const differing = connector.requests.filter((request) => request.change !== 'unchanged');
@@ -161,6 +164,25 @@ function changedSection(out: Output, connector: ConnectorChange, input: DiffRepo
 
 function noEventReaches(input: DiffReportInput): string {
   return input.engine === undefined ? 'No test event or sample reaches' : 'No test event, sample or engine event reaches';
+}
+
+/** What merging starts or stops beyond requests: a declared backfill (once per connector name,
+ * docs/connectors.md › Backfill), a pause by the file, or its end. */
+function onMerge(out: Output, connector: ConnectorChange): void {
+  const { base, head } = connector;
+  if (head?.backfill !== undefined && base?.backfill === undefined) {
+    const span = backfillSpan(head.backfill.sinceMs);
+    const first = base === undefined ? '' : ', unless one was ever started for this name';
+    out.push(`**On merge: backfill of ${span}**${first}: stored events of the last ${span} that its routes take and that have no delivery of it yet are sent once, in the background, at ${head.rateLimit === undefined ? '100/s' : code(head.rateLimit.text)}.`, '');
+  }
+  if (head?.paused === true && base?.paused !== true) out.push('**On merge: paused** (`paused: true`): it sends nothing; its deliveries wait until a later change removes it.', '');
+  if (base?.paused === true && head?.paused === false) out.push('**On merge: resumes**: the file no longer says `paused: true` (a pause by an operator, if any, holds on).', '');
+}
+
+/** `30 days`, `1 day`, or the duration as written when it is not whole days (`12h`). */
+function backfillSpan(ms: number): string {
+  const DAY_MS = 86_400_000;
+  return ms % DAY_MS === 0 ? plural(ms / DAY_MS, 'day') : formatDuration(ms);
 }
 
 function routeList(out: Output, connector: ConnectorChange): void {

@@ -6,8 +6,8 @@
  * - `operatorConnection(flags, env)`: where the engine is (`--url`, else HMS_SYNC_URL, else
  *   DEFAULT_ENGINE_URL) and the token sent (HMS_SYNC_API_TOKEN, else HMS_SYNC_READ_TOKEN, which
  *   lets reads through and gets 403 for actions).
- * - `createEngineClient(connection)`: `get` and `post` a path with query parameters (and a JSON
- *   body); each resolves with the answer's JSON when it is 2xx, and rejects with an
+ * - `createEngineClient(connection)`: `get`, `post` and `delete` a path with query parameters (and
+ *   a JSON body); each resolves with the answer's JSON when it is 2xx, and rejects with an
  *   EngineRequestError otherwise.
  * - `runOperator(task)`: runs a command's work, printing an EngineRequestError (or a USAGE error)
  *   as one line on stderr, and resolves with the exit code to return (OPERATOR_EXIT).
@@ -45,6 +45,7 @@ export interface EngineClient {
   readonly url: string;
   get<T>(path: string, query?: QueryParams): Promise<T>;
   post<T>(path: string, query?: QueryParams, body?: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 /** What the engine answered (or that it did not), and the exit code that stands for it. */
@@ -75,7 +76,7 @@ export function operatorConnection(url: string | undefined, env: Readonly<Record
 }
 
 export function createEngineClient(connection: EngineConnection, fetchImpl: typeof fetch = fetch): EngineClient {
-  async function call<T>(method: 'GET' | 'POST', path: string, query: QueryParams = {}, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: QueryParams = {}, body?: unknown): Promise<T> {
     const target = new URL(connection.url + path);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) target.searchParams.set(name, String(value));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -104,6 +105,7 @@ export function createEngineClient(connection: EngineConnection, fetchImpl: type
     url: connection.url,
     get: (path, query) => call('GET', path, query),
     post: (path, query, body) => call('POST', path, query, body),
+    delete: (path) => call('DELETE', path),
   };
 }
 

@@ -12,7 +12,7 @@ import type { ConnectorFile } from '../schema/connector-file.generated.js';
 import { buildRoute } from './build-route.js';
 import { at, formatDataPath } from '../problems/data-path.js';
 import { deepFreeze } from './deep-freeze.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PAUSED, DEFAULT_RETRY_MAX_RETRY_AFTER_MS, DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../schema/defaults.generated.js';
 import { MIN_SECRET_LENGTH } from '../interpolate/interpolate.js';
 import { NEVER, parseDuration } from '../values/duration.js';
 import type { LocatedProblem } from '../problems/located-problem.js';
@@ -112,6 +112,9 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(value.retention.dead !== undefined && { deadMs: value.retention.dead === NEVER ? null : duration(['retention', 'dead'], value.retention.dead, 0) }),
   };
 
+  const backfill = value.backfill && { sinceMs: duration(['backfill', 'since'], value.backfill.since, 0) };
+  if (backfill !== undefined && backfill.sinceMs < 1) problem(['backfill', 'since'], 'must be at least 1ms: how far back the backfill reaches, e.g. 30d');
+
   if (problems.length > 0 || url === undefined) return { problems };
   const headers = { ...(value.target.headers ?? {}) };
   const literalRouteHeaders = routes.flatMap((route) => route.headers.flatMap((header) => {
@@ -139,6 +142,8 @@ export function buildConnector(input: BuildInput): BuildResult {
     ...(breaker && { breaker }),
     ...(retention && { retention }),
     ...(orderingKey && { orderingKey }),
+    ...(backfill && { backfill }),
+    paused: value.paused ?? DEFAULT_PAUSED,
     secrets: secretsOf(
       input.interpolatedSecrets,
       Object.values(headers),

@@ -214,6 +214,7 @@ export function connectorFieldKind(path: DataPath): FieldKind {
   if (first === 'target') return second === 'url' ? 'url' : second === 'timeout' ? 'duration' : second === 'headers' && path.length === 3 ? 'header' : 'other';
   if (first === 'retry' && (second === 'schedule' && path.length === 3 || second === 'maxRetryAfter')) return 'duration';
   if (first === 'breaker' && second === 'cooldown') return 'duration';
+  if (first === 'backfill' && second === 'since') return 'duration';
   if (first === 'retention' && path.length === 2) return second === 'delivered' ? 'duration' : second === 'dead' ? 'durationOrNever' : 'other';
   if (first === 'rateLimit' && path.length === 1) return 'rate';
   if (first === 'auth') {

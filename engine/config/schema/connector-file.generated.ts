@@ -56,6 +56,19 @@ export interface ConnectorFile {
    */
   redrive?: "onChange" | "never";
   /**
+   * true: the connector sends nothing (a pause by pull request); its deliveries wait in the store, attempts untouched, until the file says false again. An operator's pause (POST /connectors/:name/pause) is kept apart: the connector sends only when neither holds, and resuming clears only the operator's.
+   */
+  paused?: boolean;
+  /**
+   * A backfill the engine starts once, the first time it loads a connector of this name with a backfill: every stored event of the last `since` that this connector's routes take and that has no delivery of it yet gets one, in the background, at the connector's rateLimit (else 100/s), live traffic first. Recorded in the store: a reload or a restart never starts it again; POST /replays starts another.
+   */
+  backfill?: {
+    /**
+     * A duration: a whole number followed by ms, s, m, h or d, for example 250ms, 5s, 2m, 1h, 1d.
+     */
+    since: string;
+  };
+  /**
    * Connector tests run by `hms-sync test` with no network: each sends one event through the routes and compares the requests they would make.
    */
   tests?: ConnectorTest[];

@@ -41,3 +41,6 @@ export const DEFAULT_CONCURRENCY = 16;
 
 /** `redrive`: onChange. */
 export const DEFAULT_REDRIVE = 'onChange';
+
+/** `paused`: false. */
+export const DEFAULT_PAUSED = false;

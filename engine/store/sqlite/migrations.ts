@@ -244,6 +244,57 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN traceparent TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'operator pauses, replays',
+    sql: `
+      -- Connectors an operator paused (POST /connectors/:name/pause): they send nothing until
+      -- resumed. Kept across restarts and reloads, by name.
+      CREATE TABLE paused_connectors (
+        connector TEXT PRIMARY KEY,
+        paused_by TEXT NOT NULL,
+        since INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Replays (POST /replays, and a connector file's backfill:). position is the seq of the last
+      -- event done; the counts grow with each step, in the transaction that creates its deliveries.
+      CREATE TABLE replays (
+        id TEXT PRIMARY KEY,
+        connector TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('redeliver', 'backfill')),
+        since INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        retained_since INTEGER NOT NULL,
+        event_types TEXT,
+        where_source TEXT,
+        per_second REAL NOT NULL,
+        declared INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'cancelled')),
+        position INTEGER,
+        matched INTEGER NOT NULL DEFAULT 0,
+        skipped_by_retention INTEGER NOT NULL DEFAULT 0,
+        created INTEGER NOT NULL DEFAULT 0,
+        finished_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX replays_by_creation ON replays (created_at);
+
+      -- The connectors whose file's backfill: was started: each starts once per name, ever.
+      CREATE TABLE declared_backfills (
+        connector TEXT PRIMARY KEY,
+        replay_id TEXT NOT NULL,
+        started_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- The replay that created a delivery (NULL for every other one): its requests carry
+      -- Hms-Sync-Replay, and the replay's progress counts its deliveries by state through this
+      -- index, which holds no other delivery. The WHERE must stay textually identical to the one
+      -- of SQL.replayDeliveryCounts (replay-sql.ts).
+      ALTER TABLE deliveries ADD COLUMN replay_id TEXT;
+      CREATE INDEX deliveries_replay ON deliveries (replay_id, state) WHERE replay_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

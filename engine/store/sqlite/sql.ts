@@ -91,11 +91,12 @@ export const SQL = {
     (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
     VALUES ${placeholders(rows, 11)}`,
 
-  // Dispatch. A delivery with an ordering key is due only when no older delivery of its connector
-  // and key is unfinished, so one key is sent one at a time in acceptance (seq) order. The
-  // subquery's WHERE must stay textually identical to the deliveries_ordering index's.
+  // Dispatch. A delivery's created_at is its event's acceptance, or when a replay created it. A
+  // delivery with an ordering key is due only when no older delivery of its connector and key is
+  // unfinished, so one key is sent one at a time in acceptance (seq) order. The subquery's WHERE
+  // must stay textually identical to the deliveries_ordering index's.
   selectDue: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
-      d.ordering_key, e.body, e.received_at, e.traceparent
+      d.ordering_key, e.body, d.created_at AS received_at, e.traceparent, d.replay_id
     FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
       AND d.connector IN (SELECT value FROM json_each(?))
@@ -307,6 +308,7 @@ export interface DueRow extends DeliveryOfEventRow {
   body: string;
   received_at: number;
   traceparent: string | null;
+  replay_id: string | null;
 }
 
 export interface BacklogRow {

@@ -3,7 +3,8 @@
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
  * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, act,
- * setDisabled; actOnMatching and retention, whose chunks each get a transaction of their own) go through the
+ * setDisabled, setPaused, the replays' writes; actOnMatching and retention, whose chunks each get
+ * a transaction of their own) go through the
  * group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
  * operations applied in the order they were called. Reads first flush whatever is queued, so they
  * see every write made before them.
@@ -17,6 +18,8 @@ import type { AttemptRecord, Store, StoreHealth } from '../store.js';
 import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
 import { createDeliveryFinder, findPage } from './find-deliveries.js';
 import { backlog, countByState, getDelivery, getEvent } from './read-views.js';
+import * as replays from './replay-ops.js';
+import { prepareReplayStatements } from './replay-sql.js';
 import { prepareStatements } from './sql.js';
 import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
 import { diskFailure, storeUnavailable } from './store-errors.js';
@@ -42,6 +45,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = await openDataDirectory(dataDir, clock.now(), options.logger);
   const sql = prepareStatements(db);
   const finder = createDeliveryFinder(db);
+  const rs = prepareReplayStatements(db);
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
    * for health(); any other error passes unchanged. */
@@ -157,6 +161,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     redrive: (connector, now) => inChunks((limit) => ops.redrive(sql, connector, now, limit)),
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),
     disabledConnectors: () => read(() => sql.selectDisabled.all()),
+    setPaused: (connector, pause) => write(() => replays.setPaused(rs, connector, pause)),
+    pausedConnectors: () => read(() => rs.selectPaused.all()),
+    startReplay: (replay) => write(() => replays.startReplay(rs, replay)),
+    scanReplayEvents: (scan) => read(() => replays.scanReplayEvents(rs, scan)),
+    recordReplayStep: (id, step) => write(() => replays.recordReplayStep(rs, id, step)),
+    cancelReplay: (id, now) =>
+      write(() => {
+        rs.cancelReplay.run(now, id);
+        return replays.replayView(rs, id);
+      }),
+    getReplay: (id) => read(() => replays.replayView(rs, id)),
+    listReplays: (options) => read(() => replays.listReplays(rs, options)),
     getEvent: (id) => read(() => getEvent(sql, id)),
     findDeliveries: (options) => read(() => findPage(finder, options)),
     getDelivery: (id) => read(() => getDelivery(sql, id)),

@@ -87,6 +87,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
       eventBody: row.body,
       receivedAt: row.received_at,
       traceparent: row.traceparent,
+      replayId: row.replay_id,
     });
     if (claimed.length >= limit) break;
   }

@@ -61,6 +61,24 @@ describe('hms-sync diff', () => {
     assert.match(added, /\*\*test `beta sends item 7` of `beta` → route `send`\*\* \(new\)\n\n```diff\n\+POST http:\/\/127\.0\.0\.1:9000\/beta\/7\n\+\n\+\{\n\+  "id": 7,\n\+  "title": "Lamp"\n\+\}\n```/);
   });
 
+  test("says what merging starts: a new connector's backfill, a pause by the file and its end", async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/held.yaml': `paused: true\n${connector('held')}` });
+    await commit(repo, {
+      'connectors.d/beta.yaml': `backfill:\n  since: 30d\nrateLimit: 20/s\n${connector('beta')}`,
+      'connectors.d/alpha.yaml': `paused: true\nbackfill:\n  since: 12h\n${connector('alpha')}`,
+      'connectors.d/held.yaml': connector('held'),
+    });
+    const result = await diff(repo, 'HEAD~1');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(section(result.stdout, '### Added: `beta`'), /\*\*On merge: backfill of 30 days\*\*: stored events of the last 30 days that its routes take and that have no delivery of it yet are sent once, in the background, at `20\/s`\./);
+    const alpha = section(result.stdout, '### Changed: `alpha`');
+    assert.match(alpha, /\*\*On merge: backfill of 12h\*\*, unless one was ever started for this name: .* at 100\/s\./);
+    assert.match(alpha, /\*\*On merge: paused\*\* \(`paused: true`\): it sends nothing/);
+    assert.match(section(result.stdout, '### Changed: `held`'), /\*\*On merge: resumes\*\*/);
+    const unchanged = await diff(repo, 'HEAD');
+    assert.doesNotMatch(unchanged.stdout, /On merge/, 'the same backfill on both sides starts nothing');
+  });
+
   test('reports a removed connector and the requests it no longer sends', async (t) => {
     const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha'), 'connectors.d/gone.yaml': connector('gone') });
     await writeFiles(repo, { 'connectors.d/gone.yaml': null });

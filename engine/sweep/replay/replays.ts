@@ -1,0 +1,239 @@
+/**
+ * Replays and backfills, for operators (POST /replays and friends) and for connector files
+ * (`backfill:`): a dry run counts what a replay would create; a replay runs in the background
+ * (replay-runner.ts), one at a time per connector, and resumes after a restart; a declared
+ * backfill starts once per connector name, the first time a connector of that name is loaded with
+ * a `backfill:`, which the store records with the replay it starts.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { ExpressionSyntaxError } from '../../config/expression/expression.js';
+import type { Registry } from '../../config/registry.js';
+import type { Dispatcher } from '../../dispatch/dispatcher.js';
+import type { Timers } from '../../dispatch/timers.js';
+import { HmsError } from '../../errors.js';
+import type { NewReplay, ReplayMode, ReplayRecord, ReplaySpec, ReplayView, Store } from '../../store/store.js';
+import { ReplayCursor } from './replay-cursor.js';
+import { compileWhere, createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
+import { startReplayRunner, type ReplayRunner } from './replay-runner.js';
+
+/** A replay's pace when neither the request nor the connector's rateLimit gives one. */
+export const DEFAULT_REPLAY_PER_SECOND = 100;
+/** Event ids a dry run shows. */
+export const DRY_RUN_SAMPLE_SIZE = 20;
+/** Replays GET /replays lists, newest first. */
+export const LISTED_REPLAYS = 100;
+
+/** A time as an instant (epoch ms), or as a duration before now. */
+export type TimeSpec = { readonly at: number } | { readonly ago: number };
+
+export interface ReplayRequest {
+  readonly connector: string;
+  readonly mode: ReplayMode;
+  readonly since: TimeSpec;
+  /** Default (and latest): now. */
+  readonly until?: TimeSpec;
+  readonly eventTypes?: readonly string[];
+  readonly where?: string;
+  /** Default: the connector's rateLimit, else DEFAULT_REPLAY_PER_SECOND. */
+  readonly perSecond?: number;
+}
+
+export interface ReplayDryRun {
+  readonly spec: ReplaySpec;
+  /** Events that would get deliveries. */
+  readonly matched: number;
+  /** The deliveries they would get (one per route that takes them). */
+  readonly deliveries: number;
+  readonly skippedByRetention: number;
+  /** The first matched event ids, in acceptance order. */
+  readonly sample: readonly string[];
+  /** How long creating them takes at the replay's pace (live traffic first may stretch it). */
+  readonly estimatedSeconds: number;
+}
+
+export interface ReplaysOptions {
+  readonly store: Store;
+  readonly dispatcher: Pick<Dispatcher, 'accepting' | 'room' | 'waiting' | 'submit'>;
+  readonly registry: Pick<Registry, 'get'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly timers: Timers;
+  readonly newId: () => string;
+  readonly leaseMs: number;
+  /** How long events are kept (--retain-events): older ones are skipped. */
+  readonly retainEventsMs: number;
+  readonly planRoutes: PlanRoutes;
+  /** Asks the sweep for a run: deliveries were left in the store. */
+  readonly kick: () => void;
+}
+
+export interface Replays {
+  dryRun(request: ReplayRequest): Promise<ReplayDryRun>;
+  /** Starts a replay; `by` names who, for the record and the log. REPLAY_RUNNING when one of the
+   * connector runs; NOT_FOUND for a connector that is not configured; REQUEST_INVALID for a bad
+   * window or `where`. */
+  start(request: ReplayRequest, by: string): Promise<ReplayView>;
+  /** NOT_FOUND when there is no such replay. */
+  get(id: string): Promise<ReplayView>;
+  /** Newest first; only running ones with `running`. */
+  list(running?: boolean): Promise<ReplayView[]>;
+  /** Cancels what a running replay has not created yet. NOT_FOUND, or REPLAY_FINISHED. */
+  cancel(id: string, by: string): Promise<ReplayView>;
+  /** Runs again the replays the store has as running (at start, after a restart or a crash). */
+  resume(): Promise<void>;
+  /** Starts the declared backfill of each of these connectors that has one and never started it. */
+  startDeclared(names: readonly string[]): Promise<void>;
+  /** Stops every runner after its step under way; the replays stay running in the store. */
+  close(): Promise<void>;
+}
+
+export function createReplays(options: ReplaysOptions): Replays {
+  const { store, registry, clock, logger } = options;
+  /** Runners by connector; a connector being started holds its place with undefined. */
+  const runners = new Map<string, ReplayRunner | undefined>();
+  let closed = false;
+
+  /** The replay a request asks for, checked against the configuration now. */
+  function resolve(request: ReplayRequest, now: number): ReplaySpec {
+    const connector = registry.get(request.connector);
+    if (connector === undefined) throw new HmsError('NOT_FOUND', `no connector named "${request.connector}" is configured; GET /status lists them`);
+    const since = timeOf(request.since, now);
+    const until = Math.min(request.until === undefined ? now : timeOf(request.until, now), now);
+    if (since >= until) throw new HmsError('REQUEST_INVALID', `"since" (${iso(since)}) must be before "until" (${iso(until)}, and no later than now)`);
+    if (request.where !== undefined) {
+      try {
+        compileWhere(request.where);
+      } catch (error) {
+        if (error instanceof ExpressionSyntaxError) throw new HmsError('REQUEST_INVALID', `"where" is not valid JSONata: ${error.detail}`);
+        throw error;
+      }
+    }
+    return {
+      connector: connector.name,
+      mode: request.mode,
+      since,
+      until,
+      retainedSince: now - options.retainEventsMs,
+      eventTypes: request.eventTypes === undefined ? null : [...request.eventTypes],
+      where: request.where ?? null,
+      perSecond: request.perSecond ?? connector.rateLimit?.perSecond ?? DEFAULT_REPLAY_PER_SECOND,
+    };
+  }
+
+  /** Records and runs a replay, unless one of its connector runs (or, declared, it ran before). */
+  async function begin(spec: ReplaySpec, by: string, declared: boolean): Promise<ReplayView | undefined> {
+    if (closed) throw new HmsError('ENGINE_CLOSED', 'the engine is shutting down and starts no replay');
+    const replay: NewReplay = { ...spec, id: options.newId(), createdAt: clock.now(), createdBy: by, declared };
+    runners.set(spec.connector, undefined);
+    try {
+      if (!(await store.startReplay(replay))) return undefined;
+      logger.info({ replay: replay.id, connector: spec.connector, mode: spec.mode, since: iso(spec.since), until: iso(spec.until), by, rate: `${spec.perSecond}/s` }, declared ? 'backfill started from the connector file' : 'replay started');
+      const started = await store.getReplay(replay.id);
+      run(started!);
+      return started;
+    } finally {
+      if (runners.get(spec.connector) === undefined) runners.delete(spec.connector);
+    }
+  }
+
+  function run(replay: ReplayRecord): void {
+    const runner = startReplayRunner(replay, { ...options, matcher: createReplayMatcher(replay, options.planRoutes), ended });
+    runners.set(replay.connector, runner);
+  }
+
+  function ended(replay: ReplayRecord, how: 'done' | 'cancelled'): void {
+    runners.delete(replay.connector);
+    if (how === 'done') {
+      void store
+        .getReplay(replay.id)
+        .then((done) => logger.info({ replay: replay.id, connector: replay.connector, matched: done?.matched, created: done?.created, skippedByRetention: done?.skippedByRetention }, 'replay done: every matching event has its deliveries'))
+        .catch((error: unknown) => logger.error({ err: error, replay: replay.id }, 'could not read a finished replay'));
+    }
+    // A declared backfill that found this connector busy starts now.
+    if (!closed) void startDeclared([replay.connector]);
+  }
+
+  async function startDeclared(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const connector = registry.get(name);
+      if (connector?.backfill === undefined || runners.has(name)) continue;
+      try {
+        const now = clock.now();
+        await begin(resolve({ connector: name, mode: 'backfill', since: { ago: connector.backfill.sinceMs } }, now), `connector file ${connector.file}`, true);
+      } catch (error) {
+        logger.error({ err: error, connector: name }, 'the declared backfill could not start; it is tried again at the next reload or restart');
+      }
+    }
+  }
+
+  async function found(id: string): Promise<ReplayView> {
+    const replay = await store.getReplay(id);
+    if (replay === undefined) throw new HmsError('NOT_FOUND', `no replay with id "${id}"; GET /replays lists them`);
+    return replay;
+  }
+
+  return {
+    async dryRun(request) {
+      const spec = resolve(request, clock.now());
+      const cursor = new ReplayCursor(store, spec, createReplayMatcher(spec, options.planRoutes), null);
+      const counts = { matched: 0, deliveries: 0, skippedByRetention: 0 };
+      const sample: string[] = [];
+      for (let done = false; !done; ) {
+        const taken = await cursor.take(Number.POSITIVE_INFINITY);
+        for (const event of taken.events) {
+          counts.deliveries += event.routes.length;
+          if (sample.length < DRY_RUN_SAMPLE_SIZE) sample.push(event.id);
+        }
+        counts.matched += taken.events.length;
+        counts.skippedByRetention += taken.skipped;
+        done = taken.done;
+      }
+      return { spec, ...counts, sample, estimatedSeconds: Math.ceil(counts.deliveries / spec.perSecond) };
+    },
+    async start(request, by) {
+      const spec = resolve(request, clock.now());
+      const running = runners.has(spec.connector) ? (await store.listReplays({ state: 'running', limit: LISTED_REPLAYS })).find((r) => r.connector === spec.connector) : undefined;
+      if (runners.has(spec.connector)) {
+        const which = running === undefined ? 'is starting' : `is running (${running.id})`;
+        throw new HmsError('REPLAY_RUNNING', `a replay of connector "${spec.connector}" ${which}; wait for it to end, or cancel it with DELETE /replays/${running?.id ?? '<id>'}`);
+      }
+      return (await begin(spec, by, false))!;
+    },
+    get: found,
+    list: (running = false) => store.listReplays({ limit: LISTED_REPLAYS, ...(running && { state: 'running' as const }) }),
+    async cancel(id, by) {
+      const before = await found(id);
+      if (before.state !== 'running') throw new HmsError('REPLAY_FINISHED', `replay "${id}" is ${before.state} already; there is nothing left to cancel`);
+      const cancelled = (await store.cancelReplay(id, clock.now()))!;
+      const runner = runners.get(before.connector);
+      runners.delete(before.connector);
+      await runner?.stop();
+      logger.info({ replay: id, connector: before.connector, by, created: cancelled.created }, 'replay cancelled: it creates nothing more; what it created goes on');
+      return cancelled;
+    },
+    async resume() {
+      for (const replay of await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER })) {
+        if (runners.has(replay.connector)) continue;
+        logger.info({ replay: replay.id, connector: replay.connector, created: replay.created }, 'replay resumed after a restart');
+        run(replay);
+      }
+    },
+    startDeclared,
+    async close() {
+      closed = true;
+      const stopping = [...runners.values()].map((runner) => runner?.stop());
+      runners.clear();
+      await Promise.all(stopping);
+    },
+  };
+}
+
+function timeOf(time: TimeSpec, now: number): number {
+  return 'at' in time ? time.at : now - time.ago;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
