@@ -72,7 +72,7 @@ export function replaysContract(openFresh: OpenFreshStore): void {
       assert.deepEqual(await scanAll(store, window), ['e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']);
       const first = await store.scanReplayEvents({ ...window, after: null, limit: 1_000 });
       assert.equal(first.done, true);
-      assert.deepEqual(first.events[0], { position: first.events[0]!.position, id: 'e2', type: 'order.created', body: JSON.stringify({ type: 'order.created', id: 'e2' }), receivedAt: T0 + 2 * MINUTE });
+      assert.deepEqual(first.events[0], { position: first.events[0]!.position, id: 'e2', type: 'order.created', body: JSON.stringify({ type: 'order.created', id: 'e2' }), receivedAt: T0 + 2 * MINUTE, traceparent: null });
       const rest = await store.scanReplayEvents({ ...window, after: first.events[3]!.position, limit: 1_000 });
       assert.deepEqual(rest.events.map((e) => e.id), ['e6', 'e7', 'e8'], 'after a position, the events beyond it');
       assert.deepEqual(await scanAll(store, { since: T0 + 30 * MINUTE, until: T0 + 40 * MINUTE, limit: 5 }), [], 'a window after every event is empty');
