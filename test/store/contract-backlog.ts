@@ -25,6 +25,23 @@ export function backlogContract(openFresh: OpenFreshStore): void {
       }, 'ops delivered everything: nothing waits for it');
     }));
 
+  it('follows the oldest waiting delivery as older ones finish, and back to a dead one that is retried', () =>
+    withStore(openFresh, async (store) => {
+      await store.acceptEvents([event('e1', [dead('x', 'MAPPING_FAILED: no')], T0 + 1)]);
+      for (let i = 2; i <= 6; i++) await store.acceptEvents([event(`e${i}`, [handedOver(`d${i}`, T0 + 60_000)], T0 + i)]);
+      const oldest = async () => [(await store.backlog())[0]?.oldestWaitingAt ?? null, await store.oldestUnfinishedAt()];
+      assert.deepEqual(await oldest(), [T0 + 2, T0 + 2]);
+      await store.recordAttempt(attempt('d3', 1, DELIVERED));
+      await store.recordAttempt(attempt('d2', 1, DELIVERED));
+      assert.deepEqual(await oldest(), [T0 + 4, T0 + 4]);
+      await store.act('retry', ['x'], new Set(['crm']), T0 + 10);
+      assert.deepEqual(await oldest(), [T0 + 1, T0 + 1]);
+      for (const id of ['x', 'd4', 'd5', 'd6']) await store.recordAttempt(attempt(id, id === 'x' ? 2 : 1, DELIVERED));
+      assert.deepEqual(await oldest(), [null, null]);
+      await store.acceptEvents([event('e7', [pending('d7')], T0 + 7)]);
+      assert.deepEqual(await oldest(), [T0 + 7, T0 + 7]);
+    }));
+
   it('stops counting deliveries once they are delivered', () =>
     withStore(openFresh, async (store) => {
       await store.acceptEvents([event('e1', [pending('a'), pending('b')], T0 + 1), event('e2', [pending('c')], T0 + 2)]);

@@ -133,6 +133,26 @@ export function dispatchContract(openFresh: OpenFreshStore): void {
       assert.equal((await stateOf(store, 'e1', 'd1')).lastError, rejected);
     }));
 
+  it('shows the attempt of a delivery delivered at its first try in its history, with its time, duration and revision', () =>
+    withStore(openFresh, async (store) => {
+      await store.acceptEvents([event('e1', [handedOver('d1', T0 + 60_000)])]);
+      await store.recordAttempt(attempt('d1', 1, DELIVERED, 'rev-1@abc'));
+      const delivered = await stateOf(store, 'e1', 'd1');
+      assert.deepEqual(delivered.history, [
+        { attempt: 1, startedAt: T0 + 100, durationMs: 10, status: 200, error: null, errorCode: null, revision: 'rev-1@abc', responseBody: null, request: null, traceparent: null },
+      ]);
+      assert.deepEqual([delivered.state, delivered.attempts, delivered.lastStatus], ['delivered', 1, 200]);
+    }));
+
+  it('rejects a delivered attempt whose number was already recorded, and keeps the delivery as it was', () =>
+    withStore(openFresh, async (store) => {
+      await store.acceptEvents([event('e1', [pending('d1')])]);
+      await store.recordAttempt(attempt('d1', 1, DELIVERED));
+      await assert.rejects(store.recordAttempt(attempt('d1', 1, { ...DELIVERED, status: 201 })));
+      const d1 = await stateOf(store, 'e1', 'd1');
+      assert.deepEqual([d1.attempts, d1.lastStatus, d1.history.map((h) => h.status)], [1, 200, [200]]);
+    }));
+
   it('rejects an attempt for an unknown delivery or a repeated attempt number, alone', () =>
     withStore(openFresh, async (store) => {
       await store.acceptEvents([event('e1', [pending('d1')])]);

@@ -109,8 +109,4 @@ describe('sqlite store retention', () => {
     assert.match(queryPlan(SQL.forgetUnreferencedThrough, T0, 5), /SEARCH events_unreferenced USING PRIMARY KEY \(\(received_at,seq\)<\(\?,\?\)\)/);
   });
 
-  it('finds the oldest unfinished delivery through the deliveries_due index', () => {
-    const plan = queryPlan(SQL.oldestUnfinishedAt);
-    assert.match(plan, /SCALAR SUBQUERY 1\nSEARCH deliveries USING (COVERING )?INDEX deliveries_due/);
-  });
 });

@@ -295,6 +295,92 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_replay ON deliveries (replay_id, state) WHERE replay_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'the last attempt on its delivery, counts per connector and state, the floor of each connector\'s waiting deliveries',
+    sql: `
+      -- The last attempt of each delivery, on the delivery itself (with attempts, last_status and
+      -- last_error). A delivered attempt is stored only here, not as an attempts row: GET
+      -- /events/:id shows it from these columns. A failed attempt is an attempts row too, with its
+      -- error code and the start of the answer. NULL on deliveries last attempted before this migration.
+      ALTER TABLE deliveries ADD COLUMN last_started_at INTEGER;
+      ALTER TABLE deliveries ADD COLUMN last_duration_ms INTEGER;
+      ALTER TABLE deliveries ADD COLUMN last_revision TEXT;
+
+      -- How many deliveries each connector has in each state but delivered, kept by the triggers
+      -- below in the same transaction as every change, so that GET /status, the metrics scrape and
+      -- the reconcile at start read a few rows whatever the backlog. Delivered deliveries are not
+      -- counted here: they are all the others less these (see SQL.countByState). A row may hold 0.
+      CREATE TABLE delivery_counts (
+        connector TEXT NOT NULL,
+        state TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (connector, state)
+      ) WITHOUT ROWID;
+      INSERT INTO delivery_counts (connector, state, n)
+        SELECT connector, state, count(*) FROM deliveries WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY connector, state
+        UNION ALL SELECT connector, 'parked', count(*) FROM deliveries WHERE state = 'parked' GROUP BY connector
+        UNION ALL SELECT connector, 'dead', count(*) FROM deliveries WHERE state = 'dead' GROUP BY connector
+        UNION ALL SELECT connector, 'discarded', count(*) FROM deliveries WHERE state = 'discarded' GROUP BY connector;
+      CREATE TRIGGER delivery_counts_insert AFTER INSERT ON deliveries WHEN new.state <> 'delivered'
+      BEGIN
+        INSERT INTO delivery_counts (connector, state, n) VALUES (new.connector, new.state, 1)
+          ON CONFLICT (connector, state) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER delivery_counts_leave AFTER UPDATE OF state ON deliveries
+        WHEN old.state <> new.state AND old.state <> 'delivered'
+      BEGIN
+        UPDATE delivery_counts SET n = n - 1 WHERE connector = old.connector AND state = old.state;
+      END;
+      CREATE TRIGGER delivery_counts_enter AFTER UPDATE OF state ON deliveries
+        WHEN old.state <> new.state AND new.state <> 'delivered'
+      BEGIN
+        INSERT INTO delivery_counts (connector, state, n) VALUES (new.connector, new.state, 1)
+          ON CONFLICT (connector, state) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER delivery_counts_delete AFTER DELETE ON deliveries WHEN old.state <> 'delivered'
+      BEGIN
+        UPDATE delivery_counts SET n = n - 1 WHERE connector = old.connector AND state = old.state;
+      END;
+
+      -- Where each connector's oldest unfinished (pending, inflight, retrying) delivery is: no
+      -- unfinished delivery of the connector has a seq below its floor. A connector's floor is set
+      -- when its first unfinished delivery is stored, lowered when an older delivery becomes
+      -- unfinished again (a dead one retried, a parked one resumed), and raised to the oldest
+      -- unfinished one, or past the last delivery when none is, as attempts are recorded
+      -- (SQL.advanceFloors). Finding the oldest walks the rows from the floor (SQL.oldestWaiting):
+      -- a few rows, where an index of unfinished deliveries by connector would cost every delivery
+      -- an entry written and removed.
+      CREATE TABLE waiting_floors (
+        connector TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO waiting_floors (connector, seq)
+        SELECT connector, min(seq) FROM deliveries WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY connector;
+      -- A floor is lowered by a delivery stored below it, not only by one made unfinished again:
+      -- seq is the rowid, and once retention deletes the newest deliveries the next ones reuse
+      -- their seqs, below a floor that had moved past them.
+      CREATE TRIGGER waiting_floors_insert AFTER INSERT ON deliveries
+        WHEN new.state IN ('pending', 'inflight', 'retrying')
+          AND NOT EXISTS (SELECT 1 FROM waiting_floors WHERE connector = new.connector AND seq <= new.seq)
+      BEGIN
+        INSERT INTO waiting_floors (connector, seq) VALUES (new.connector, new.seq)
+          ON CONFLICT (connector) DO UPDATE SET seq = min(seq, excluded.seq);
+      END;
+      CREATE TRIGGER waiting_floors_reenter AFTER UPDATE OF state ON deliveries
+        WHEN old.state NOT IN ('pending', 'inflight', 'retrying') AND new.state IN ('pending', 'inflight', 'retrying')
+          AND NOT EXISTS (SELECT 1 FROM waiting_floors WHERE connector = new.connector AND seq <= new.seq)
+      BEGIN
+        INSERT INTO waiting_floors (connector, seq) VALUES (new.connector, new.seq)
+          ON CONFLICT (connector) DO UPDATE SET seq = min(seq, excluded.seq);
+      END;
+
+      -- Every unfinished delivery has a due time (code since version 1 always wrote one), so crash
+      -- recovery can find the leases to expire through deliveries_due (SQL.expireLeases).
+      UPDATE deliveries SET next_attempt_at = created_at
+        WHERE state IN ('pending', 'inflight', 'retrying') AND next_attempt_at IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

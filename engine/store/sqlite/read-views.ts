@@ -24,28 +24,51 @@ export function getEvent(sql: Statements, id: EventId): EventView | undefined {
   };
 }
 
-/** Deliveries per state, every state present. Reads the unfinished, parked and dead ones through
- * their indexes, not every delivery ever made (see SQL.countByState). */
+/**
+ * The history with the attempt that delivered, which is kept on the delivery alone (migration 9):
+ * the last attempt, when the delivery is delivered and no attempts row holds it. A delivery
+ * delivered before migration 9 has its row, and no last attempt on it.
+ */
+function withDeliveredAttempt(history: AttemptView[], d: DeliveryRow): AttemptView[] {
+  if (d.state !== 'delivered' || d.last_started_at === null || history.at(-1)?.attempt === d.attempts) return history;
+  history.push({
+    attempt: d.attempts,
+    startedAt: d.last_started_at,
+    durationMs: d.last_duration_ms ?? 0,
+    status: d.last_status,
+    error: null,
+    errorCode: null,
+    revision: d.last_revision,
+    responseBody: null,
+    // Nothing of a delivered attempt's request is stored: GET /deliveries/:id renders it again.
+    request: null,
+    traceparent: null,
+  });
+  return history;
+}
+
+/** Deliveries per state, every state present. Reads the counts kept per connector and state, not
+ * the deliveries (see SQL.countByState). */
 export function countByState(sql: Statements): Record<DeliveryState, number> {
   const counts = Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
   let all = 0;
   for (const row of sql.countByState.all()) {
     if (row.state === 'all') all = row.n;
-    else counts[row.state] = row.n;
+    else if (row.state in counts) counts[row.state as DeliveryState] = row.n;
   }
   counts.delivered = all - DELIVERY_STATES.reduce((sum, state) => sum + counts[state], 0);
   return counts;
 }
 
-/** What waits per connector, through indexes of the unfinished, parked, dead and discarded states alone (see
+/** What waits per connector, from the counts and each connector's oldest unfinished delivery (see
  * SQL.backlogByConnector). */
 export function backlog(sql: Statements): ConnectorBacklog[] {
   const byConnector = new Map<string, { -readonly [K in keyof ConnectorBacklog]: ConnectorBacklog[K] }>();
   for (const row of sql.backlogByConnector.all()) {
     let entry = byConnector.get(row.connector);
     if (entry === undefined) byConnector.set(row.connector, (entry = { connector: row.connector, pending: 0, inflight: 0, retrying: 0, parked: 0, dead: 0, discarded: 0, oldestWaitingAt: null }));
-    entry[row.state] = row.n;
-    if (row.oldest !== null && (entry.oldestWaitingAt === null || row.oldest < entry.oldestWaitingAt)) entry.oldestWaitingAt = row.oldest;
+    if (row.state === 'oldest') entry.oldestWaitingAt = row.oldest;
+    else entry[row.state] = row.n;
   }
   return [...byConnector.values()];
 }
@@ -76,7 +99,7 @@ function deliveryView(d: DeliveryRow, history: readonly AttemptView[]): Delivery
     lastStatus: d.last_status,
     lastError: d.last_error,
     nextAttemptAt: d.next_attempt_at,
-    history,
+    history: withDeliveredAttempt([...history], d),
   };
 }
 

@@ -3,8 +3,8 @@
  * Statements are prepared once, when the store opens; positional parameters are named by the
  * labels of each statement's tuple type.
  *
- * The state lists in `selectDue` and `parkUnconfigured` must stay textually identical to the
- * WHERE of the `deliveries_due` partial index, or SQLite will not use it (a test checks the plan).
+ * The state lists in `selectDue` and `expireLeases` must stay textually identical to the WHERE of
+ * the `deliveries_due` partial index, or SQLite will not use it (a test checks the plan).
  */
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
@@ -77,9 +77,11 @@ export const SQL = {
   selectSchemaVersion: 'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
   insertMigration: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
 
-  // Crash recovery at open: see open-database.ts.
+  // Crash recovery at open (see open-database.ts): the leases of a previous owner, and the due
+  // times of pending deliveries it gave back, end now. Read from deliveries_due (its WHERE, textually)
+  // from `now` on: the leases and the retries not yet due, never the backlog that is due already.
   expireLeases: `UPDATE deliveries SET next_attempt_at = @now
-    WHERE state IN ('pending', 'inflight') AND (next_attempt_at IS NULL OR next_attempt_at > @now)`,
+    WHERE state IN ('pending', 'inflight', 'retrying') AND next_attempt_at > @now AND state <> 'retrying'`,
 
   // Ingest
   // Many rows per statement (see MAX_ROWS_PER_STATEMENT). An event id already stored is skipped;
@@ -97,7 +99,7 @@ export const SQL = {
   // must stay textually identical to the deliveries_ordering index's.
   selectDue: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
       d.ordering_key, e.body, d.created_at AS received_at, e.traceparent, d.replay_id
-    FROM deliveries d JOIN events e ON e.id = d.event_id
+    FROM deliveries d INDEXED BY deliveries_due JOIN events e ON e.id = d.event_id
     WHERE d.state IN ('pending', 'inflight', 'retrying') AND d.next_attempt_at <= ?
       AND d.connector IN (SELECT value FROM json_each(?))
       AND (d.ordering_key IS NULL OR NOT EXISTS (
@@ -107,17 +109,22 @@ export const SQL = {
     ORDER BY d.next_attempt_at, d.seq`,
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
     WHERE id IN (SELECT value FROM json_each(?))`,
+  // A failed attempt is an attempts row; every attempt, delivered or not, is also kept on its
+  // delivery as its last one (a delivered attempt only there: see migration 9).
   insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
-    state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+    state = ?, next_attempt_at = ?, last_started_at = ?, last_duration_ms = ?, last_revision = ?, updated_at = ?
+    WHERE id = ? AND attempts < ?`,
   // The same two for many attempts at once: `rows` rows of parameters in one statement, since a
   // statement's fixed cost is most of the cost of a one-row write. A delivery appears at most once.
+  // An attempt must be later than the delivery's last one: a repeated one changes nothing.
   insertAttempts: (rows: number) => `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
     VALUES ${placeholders(rows, 11)}`,
   updateAfterAttempts: (rows: number) => `UPDATE deliveries SET attempts = v.column2, last_status = v.column3, last_error = v.column4,
-    last_error_code = v.column5, state = v.column6, next_attempt_at = v.column7, updated_at = ?
-    FROM (VALUES ${placeholders(rows, 7)}) AS v WHERE deliveries.id = v.column1`,
+    last_error_code = v.column5, state = v.column6, next_attempt_at = v.column7, last_started_at = v.column8,
+    last_duration_ms = v.column9, last_revision = v.column10, updated_at = ?
+    FROM (VALUES ${placeholders(rows, 10)}) AS v WHERE deliveries.id = v.column1 AND deliveries.attempts < v.column2`,
   // Held but not sent: back to waiting, attempts untouched. Never attempted means pending.
   requeue: `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
     next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
@@ -128,11 +135,18 @@ export const SQL = {
   deleteDisabled: 'DELETE FROM disabled_connectors WHERE connector = ?',
   selectDisabled: 'SELECT connector, revision, since, reason FROM disabled_connectors ORDER BY connector',
 
-  // Connector reconciliation; RETURNING names the connector of each delivery parked.
-  parkUnconfigured: `UPDATE deliveries SET state = 'parked', next_attempt_at = NULL, updated_at = ?
-    WHERE state IN ('pending', 'inflight', 'retrying')
-      AND connector NOT IN (SELECT value FROM json_each(?))
-    RETURNING connector`,
+  // Connector reconciliation: the connectors with unfinished deliveries (from the counts), then the
+  // unfinished deliveries of one that is gone parked.
+  connectorsWaiting: `SELECT DISTINCT connector FROM delivery_counts WHERE state IN ('pending', 'inflight', 'retrying') AND n > 0`,
+  parkConnector: `UPDATE deliveries SET state = 'parked', next_attempt_at = NULL, updated_at = ?
+    WHERE state IN ('pending', 'inflight', 'retrying') AND connector = ?`,
+  // Each connector's floor raised to its oldest unfinished delivery, or past the last delivery
+  // when it has none (see migration 9): a walk over the rows from the floor, which each row passes
+  // once between two calls.
+  advanceFloors: `UPDATE waiting_floors SET seq = coalesce(
+      (SELECT seq FROM deliveries NOT INDEXED WHERE seq >= waiting_floors.seq AND connector = waiting_floors.connector
+        AND state IN ('pending', 'inflight', 'retrying') ORDER BY seq LIMIT 1),
+      (SELECT coalesce(max(seq), 0) + 1 FROM deliveries))`,
   resumeParked: `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, updated_at = ?
     WHERE state = 'parked' AND connector IN (SELECT value FROM json_each(?))`,
 
@@ -154,31 +168,28 @@ export const SQL = {
 
   // Reads
   selectEvent: 'SELECT id, type, body, received_at, traceparent FROM events WHERE id = ?',
-  selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at
+  selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at,
+      last_started_at, last_duration_ms, last_revision
     FROM deliveries WHERE event_id = ? ORDER BY seq`,
   selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error,
       a.error_code, a.revision, a.response_body, a.request, a.traceparent
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   selectDelivery: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.state, d.attempts, d.last_status,
-      d.last_error, d.next_attempt_at, d.created_at, d.updated_at, d.ordering_key, e.body, e.traceparent
+      d.last_error, d.next_attempt_at, d.last_started_at, d.last_duration_ms, d.last_revision, d.created_at, d.updated_at,
+      d.ordering_key, e.body, e.traceparent
     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
   selectDeliveryAttempts: `SELECT delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent
     FROM attempts WHERE delivery_id = ? ORDER BY attempt`,
-  // Counted without a scan of every delivery: unfinished, parked, dead and discarded ones through
-  // their partial indexes (each WHERE textually identical to its index's), and 'all' as max(seq)
-  // less the seqs no delivery holds (deliveries_gaps, which retention keeps as it deletes).
-  // Delivered is what remains: the delivered deliveries retention has not deleted yet.
-  countByState: `SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY state
-    UNION ALL SELECT 'parked', count(*) FROM deliveries WHERE state = 'parked'
-    UNION ALL SELECT 'dead', count(*) FROM deliveries WHERE state = 'dead'
-    UNION ALL SELECT 'discarded', count(*) FROM deliveries WHERE state = 'discarded'
+  // Counted without a scan of any delivery: every state but delivered from delivery_counts (kept
+  // by triggers, migration 9), and 'all' as max(seq) less the seqs no delivery holds
+  // (deliveries_gaps, which retention keeps as it deletes). Delivered is what remains: the
+  // delivered deliveries retention has not deleted yet.
+  countByState: `SELECT state, sum(n) AS n FROM delivery_counts GROUP BY state
     UNION ALL SELECT 'all', coalesce(max(seq), 0) - (SELECT value FROM store_counters WHERE name = 'deliveries_gaps') FROM deliveries`,
-  // When the oldest unfinished delivery was accepted: the least seq among the unfinished ones,
-  // read from the deliveries_due index (its WHERE, textually), then that one row. Left to itself,
-  // SQLite would walk the table from its first row, past every finished delivery before that one.
-  oldestUnfinishedAt: `SELECT created_at FROM deliveries
-    WHERE seq = (SELECT min(seq) FROM deliveries INDEXED BY deliveries_due WHERE state IN ('pending', 'inflight', 'retrying'))`,
+  // When the oldest unfinished delivery was accepted: the oldest of each connector's (see
+  // oldestWaiting), oldest first.
+  oldestUnfinishedAt: `SELECT created_at FROM (${oldestWaiting('created_at')}) ORDER BY seq LIMIT 1`,
 
   // Retention (see retention-ops.ts). Each state test must stay textually identical to the WHERE
   // of its index: deliveries_delivered, deliveries_died (migration 5), deliveries_discarded (7).
@@ -215,15 +226,24 @@ export const SQL = {
   pageCount: 'PRAGMA page_count',
   freelistCount: 'PRAGMA freelist_count',
   incrementalVacuum: (pages: number) => `PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`,
-  // What waits per connector, for the metrics: each part read from a covering index of its states
-  // alone (deliveries_due, deliveries_parked, deliveries_dead_cause, deliveries_discarded; each
-  // WHERE textually identical to its index's), so a scrape never reads a delivered row.
-  backlogByConnector: `SELECT connector, state, count(*) AS n, min(created_at) AS oldest FROM deliveries
-      WHERE state IN ('pending', 'inflight', 'retrying') GROUP BY connector, state
-    UNION ALL SELECT connector, 'parked', count(*), NULL FROM deliveries WHERE state = 'parked' GROUP BY connector
-    UNION ALL SELECT connector, 'dead', count(*), NULL FROM deliveries WHERE state = 'dead' GROUP BY connector
-    UNION ALL SELECT connector, 'discarded', count(*), NULL FROM deliveries WHERE state = 'discarded' GROUP BY connector`,
+  // What waits per connector, for the metrics: the counts (delivery_counts), and when each
+  // connector's oldest unfinished delivery was accepted (oldestWaiting). A scrape reads no row of
+  // the backlog but those.
+  backlogByConnector: `SELECT connector, state, n, NULL AS oldest FROM delivery_counts
+      WHERE n > 0 AND state IN ('pending', 'inflight', 'retrying', 'parked', 'dead', 'discarded')
+    UNION ALL SELECT connector, 'oldest', 0, created_at FROM (${oldestWaiting('created_at')})`,
 } as const;
+
+/**
+ * Each connector with unfinished deliveries (from the counts), with the seq and `column` of its
+ * oldest one: the first unfinished row from its floor on (migration 9), walked in seq order.
+ */
+function oldestWaiting(column: string): string {
+  return `SELECT f.connector, d.seq, d.${column} FROM waiting_floors f JOIN deliveries d NOT INDEXED ON d.seq = (
+      SELECT seq FROM deliveries NOT INDEXED WHERE seq >= f.seq AND connector = f.connector
+        AND state IN ('pending', 'inflight', 'retrying') ORDER BY seq LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM delivery_counts c WHERE c.connector = f.connector AND c.state IN ('pending', 'inflight', 'retrying') AND c.n > 0)`;
+}
 
 /**
  * The distinct connectors of the deliveries matching `where` (a partial index's WHERE, whose
@@ -264,6 +284,10 @@ export interface DeliveryRow {
   last_status: number | null;
   last_error: string | null;
   next_attempt_at: number | null;
+  /** The last attempt; null when there was none, or it was made before migration 9. */
+  last_started_at: number | null;
+  last_duration_ms: number | null;
+  last_revision: string | null;
 }
 
 export interface AttemptRow {
@@ -311,9 +335,11 @@ export interface DueRow extends DeliveryOfEventRow {
   replay_id: string | null;
 }
 
+/** A count of one connector's deliveries in one state, or (state 'oldest') when its oldest
+ * unfinished delivery was accepted. */
 export interface BacklogRow {
   connector: string;
-  state: 'pending' | 'inflight' | 'retrying' | 'parked' | 'dead' | 'discarded';
+  state: 'pending' | 'inflight' | 'retrying' | 'parked' | 'dead' | 'discarded' | 'oldest';
   n: number;
   oldest: number | null;
 }
@@ -379,8 +405,12 @@ export function prepareStatements(db: Db) {
         lastErrorCode: string | null,
         state: DeliveryState,
         nextAttemptAt: number | null,
+        startedAt: number,
+        durationMs: number,
+        revision: string,
         now: number,
         id: string,
+        before: number,
       ]
     >(SQL.updateAfterAttempt),
     insertAttempts: forRows(SQL.insertAttempts),
@@ -389,7 +419,9 @@ export function prepareStatements(db: Db) {
     upsertDisabled: prepare<[connector: string, revision: string, since: number, reason: string]>(SQL.upsertDisabled),
     deleteDisabled: prepare<[connector: string]>(SQL.deleteDisabled),
     selectDisabled: prepare<[], DisabledConnector>(SQL.selectDisabled),
-    parkUnconfigured: prepare<[now: number, connectors: string], { connector: string }>(SQL.parkUnconfigured),
+    connectorsWaiting: prepare<[], { connector: string }>(SQL.connectorsWaiting),
+    parkConnector: prepare<[now: number, connector: string]>(SQL.parkConnector),
+    advanceFloors: prepare<[]>(SQL.advanceFloors),
     resumeParked: prepare<[dueAt: number, now: number, connectors: string]>(SQL.resumeParked),
     redrive: prepare<[dueAt: number, now: number, connector: string, codes: string, limit: number]>(SQL.redrive),
     selectDeliveryState: prepare<[id: string], { state: DeliveryState; connector: string }>(SQL.selectDeliveryState),
@@ -402,7 +434,7 @@ export function prepareStatements(db: Db) {
     selectEventAttempts: prepare<[eventId: string], AttemptRow>(SQL.selectEventAttempts),
     selectDelivery: prepare<[id: string], DeliveryDetailRow>(SQL.selectDelivery),
     selectDeliveryAttempts: prepare<[id: string], AttemptRow>(SQL.selectDeliveryAttempts),
-    countByState: prepare<[], { state: Exclude<DeliveryState, 'delivered'> | 'all'; n: number }>(SQL.countByState),
+    countByState: prepare<[], { state: string; n: number }>(SQL.countByState),
     oldestUnfinishedAt: prepare<[], { created_at: number }>(SQL.oldestUnfinishedAt),
     backlogByConnector: prepare<[], BacklogRow>(SQL.backlogByConnector),
     checkpoint: prepare<[]>(SQL.checkpoint),

@@ -95,22 +95,17 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
   return claimed;
 }
 
-/** Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
- * without nextAttemptAt is due now. Rejects for an unknown delivery or a repeated attempt number. */
+/**
+ * Records an attempt and moves its delivery to the attempt's next state. A retrying delivery
+ * without nextAttemptAt is due now. The attempt is kept on the delivery as its last; a failed one
+ * is also an attempts row, a delivered one is not (migration 9: the history shows it from the
+ * delivery). Rejects for an unknown delivery or a repeated attempt number of a failure.
+ */
 export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
-  sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
+  if (r.nextState !== 'delivered') sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
   const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
-  const changed = sql.updateAfterAttempt.run(
-    r.attempt,
-    r.status,
-    r.error,
-    r.errorCode,
-    r.nextState,
-    nextAttemptAt,
-    now,
-    r.deliveryId,
-  );
-  if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId}`);
+  const changed = sql.updateAfterAttempt.run(r.attempt, r.status, r.error, r.errorCode, r.nextState, nextAttemptAt, r.startedAt, r.durationMs, r.revision, now, r.deliveryId, r.attempt);
+  if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId} with fewer than ${r.attempt} attempts`);
 }
 
 /**
@@ -123,20 +118,25 @@ export function recordAttempts(sql: Statements, records: readonly AttemptRecord[
   const together = inSavepoint(sql, () => {
     for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
   });
-  if (together.ok) return records.map(() => together);
-  return records.map((record) => inSavepoint(sql, () => recordAttempt(sql, record, now)));
+  const results = together.ok ? records.map(() => together) : records.map((record) => inSavepoint(sql, () => recordAttempt(sql, record, now)));
+  // Deliveries finished: each connector's floor moves up to its oldest unfinished one (migration 9).
+  sql.advanceFloors.run();
+  return results;
 }
 
 function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: number): void {
-  const attempts: unknown[] = [];
+  const failed: unknown[] = [];
   const updates: unknown[] = [now];
   for (const r of chunk) {
-    attempts.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
-    updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null);
+    if (r.nextState !== 'delivered') failed.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
+    updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null, r.startedAt, r.durationMs, r.revision);
   }
-  sql.insertAttempts(chunk.length).run(...attempts);
-  if (sql.updateAfterAttempts(chunk.length).run(...updates).changes !== chunk.length) throw new HmsError('NOT_FOUND', 'an attempt names an unknown delivery');
+  if (failed.length > 0) sql.insertAttempts(failed.length / ATTEMPT_COLUMNS).run(...failed);
+  if (sql.updateAfterAttempts(chunk.length).run(...updates).changes !== chunk.length) throw new HmsError('NOT_FOUND', 'an attempt names an unknown delivery, or one already made');
 }
+
+/** Parameters of one attempts row (SQL.insertAttempts). */
+const ATTEMPT_COLUMNS = 11;
 
 function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]> {
   let chunk: AttemptRecord[] = [];
@@ -164,11 +164,16 @@ export function setDisabled(sql: Statements, connector: string, disabled: Omit<D
   else sql.upsertDisabled.run(connector, disabled.revision, disabled.since, disabled.reason);
 }
 
+/** Reads the connectors that have unfinished deliveries from the counts, and only the deliveries
+ * of those not configured: what it costs does not grow with the backlog of the others. */
 export function reconcileConnectors(sql: Statements, connectors: ReadonlySet<string>, now: number): ReconcileResult {
-  const names = nameList(connectors);
   const parked: Record<string, number> = {};
-  for (const { connector } of sql.parkUnconfigured.all(now, names)) parked[connector] = (parked[connector] ?? 0) + 1;
-  const resumed = sql.resumeParked.run(now, now, names).changes;
+  for (const { connector } of sql.connectorsWaiting.all()) {
+    if (connectors.has(connector)) continue;
+    const moved = sql.parkConnector.run(now, connector).changes;
+    if (moved > 0) parked[connector] = moved;
+  }
+  const resumed = sql.resumeParked.run(now, now, nameList(connectors)).changes;
   return { parked, resumed };
 }
 
