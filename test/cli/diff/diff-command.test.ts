@@ -234,6 +234,30 @@ describe('hms-sync diff', () => {
     assert.match(unreachable.stderr, /^hms-sync: --events-from http:\/\/127\.0\.0\.1:1: GET \/deliveries\?[^ ]+ could not be sent: connect ECONNREFUSED[^\n]*\n$/);
   });
 
+  test("renders a running engine's own events with both versions and reports what the change does to them", async (t) => {
+    const repo = await gitRepo(t, { 'connectors.d/alpha.yaml': connector('alpha', { url: 'http://127.0.0.1:1' }) });
+    const data = await mkdtemp(join(tmpdir(), 'hms-diff-engine-'));
+    t.after(() => rm(data, { recursive: true, force: true }));
+    const engine = await startEngineProcess(['--connectors', join(repo, 'connectors.d'), '--data', data], { HMS_SYNC_API_TOKEN: 'the-real-token-123', HMS_SYNC_READ_TOKEN: 'the-read-token-789' });
+    t.after(() => engine.stop());
+    const events = [1, 2, 3].map((n) => ({ type: 'itemCreated', id: `item-${n}`, title: `Lamp ${n}`, owner: { email: `owner${n}@example.org` } }));
+    const posted = await fetch(`${engine.url}/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer the-real-token-123', 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    assert.equal(posted.status, 202, await posted.text());
+    await writeFiles(repo, { 'connectors.d/alpha.yaml': connector('alpha', { url: 'http://127.0.0.1:1', map: '{ "id": id, "name": title, "contact": owner.email }' }) });
+    const result = await runCli(['diff', '--base', 'main', '--events-from', engine.url, '--since', '1h', '--only-engine-events', '--redact', 'owner.email', join(repo, 'connectors.d')], { HMS_SYNC_READ_TOKEN: 'the-read-token-789' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /3 events rendered \(0 from tests, 0 from samples, 3 from the engine/);
+    assert.match(result.stdout, /\*\*3 of 3 engine events\*\* change what `alpha` is sent/);
+    assert.match(result.stdout, /field `name` added/);
+    assert.match(result.stdout, /field `title` removed/);
+    assert.match(result.stdout, /\+ {0,4}"contact": "\[REDACTED\]"/);
+    assert.doesNotMatch(result.stdout, /owner\d@example\.org|the-read-token-789/);
+  });
+
   test('a path outside any git work tree exits 1, and a missing --base exits 2', async (t) => {
     const plain = await mkdtemp(join(tmpdir(), 'hms-diff-plain-'));
     t.after(() => rm(plain, { recursive: true, force: true }));
