@@ -4,7 +4,7 @@
  * each attempt, and shown on the delivery's page. A malformed traceparent is ignored.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { request } from 'undici';
 import { buildServer } from '../../engine/api/server.js';
 import { useEngineFixture } from '../helpers/engine-fixture.js';
@@ -39,10 +39,16 @@ routes:
 
 describe('tracing', () => {
   const fixture = useEngineFixture();
+  // Closed after each test, passed or failed: a server left open keeps the file from ending.
+  const servers: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
 
   async function withApi() {
     fixture.harness = await startTestEngine(connectors, { RECEIVER_URL: fixture.receiver.url });
     const app = buildServer({ engine: fixture.harness.engine, logger: fixture.harness.logs.logger });
+    servers.push(app);
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const post = async (body: string, headers: Record<string, string>) => {
       const response = await request(`${url}/events`, { method: 'POST', headers, body });
@@ -52,7 +58,7 @@ describe('tracing', () => {
   }
 
   test('each attempt carries the trace of the request that brought the event, with a span of its own, shown on its page', async () => {
-    const { app, url, post, harness } = await withApi();
+    const { url, post, harness } = await withApi();
     fixture.receiver.respond = (_request, index) => (index === 0 ? 503 : 200);
     await post(JSON.stringify({ type: 'permitApproved', id: 't1' }), { 'content-type': 'application/json', traceparent: PRODUCER });
     await harness.settled('t1', (d) => d.attempts === 1);
@@ -69,11 +75,10 @@ describe('tracing', () => {
     assert.equal(page.traceparent, PRODUCER);
     assert.deepEqual(page.history.map((a) => a.traceparent), sent);
     assert.equal(page.history[0]!.request.headers.traceparent, sent[0], 'the failed attempt kept the request it sent, header included');
-    await app.close();
   });
 
   test('a traceparent field on an NDJSON line wins over the header; a malformed one is ignored, not refused', async () => {
-    const { app, post, harness } = await withApi();
+    const { post, harness } = await withApi();
     const lines = [
       { type: 'permitApproved', id: 'own', traceparent: OTHER },
       { type: 'permitApproved', id: 'header' },
@@ -88,11 +93,10 @@ describe('tracing', () => {
     assert.match(byId.get('broken')!, new RegExp(`^00-${TRACE}-`), 'an invalid field: the request header applies');
     assert.equal(byId.get('none'), undefined, 'an invalid header: no trace, and the event is accepted');
     assert.equal((await harness.engine.getEvent('none'))!.traceparent, null);
-    await app.close();
   });
 
   test('a batch carries the trace of its first item that has one, and each item records it', async () => {
-    const { app, post, harness } = await withApi();
+    const { post, harness } = await withApi();
     const rows = [{ type: 'rowAdded', id: 'r1' }, { type: 'rowAdded', id: 'r2', traceparent: PRODUCER }, { type: 'rowAdded', id: 'r3', traceparent: OTHER }];
     await post(JSON.stringify(rows), { 'content-type': 'application/json' });
     for (const row of rows) await harness.settled(row.id);
@@ -100,6 +104,5 @@ describe('tracing', () => {
     const carried = fixture.receiver.requests[0]!.headers.traceparent as string;
     assert.match(carried, new RegExp(`^00-${TRACE}-`));
     for (const row of rows) assert.equal((await harness.engine.getEvent(row.id))!.deliveries[0]!.history[0]!.traceparent, carried);
-    await app.close();
   });
 });

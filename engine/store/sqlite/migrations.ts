@@ -306,6 +306,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE deliveries ADD COLUMN last_started_at INTEGER;
       ALTER TABLE deliveries ADD COLUMN last_duration_ms INTEGER;
       ALTER TABLE deliveries ADD COLUMN last_revision TEXT;
+      -- The traceparent the last attempt sent (migration 7), so a delivered attempt keeps its span.
+      ALTER TABLE deliveries ADD COLUMN last_traceparent TEXT;
 
       -- How many deliveries each connector has in each state but delivered, kept by the triggers
       -- below in the same transaction as every change, so that GET /status, the metrics scrape and

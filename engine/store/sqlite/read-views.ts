@@ -42,7 +42,7 @@ function withDeliveredAttempt(history: AttemptView[], d: DeliveryRow): AttemptVi
     responseBody: null,
     // Nothing of a delivered attempt's request is stored: GET /deliveries/:id renders it again.
     request: null,
-    traceparent: null,
+    traceparent: d.last_traceparent,
   });
   return history;
 }

@@ -114,7 +114,7 @@ export const SQL = {
   insertAttempt: `INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   updateAfterAttempt: `UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, last_error_code = ?,
-    state = ?, next_attempt_at = ?, last_started_at = ?, last_duration_ms = ?, last_revision = ?, updated_at = ?
+    state = ?, next_attempt_at = ?, last_started_at = ?, last_duration_ms = ?, last_revision = ?, last_traceparent = ?, updated_at = ?
     WHERE id = ? AND attempts < ?`,
   // The same two for many attempts at once: `rows` rows of parameters in one statement, since a
   // statement's fixed cost is most of the cost of a one-row write. A delivery appears at most once.
@@ -123,8 +123,8 @@ export const SQL = {
     VALUES ${placeholders(rows, 11)}`,
   updateAfterAttempts: (rows: number) => `UPDATE deliveries SET attempts = v.column2, last_status = v.column3, last_error = v.column4,
     last_error_code = v.column5, state = v.column6, next_attempt_at = v.column7, last_started_at = v.column8,
-    last_duration_ms = v.column9, last_revision = v.column10, updated_at = ?
-    FROM (VALUES ${placeholders(rows, 10)}) AS v WHERE deliveries.id = v.column1 AND deliveries.attempts < v.column2`,
+    last_duration_ms = v.column9, last_revision = v.column10, last_traceparent = v.column11, updated_at = ?
+    FROM (VALUES ${placeholders(rows, 11)}) AS v WHERE deliveries.id = v.column1 AND deliveries.attempts < v.column2`,
   // Held but not sent: back to waiting, attempts untouched. Never attempted means pending.
   requeue: `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
     next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'inflight', 'retrying')`,
@@ -169,14 +169,14 @@ export const SQL = {
   // Reads
   selectEvent: 'SELECT id, type, body, received_at, traceparent FROM events WHERE id = ?',
   selectEventDeliveries: `SELECT id, connector, route, state, attempts, last_status, last_error, next_attempt_at,
-      last_started_at, last_duration_ms, last_revision
+      last_started_at, last_duration_ms, last_revision, last_traceparent
     FROM deliveries WHERE event_id = ? ORDER BY seq`,
   selectEventAttempts: `SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.status, a.error,
       a.error_code, a.revision, a.response_body, a.request, a.traceparent
     FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
     WHERE d.event_id = ? ORDER BY a.delivery_id, a.attempt`,
   selectDelivery: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.state, d.attempts, d.last_status,
-      d.last_error, d.next_attempt_at, d.last_started_at, d.last_duration_ms, d.last_revision, d.created_at, d.updated_at,
+      d.last_error, d.next_attempt_at, d.last_started_at, d.last_duration_ms, d.last_revision, d.last_traceparent, d.created_at, d.updated_at,
       d.ordering_key, e.body, e.traceparent
     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
   selectDeliveryAttempts: `SELECT delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent
@@ -288,6 +288,7 @@ export interface DeliveryRow {
   last_started_at: number | null;
   last_duration_ms: number | null;
   last_revision: string | null;
+  last_traceparent: string | null;
 }
 
 export interface AttemptRow {
@@ -408,6 +409,7 @@ export function prepareStatements(db: Db) {
         startedAt: number,
         durationMs: number,
         revision: string,
+        traceparent: string | null,
         now: number,
         id: string,
         before: number,

@@ -104,7 +104,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
 export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): void {
   if (r.nextState !== 'delivered') sql.insertAttempt.run(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
   const nextAttemptAt = r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null;
-  const changed = sql.updateAfterAttempt.run(r.attempt, r.status, r.error, r.errorCode, r.nextState, nextAttemptAt, r.startedAt, r.durationMs, r.revision, now, r.deliveryId, r.attempt);
+  const changed = sql.updateAfterAttempt.run(r.attempt, r.status, r.error, r.errorCode, r.nextState, nextAttemptAt, r.startedAt, r.durationMs, r.revision, r.traceparent ?? null, now, r.deliveryId, r.attempt);
   if (changed.changes === 0) throw new HmsError('NOT_FOUND', `no delivery ${r.deliveryId} with fewer than ${r.attempt} attempts`);
 }
 
@@ -129,7 +129,7 @@ function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: numb
   const updates: unknown[] = [now];
   for (const r of chunk) {
     if (r.nextState !== 'delivered') failed.push(r.deliveryId, r.attempt, r.startedAt, r.durationMs, r.status, r.error, r.errorCode, r.revision, r.responseBody ?? null, r.request ?? null, r.traceparent ?? null);
-    updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null, r.startedAt, r.durationMs, r.revision);
+    updates.push(r.deliveryId, r.attempt, r.status, r.error, r.errorCode, r.nextState, r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null, r.startedAt, r.durationMs, r.revision, r.traceparent ?? null);
   }
   if (failed.length > 0) sql.insertAttempts(failed.length / ATTEMPT_COLUMNS).run(...failed);
   if (sql.updateAfterAttempts(chunk.length).run(...updates).changes !== chunk.length) throw new HmsError('NOT_FOUND', 'an attempt names an unknown delivery, or one already made');
