@@ -5,17 +5,12 @@
  * backfill starts once per connector name, the first time a connector of that name is loaded with
  * a `backfill:`, which the store records with the replay it starts.
  */
-import type { Logger } from 'pino';
-import type { Clock } from '../../clock.js';
 import { ExpressionSyntaxError } from '../../config/expression/expression.js';
-import type { Registry } from '../../config/registry.js';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import type { Timers } from '../../dispatch/timers.js';
 import { HmsError } from '../../errors.js';
-import type { NewReplay, ReplayMode, ReplayRecord, ReplaySpec, ReplayView, Store } from '../../store/store.js';
+import type { NewReplay, ReplayMode, ReplayRecord, ReplaySpec, ReplayView } from '../../store/store.js';
 import { ReplayCursor } from './replay-cursor.js';
 import { compileWhere, createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
-import { startReplayRunner, type ReplayRunner } from './replay-runner.js';
+import { startReplayRunner, type ReplayRunner, type ReplayRunnerOptions } from './replay-runner.js';
 
 /** A replay's pace when neither the request nor the connector's rateLimit gives one. */
 export const DEFAULT_REPLAY_PER_SECOND = 100;
@@ -52,20 +47,11 @@ export interface ReplayDryRun {
   readonly estimatedSeconds: number;
 }
 
-export interface ReplaysOptions {
-  readonly store: Store;
-  readonly dispatcher: Pick<Dispatcher, 'accepting' | 'room' | 'waiting' | 'submit'>;
-  readonly registry: Pick<Registry, 'get'>;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly timers: Timers;
-  readonly newId: () => string;
-  readonly leaseMs: number;
+/** What the runner takes, less what replays.ts makes itself for each replay. */
+export interface ReplaysOptions extends Omit<ReplayRunnerOptions, 'matcher' | 'ended'> {
   /** How long events are kept (--retain-events): older ones are skipped. */
   readonly retainEventsMs: number;
   readonly planRoutes: PlanRoutes;
-  /** Asks the sweep for a run: deliveries were left in the store. */
-  readonly kick: () => void;
 }
 
 export interface Replays {
