@@ -9,7 +9,7 @@
  * - acceptance time: when the delivery's event was accepted (its `receivedAt`).
  */
 import type { DeliveryState, EventId } from '../model.js';
-import type { AttemptView } from './store.js';
+import type { AttemptView, DeliveryView } from './store.js';
 
 /** What the last attempt of a delivery got: the class of its HTTP status, `network` (no answer,
  * or none in time), or one exact status. */
@@ -46,21 +46,12 @@ export interface FindOptions {
   readonly withBody?: boolean;
 }
 
-/** A delivery as a list shows it. */
-export interface DeliveryListItem {
-  readonly id: string;
+/** A delivery as a list shows it: the delivery as its event shows it, without the attempts. */
+export interface DeliveryListItem extends Omit<DeliveryView, 'history'> {
   /** Its position, to start a page after it (see FindOptions.after). */
   readonly cursor: string;
   readonly eventId: EventId;
   readonly eventType: string;
-  readonly connector: string;
-  readonly route: string;
-  readonly state: DeliveryState;
-  readonly attempts: number;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  /** For retrying: when it is due; for pending and inflight, a lease; null otherwise. */
-  readonly nextAttemptAt: number | null;
   /** When its event was accepted. */
   readonly acceptedAt: number;
   /** Its last change: delivered, died, discarded, retried, ... */

@@ -198,6 +198,7 @@ export interface DeliveryView {
   readonly attempts: number;
   readonly lastStatus: number | null;
   readonly lastError: string | null;
+  /** For retrying: when it is due; for pending and inflight, a lease; null otherwise. */
   readonly nextAttemptAt: number | null;
   readonly history: readonly AttemptView[];
 }
