@@ -5,7 +5,9 @@
  * uses one token made at start (per process). Either way, a POST whose browser says it comes from
  * another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not this
  * host) is refused too, even with a token; a client that sends neither header (curl) is judged
- * by its token alone.
+ * by its token alone. `Origin: null` says nothing: browsers send it for our own forms because
+ * the console answers with `Referrer-Policy: no-referrer` (Chromium does), so such a post is
+ * judged by Sec-Fetch-Site and its token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -27,7 +29,7 @@ export function crossSiteReason(headers: IncomingHttpHeaders): string | undefine
   const fetchSite = headers['sec-fetch-site'];
   if (typeof fetchSite === 'string' && !SAME_ORIGIN_FETCH_SITES.has(fetchSite)) return `Sec-Fetch-Site is ${fetchSite}`;
   const { origin, host } = headers;
-  if (typeof origin === 'string') {
+  if (typeof origin === 'string' && origin !== 'null') {
     let originHost: string | undefined;
     try {
       originHost = new URL(origin).host;

@@ -220,7 +220,7 @@ describe('the console without an API token', () => {
       await client.post(`/console/deliveries/${dead.id}/discard`, { _csrf: `${token}x` }),
       await client.post(`/console/deliveries/${dead.id}/discard`, {}, { 'sec-fetch-site': 'cross-site' }),
       await client.post(`/console/deliveries/${dead.id}/discard`, {}, { origin: 'http://evil.example' }),
-      await client.post('/console/connectors/registry/pause', {}, { origin: 'null' }),
+      await client.post('/console/connectors/registry/pause', {}, { origin: 'null', 'sec-fetch-site': 'cross-site' }),
     ];
     for (const response of attempts) {
       assert.equal(response.statusCode, 403);
