@@ -1,5 +1,5 @@
 /**
- * The HTTP API (fastify): ingest, event lookup, deliveries (delivery-routes.ts), pausing
+ * The HTTP API (fastify): ingest and event lookup (event-routes.ts), deliveries (delivery-routes.ts), pausing
  * connectors, replays, status, metrics, health and readiness. It answers 202 for POST /events only after the events and their deliveries are
  * committed to disk. Every write is logged with who sent it (write-log.ts).
  */
@@ -8,12 +8,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { Engine } from '../engine.js';
 import { errorBody, HmsError, httpStatusOf } from '../errors.js';
-import { invalidUtf8At } from '../utf8.js';
-import type { SyncEvent } from '../model.js';
-import { parseJsonEvents, parseNdjsonEvents } from './parse-events-body.js';
-import { toEventResponse } from './event-response.js';
-import { singleValues } from './delivery-query.js';
 import { deliveryRoutes } from './delivery-routes.js';
+import { registerEventParsers, registerEventRoutes } from './event-routes.js';
 import { decodeBody } from './decode-body.js';
 import { createAccessCheck, PUBLIC_PATHS, refusal } from './api-token.js';
 import { createWriteLog } from './write-log.js';
@@ -55,12 +51,6 @@ export interface ServerOptions {
   readonly clock?: Clock;
 }
 
-/** A POST /events body as read; it is parsed once the ingest gate lets its batch proceed. */
-interface EventsBody {
-  readonly text: string;
-  readonly parse: (text: string) => SyncEvent[];
-}
-
 export function buildServer(options: ServerOptions) {
   const { engine } = options;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -90,16 +80,7 @@ export function buildServer(options: ServerOptions) {
   // Counted first, as the bytes arrive on the wire, then decompressed.
   app.addHook('preParsing', limitInflightBodies(bodyBudget, bodyLimitBytes));
   app.addHook('preParsing', decodeBody(bodyLimitBytes));
-  app.removeAllContentTypeParsers();
-  // JSON is UTF-8 (RFC 8259): a body in another encoding is refused rather than decoded with
-  // replacement characters, which would store altered events.
-  const bodyOf = (parse: EventsBody['parse']) => (_request: unknown, bytes: string | Buffer, done: (error: Error | null, body?: EventsBody) => void) => {
-    const invalid = invalidUtf8At(bytes as Buffer);
-    if (invalid === undefined) done(null, { text: bytes.toString(), parse });
-    else done(new HmsError('INGEST_INVALID_JSON', `body is not valid UTF-8 at line ${invalid.line}, column ${invalid.column}; JSON must be sent as UTF-8`));
-  };
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, bodyOf(parseJsonEvents));
-  app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'buffer' }, bodyOf(parseNdjsonEvents));
+  registerEventParsers(app);
 
   const writeLog = createWriteLog(options.logger);
   app.addHook('onResponse', writeLog.onResponse);
@@ -145,34 +126,7 @@ export function buildServer(options: ServerOptions) {
     return reply.type(contentType).send(text);
   });
 
-  app.post('/events', async (request, reply) => {
-    const body = request.body as EventsBody | undefined;
-    if (body === undefined) {
-      throw new HmsError('INGEST_EMPTY', 'the request holds no events; send a JSON object, a JSON array or NDJSON');
-    }
-    const release = await ingestGate.admit(body.text.length);
-    try {
-      const events = body.parse(body.text);
-      reachedEngine.add(request);
-      writeLog.note(request, { events: events.length });
-      const { traceparent } = request.headers;
-      const results = await engine.ingest(events, 'http', typeof traceparent === 'string' ? traceparent : undefined);
-      writeLog.note(request, { duplicates: results.filter((result) => result.duplicate).length });
-      return reply.status(202).send({
-        accepted: results.map((result) => (result.duplicate ? { id: result.id, deliveries: 0, duplicate: true } : { id: result.id, deliveries: result.deliveries })),
-      });
-    } finally {
-      release();
-    }
-  });
-
-  app.get<{ Params: { id: string } }>('/events/:id', async (request) => {
-    const { body } = singleValues(request.query as Record<string, unknown>, ['body']);
-    if (body !== undefined && body !== 'true' && body !== 'false') throw new HmsError('QUERY_INVALID', `"body" must be true or false, not ${JSON.stringify(body.slice(0, 40))}`);
-    const event = await engine.getEvent(request.params.id);
-    if (!event) throw new HmsError('NOT_FOUND', `no event with id "${request.params.id}"`);
-    return toEventResponse(event, body !== 'false');
-  });
+  registerEventRoutes(app, { engine, writeLog, ingestGate, reachedEngine });
 
   deliveryRoutes(app, engine, writeLog);
 
