@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: the console's pages as PNG files in docs/console/, at a laptop's width
+ * `npm run screenshots`: the console's pages as PNG files in docs/images/, at a laptop's width
  * and a phone's, taken by Debian's Chromium (playwright-core). An engine runs in this process on
  * the example connectors (connectors.d/) with stand-ins for their systems: the warehouse refuses
  * some permits (dead letters), the registry is down for others (failing), and the scheduling
@@ -17,7 +17,7 @@ import { createEngine } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
 
 const CONNECTORS_DIR = fileURLToPath(new URL('../../connectors.d/', import.meta.url));
-const OUT_DIR = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+const OUT_DIR = fileURLToPath(new URL('../../docs/images/', import.meta.url));
 const CHROMIUM_PATH = process.env.HMS_SYNC_CHROMIUM ?? '/usr/bin/chromium';
 const API_TOKEN = 'screenshots-api-token';
 const PERMITS = 36;

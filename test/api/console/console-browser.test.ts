@@ -4,7 +4,8 @@
  * finds a dead delivery with `q`, opens it, presses Retry and sees it delivered; runs a replay dry
  * run and starts it; a hostile event body renders as text (no dialog, no script ran); a form
  * stripped of its CSRF token is refused; and the browser reports no Content-Security-Policy
- * violation on any page. Without Chromium the test fails and says how to get it.
+ * violation on any page. The read token sees the same pages without a button that acts, and a
+ * form it forges is refused. Without Chromium the test fails and says how to get it.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { HOSTILE } from './console-helpers.js';
 
 export const CHROMIUM_PATH = process.env.HMS_SYNC_CHROMIUM ?? '/usr/bin/chromium';
 const API_TOKEN = 'console-browser-api-token-3f9a';
+const READ_TOKEN = 'console-browser-read-token-71c2';
 const registry = `
 name: registry
 target:
@@ -141,5 +143,56 @@ describe('the console in Chromium', () => {
     await page.evaluate(`{ const script = document.createElement('script'); script.textContent = 'window.__pwned = 1'; document.body.append(script); }`);
     await waitUntil(() => (seen.csp.length > 0 ? true : undefined), 'the browser to report the blocked inline script');
     assert.equal(await page.evaluate('window.__pwned'), undefined);
+  });
+
+  test('the read token sees the pages but has no button that acts, and a form it forges is refused', async (t) => {
+    fixture.receiver.respond = () => ({ status: 400, body: 'no' });
+    const harness = await startTestEngine({ 'registry.yaml': registry }, { RECEIVER_URL: fixture.receiver.url }, { clock: systemClock });
+    fixture.harness = harness;
+    const app = buildServer({ engine: harness.engine, logger: harness.logs.logger, apiToken: API_TOKEN, readToken: READ_TOKEN, clock: systemClock });
+    t.after(() => app.close());
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await harness.engine.emit({ type: 'permitApproved', id: 'p1', permitId: 1 });
+    const dead = (await harness.settled('p1', (delivery) => delivery.state === 'dead')).deliveries[0]!;
+
+    const browser = await launchChromium();
+    t.after(() => browser.close());
+    const page = await browser.newPage();
+    const seen = watch(page);
+    await page.goto(`${base}/console/login`);
+    await page.fill('input[name=token]', READ_TOKEN);
+    await page.click('button[type=submit]');
+    assert.equal(new URL(page.url()).pathname, '/console/');
+    assert.match(await page.textContent('body') ?? '', /read only/);
+
+    // Every page reads; none offers an action (log out is the only form a reader gets).
+    for (const path of ['/console/', '/console/deliveries', `/console/deliveries/${dead.id}`, '/console/dead', '/console/replays']) {
+      const answer = await page.goto(`${base}${path}`);
+      assert.equal(answer?.status(), 200, path);
+      const actions = await page.locator('form[method=post]:not([action$="/logout"])').count();
+      assert.equal(actions, 0, `${path} offers the reader no form that acts`);
+      assert.equal(await page.locator('button:has-text("Retry"), button:has-text("Discard"), button:has-text("Pause")').count(), 0, path);
+    }
+    assert.match(await page.goto(`${base}/console/deliveries/${dead.id}`).then(() => page.textContent('main')) ?? '', /State\s*dead/);
+
+    // A Retry form forged in the page, with the reader's own CSRF token, is refused.
+    const [refused] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(`{
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/console/deliveries/${dead.id}/retry';
+        const csrf = document.querySelector('input[name=_csrf]').cloneNode();
+        form.append(csrf);
+        document.body.append(form);
+        form.submit();
+      }`),
+    ]);
+    assert.equal(refused?.status(), 403);
+    assert.match(await page.textContent('main') ?? '', /FORBIDDEN/);
+    assert.equal((await harness.engine.getDelivery(dead.id))?.delivery.state, 'dead', 'the forged retry changed nothing');
+    assert.deepEqual(seen.csp, [], 'no Content-Security-Policy violation');
+    assert.deepEqual(seen.errors, [], 'no script error');
   });
 });
