@@ -1,4 +1,5 @@
 /** Options of `npm run bench`. Every figure of one run is measured at these sizes. */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** Events per scenario (a, b, c and the naive reference). */
@@ -62,6 +63,8 @@ export interface BenchOptions {
   readonly scrapeRows: number;
   /** How many of them wait (retrying). */
   readonly scrapeWaiting: number;
+  /** Where (b)'s engine writes a V8 CPU profile (--cpu-prof), summarized in the report; null: none. */
+  readonly profileDir: string | null;
 }
 
 export const BENCH_USAGE = `usage: node --expose-gc dist/bench/run-bench.js [options]   (or: npm run bench -- [options])
@@ -98,6 +101,8 @@ Long scenarios, off by default:
                         replay of the stored events runs (about a minute at 100,000 events)
   --replay-events N     stored events (n) replays (default ${DEFAULT_REPLAY_EVENTS})
   --all                 every scenario but --sources
+  --profile DIR         run (b)'s engine under V8's CPU profiler: the .cpuprofile file goes to DIR
+                        (open it in Chrome DevTools) and the report lists where the busy time went
 
 Instead of all the above:
   --sources             instead, the event-source scenarios: per broker (NATS JetStream, RabbitMQ,
@@ -128,6 +133,7 @@ const OPTION_SPEC = {
   'scrape-waiting': { type: 'string' },
   all: { type: 'boolean' },
   sources: { type: 'boolean' },
+  profile: { type: 'string' },
 } as const;
 
 /** Throws an Error whose message includes the usage text when an option is unknown or malformed. */
@@ -161,6 +167,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     sources: values.sources ?? false,
     scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
     scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),
+    profileDir: values.profile === undefined ? null : resolve(values.profile),
   };
 }
 

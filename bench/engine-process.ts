@@ -40,6 +40,8 @@ export interface EngineChildOptions {
   readonly port?: number;
   /** How long it may take to answer GET /healthz (default ENGINE_START_TIMEOUT_MS). */
   readonly startTimeoutMs?: number;
+  /** Node flags added to the engine's own (e.g. --cpu-prof). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface EngineChild {
@@ -69,7 +71,7 @@ export interface EngineChild {
 export async function startEngineChild(options: EngineChildOptions): Promise<EngineChild> {
   const port = options.port ?? (await freePort());
   // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
-  const args = [...ENGINE_NODE_FLAGS, CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
+  const args = [...ENGINE_NODE_FLAGS, ...(options.nodeFlags ?? []), CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
   if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
   if (options.sourcesDir) args.push('--sources', options.sourcesDir);

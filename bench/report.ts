@@ -16,6 +16,7 @@ import type { RetentionScenarioResult } from './scenario-retention.js';
 import type { DurableScenarioResult } from './scenario-durable.js';
 import type { EngineScenarioResult } from './scenario-engine.js';
 import type { HotPathResult } from './scenario-hot-path.js';
+import type { ProfileSummary } from './profile-summary.js';
 import type { LatencyScenarioResult } from './scenario-latency.js';
 import type { OrderedScenarioResult } from './scenario-ordered.js';
 import type { PeerScenarioResult } from './scenario-peer.js';
@@ -50,6 +51,8 @@ export interface BenchResults {
   readonly engineDebug: EngineScenarioResult | null;
   readonly scrape: ScrapeScenarioResult | null;
   readonly hotPath: HotPathResult | null;
+  /** With --profile: where (b)'s engine spent its busy time. */
+  readonly profile: ProfileSummary | null;
   readonly figures: BenchFigures;
   readonly targets: readonly TargetResult[];
   /** Scenarios that failed outright, and figures that are incomplete. */

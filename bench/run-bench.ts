@@ -39,6 +39,7 @@ import { runScrapeScenario } from './scenario-scrape.js';
 import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
 import { runSourceBench } from './source-bench.js';
+import { formatProfileSummary, summarizeNewestProfile, type ProfileSummary } from './profile-summary.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
 const SOURCE_RESULTS_PATH = fileURLToPath(new URL('../../.bench/last-sources.json', import.meta.url));
@@ -96,7 +97,11 @@ async function main(args: readonly string[]): Promise<number> {
     log(`receiver listening on ${receiver.url}`);
     const { events, concurrency, posters, batchSize } = options;
     const raw = await scenario(`(a) raw undici POST loop: ${n(events)} requests, ${concurrency} in flight`, () => runSenderScenario(receiver, 'raw-sender.js', events, concurrency));
-    const engine = await scenario(`(b) engine end to end: ${n(events)} events`, () => runEngineScenario(receiver, options, log));
+    const engine = await scenario(`(b) engine end to end: ${n(events)} events`, () => runEngineScenario(receiver, options, log, undefined, options.profileDir ?? undefined));
+    let profile: ProfileSummary | null = null;
+    if (options.profileDir !== null) {
+      profile = await summarizeNewestProfile(options.profileDir).catch((error: Error) => (problems.push(`(b) profile: ${error.message}`), null));
+    }
     const ingest = {
       json: await scenario(`(c) durable ingest, JSON arrays: ${n(events)} events`, () => runDurableScenario(options, { format: 'json', events, posters, batchSize })),
       ndjson: await scenario(`(c) durable ingest, NDJSON: ${n(events)} events`, () => runDurableScenario(options, { format: 'ndjson', events, posters, batchSize })),
@@ -145,13 +150,14 @@ async function main(args: readonly string[]): Promise<number> {
     for (const run of ordered?.runs ?? []) incomplete(`(g) ${run.ordered ? 'ordered' : 'unordered'} ${run.draining ? 'draining' : 'live'}:`, run);
     incomplete('(h)', backlog);
 
-    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, replay, engineDebug, scrape, hotPath, problems };
+    const measured = { command, npmCommand, startedAt, machine, loadAverageAtEnd: loadAverage(), options, raw, engine, ingest, naive, latency, peer, ordered, backlog, retention, replay, engineDebug, scrape, hotPath, profile, problems };
     const figures = benchFigures(measured);
     results = { ...measured, figures, targets: judgeTargets(measured, figures) };
   } finally {
     await receiver.close();
   }
   process.stdout.write(formatReport(results));
+  if (results.profile) process.stdout.write(`\n${formatProfileSummary(results.profile)}`);
   await writeResults(RESULTS_PATH, results);
   return 0;
 }

@@ -36,11 +36,20 @@ export interface EngineScenarioResult {
   readonly engineExit: number | string | null;
 }
 
-/** `logLevel`: the engine's --log-level; its default (info) when absent, as a user runs it. */
-export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel?: string): Promise<EngineScenarioResult> {
+/**
+ * `logLevel`: the engine's --log-level; its default (info) when absent, as a user runs it.
+ * `profileDir`: run the engine under V8's CPU profiler, which writes its .cpuprofile there when the engine stops.
+ */
+export async function runEngineScenario(receiver: CountingReceiver, options: BenchOptions, log: (line: string) => void, logLevel?: string, profileDir?: string): Promise<EngineScenarioResult> {
   const dirs = await makeBenchDirs({ concurrency: options.concurrency });
   try {
-    const engine = await startEngineChild({ connectorsDir: dirs.connectorsDir, dataDir: dirs.dataDir, env: { RECEIVER_URL: receiver.url }, ...(logLevel !== undefined && { logLevel }) });
+    const engine = await startEngineChild({
+      connectorsDir: dirs.connectorsDir,
+      dataDir: dirs.dataDir,
+      env: { RECEIVER_URL: receiver.url },
+      ...(logLevel !== undefined && { logLevel }),
+      ...(profileDir !== undefined && { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
+    });
     let engineExit: number | string | null = null;
     void engine.exited.then((code) => (engineExit = code));
     try {
