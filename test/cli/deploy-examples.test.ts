@@ -20,7 +20,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const kubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 test('the Kubernetes example mounts what the image reads, from a Secret the image needs', async () => {
-  const dir = join(REPO, 'deploy', 'kubernetes');
+  const dir = join(REPO, 'deploy', 'kubernetes', 'base');
   for (const file of (await readdir(dir)).filter((name) => name.endsWith('.yaml'))) {
     for (const doc of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) assert.deepEqual(doc.errors, [], file);
   }
@@ -81,6 +81,46 @@ test('render.sh puts every file of the connectors folder in the ConfigMap the De
   assert.equal(deployment.metadata.namespace, configMap!.metadata.namespace);
   const volume = deployment.spec!.template.spec.volumes.find((v) => v.name === 'connectors')!;
   assert.equal(volume.configMap!.name, configMap!.metadata.name);
+});
+
+interface OverlayDeployment {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec: {
+    replicas?: number;
+    strategy?: { type: string };
+    selector?: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        volumes: { name: string }[];
+        containers: { env: { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]; volumeMounts: { mountPath: string }[]; readinessProbe: { httpGet: { path: string } } }[];
+      };
+    };
+  };
+  stringData?: Record<string, string>;
+}
+
+test('the PostgreSQL overlay renders 3 replicas with the store URL from a Secret, a PodDisruptionBudget and no volume', { skip: !kubectl && 'kubectl is not installed' }, async () => {
+  const rendered = await runProcess('sh', [join(REPO, 'deploy', 'kubernetes', 'render.sh'), join(REPO, 'connectors.d'), join(REPO, 'deploy', 'kubernetes', 'postgres')]);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  const manifests = parseAllDocuments(rendered.stdout).map((doc) => doc.toJS() as OverlayDeployment);
+  assert.deepEqual(manifests.filter((m) => m.kind === 'PersistentVolumeClaim'), [], 'no claim: a replica keeps nothing it cannot lose');
+  const deployment = manifests.find((m) => m.kind === 'Deployment')!;
+  assert.equal(deployment.spec.replicas, 3);
+  assert.equal(deployment.spec.strategy?.type, 'RollingUpdate');
+  const pod = deployment.spec.template.spec;
+  assert.deepEqual(pod.volumes.map((volume) => volume.name), ['connectors']);
+  const [container] = pod.containers;
+  assert.deepEqual(container!.volumeMounts.map((mount) => mount.mountPath), ['/etc/hms-sync/connectors.d']);
+  assert.equal(container!.readinessProbe.httpGet.path, '/readyz');
+  const store = container!.env.find((variable) => variable.name === 'HMS_SYNC_STORE')!;
+  const secret = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === store.valueFrom!.secretKeyRef.name)!;
+  assert.match(secret.stringData![store.valueFrom!.secretKeyRef.key]!, /^postgres:\/\//);
+  const budget = manifests.find((m) => m.kind === 'PodDisruptionBudget')!;
+  assert.equal(budget.metadata.namespace, deployment.metadata.namespace);
+  assert.deepEqual(budget.spec.selector!.matchLabels, deployment.spec.template.metadata.labels);
+  assert.ok(manifests.some((m) => m.kind === 'ConfigMap' && m.metadata.name === 'hms-sync-connectors'), 'the connectors ConfigMap comes with it');
 });
 
 interface WorkflowStep {
