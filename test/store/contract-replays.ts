@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { NewReplay, NewReplayDelivery, ReplayStep, Store } from '../../engine/store/store.js';
-import { attempt, claim, DELIVERED, died, event, pending, T0, withClockedStore, withStore, type OpenFreshStore } from './contract-helpers.js';
+import { attempt, claim, DELIVERED, died, retrying, event, pending, T0, withClockedStore, withStore, type OpenFreshStore } from './contract-helpers.js';
 
 const MINUTE = 60_000;
 
@@ -113,6 +113,10 @@ export function replaysContract(openFresh: OpenFreshStore): void {
       await store.recordAttempt(attempt('x0', 1, DELIVERED));
       const view = await store.getReplay('r1');
       assert.deepEqual([view?.position, view?.matched, view?.created, view?.delivered, view?.dead, view?.waiting], [2, 2, 3, 1, 1, 1]);
+      // A discarded delivery is finished: it no longer waits.
+      await store.recordAttempt(attempt('x1', 1, retrying(T0 + 30 * MINUTE)));
+      assert.equal(await store.act('discard', ['x1'], null, T0 + 21 * MINUTE), 1);
+      assert.deepEqual([(await store.getReplay('r1'))?.waiting, (await store.getReplay('r1'))?.dead], [0, 1]);
       const live = await claim(store, T0 + 20 * MINUTE, 10, { connectors: new Set(['erp']) });
       assert.ok(live.every((d) => d.replayId === null), 'live deliveries carry no replay');
     }));

@@ -97,7 +97,8 @@ function viewOf(rs: ReplayStatements, row: ReplayRow): ReplayView {
   for (const { state, n } of rs.replayDeliveryCounts.all(row.id)) {
     if (state === 'delivered') delivered = n;
     else if (state === 'dead') dead = n;
-    else waiting += n;
+    // A discarded delivery is finished by an operator: neither delivered nor dead, nor waiting.
+    else if (state !== 'discarded') waiting += n;
   }
   return {
     id: row.id,
