@@ -15,32 +15,28 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
-import type { CompiledConnector, Problem } from './config/compiled.js';
-import { createLiveConfig, type ConfigStatus, type ReloadReport } from './config/live/live-config.js';
-import { revisionOf } from './config/live/revision.js';
-import { formatProblem } from './config/problems/format-problem.js';
+import type { CompiledConnector } from './config/compiled.js';
+import { configAtStart, type StartConfig } from './config/live/config-at-start.js';
+import type { ConfigStatus, ReloadReport } from './config/live/live-config.js';
 import { engineFileStatus, type EngineFileStatus } from './config/engine-file/engine-file-status.js';
 import { DEFAULT_CONNECTORS_DIR } from './config/load/connector-file-name.js';
-import { loadConnectors } from './config/load/load-connectors.js';
-import { createRegistry, type Registry } from './config/registry.js';
-import type { CompiledSource } from './config/sources/compiled-source.js';
-import { loadSources } from './config/sources/load-sources.js';
+import type { Registry } from './config/registry.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
-import { createDispatcher } from './dispatch/dispatcher.js';
+import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
 import { realTimers } from './dispatch/timers.js';
 import { connectorRoutesFor } from './bus/connector-routes.js';
-import { createIngest } from './bus/ingest.js';
+import { createIngest, type Ingest } from './bus/ingest.js';
 import { createIdGenerator } from './bus/new-id.js';
-import { createOutcomePublisher, type OutcomeListener } from './bus/outcome-publisher.js';
+import { createOutcomePublisher, type OutcomeListener, type OutcomePublisher } from './bus/outcome-publisher.js';
 import { createAdapter } from './bus/sources/create-adapter.js';
 import { createSourceSet, type SourceSet } from './bus/sources/source-set.js';
 import type { SourceStatus } from './bus/sources/source-tally.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
-import { createEngineMetrics } from './metrics/engine-metrics.js';
+import { createEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
 import { readinessOf, type Readiness } from './metrics/readiness.js';
-import { createTrafficSummary } from './metrics/traffic-summary.js';
+import { createTrafficSummary, type TrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { createDeliveryActions, type BulkResult, type BulkSelection } from './operate/delivery-actions.js';
@@ -50,9 +46,9 @@ import { findDeliveries, type DeliveryQuery, type FoundDeliveries } from './oper
 import type { AcceptResult, DeliveryAction, EventView, ReplayView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
 import { createReplays, type Replays } from './sweep/replay/replays.js';
-import { createRetention, RETENTION_SCHEDULE, type RetentionRun } from './sweep/retention.js';
+import { createRetention, RETENTION_SCHEDULE, type Retention, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
-import { createSweep, DEFAULT_SWEEP_SCHEDULE } from './sweep/sweep.js';
+import { createSweep, DEFAULT_SWEEP_SCHEDULE, type Sweep } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
 /** How long a claimed delivery stays ours before another claimer may take it. */
@@ -181,19 +177,48 @@ export interface Engine {
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const connectorsDir = options.connectorsDir ?? DEFAULT_CONNECTORS_DIR;
-  const env = options.env ?? process.env;
+  const config = await configAtStart({
+    ...(options.connectors && { connectors: options.connectors }),
+    connectorsDir: options.connectorsDir ?? DEFAULT_CONNECTORS_DIR,
+    ...(options.sourcesDir !== undefined && { sourcesDir: options.sourcesDir }),
+    env: options.env ?? process.env,
+    strict: options.strict === true,
+    clock,
+    logger,
+  });
+  const stages = await buildStages(options, config, clock, logger);
+  connectStages(stages);
+  await startStages(stages, options);
+  return engineFacade(stages, options);
+}
 
-  // Config: the connectors in force and, when they come from a directory, their live reload.
-  const { connectors, problems } = options.connectors ? { connectors: options.connectors, problems: [] } : await loadAtStart(connectorsDir, env, options.strict === true, logger);
-  const registry = createRegistry(connectors);
-  const loadedSources = options.sourcesDir === undefined ? { sources: [], problems: [] } : await loadSourcesAtStart(options.sourcesDir, env, options.strict === true, logger);
-  const initialSources = loadedSources.sources;
-  const staticRevision = revisionOf(connectors, null, initialSources);
-  const liveSources = options.sourcesDir === undefined ? undefined : { dir: options.sourcesDir, initial: initialSources };
-  const config = options.connectors ? undefined : await createLiveConfig({ dir: connectorsDir, env, registry, clock, logger, ...(liveSources && { sources: liveSources }) }, [...problems, ...loadedSources.problems]);
-  const revision = () => config?.revision() ?? staticRevision.label;
+/** Every stage of a running engine, built and not yet connected or started. */
+interface Stages {
+  readonly config: StartConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly http: HttpClient;
+  readonly dispatcher: Dispatcher;
+  readonly sweep: Sweep;
+  readonly retention: Retention;
+  readonly retentionSettings: RetentionSettings;
+  readonly replays: Replays;
+  readonly ingest: Ingest;
+  readonly outcomes: OutcomePublisher;
+  readonly sources: SourceSet;
+  readonly applyConfigChange: ReturnType<typeof configChangeApplier>;
+  readonly metrics: EngineMetrics;
+  readonly summary: TrafficSummary;
+  readonly actions: ReturnType<typeof createDeliveryActions>;
+  readonly deliveryPage: ReturnType<typeof createDeliveryPages>;
+}
+
+async function buildStages(options: EngineOptions, config: StartConfig, clock: Clock, logger: Logger): Promise<Stages> {
+  const { registry, revision } = config;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const random = options.random ?? Math.random;
+  const userAgent = `hms-sync/${packageVersion()}`;
 
   // Store, and the HTTP client deliveries go out with.
   const store = options.store ?? (await openSqliteStore({ dataDir: options.dataDir ?? 'data', clock }));
@@ -208,8 +233,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     http,
     clock,
     logger,
-    random: options.random ?? Math.random,
-    userAgent: `hms-sync/${packageVersion()}`,
+    random,
+    userAgent,
     revision,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
   });
@@ -231,13 +256,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     planRoutes: (event, connector) => connectorRoutesFor(registry, event, connector),
     kick: () => sweep.kick(),
   });
-  // Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again.
-  const refill = () => {
-    if (dispatcher.room() > 0) sweep.kick();
-  };
 
-  // The bus: ingest stores and routes events; outcome events go back onto it.
-  const ingest = createIngest({ store, registry, dispatcher, clock, logger, leaseMs, onOverflow: refill, refusal: () => retention.refusal() });
+  // The bus: ingest stores and routes events (overflow waits in the store, fed in by the sweep
+  // once the dispatcher has room); outcome events go back onto it.
+  const ingest = createIngest({ store, registry, dispatcher, clock, logger, leaseMs, onOverflow: () => refill(dispatcher, sweep), refusal: () => retention.refusal() });
   const outcomes = createOutcomePublisher({ ingest: (events) => ingest.accept(events, 'outcome'), routed: (type) => registry.routesFor(type).length > 0, logger });
   // Sources take events from brokers through the same ingest; they start once the engine is up,
   // and are drained first when it closes.
@@ -247,7 +269,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     subscribeOutcomes: (listener) => outcomes.subscribe(listener),
     clock,
     logger,
-    random: options.random ?? Math.random,
+    random,
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
   });
 
@@ -255,7 +277,6 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const applyConfigChange = configChangeApplier({ store, registry, dispatcher, sweep, clock, logger });
 
   // Metrics, and the summary line they give every minute.
-  const problemFiles = () => config?.status().files.filter((file) => file.problems.length > 0) ?? [];
   const metrics = createEngineMetrics({
     clock,
     version: packageVersion(),
@@ -263,7 +284,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     sources: {
       store,
       sending: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, lane.state === 'active'])),
-      configProblems: () => problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
+      configProblems: () => config.problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
       revision,
     },
   });
@@ -271,35 +292,55 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   // What operators do by hand: find deliveries, read one, retry or discard them.
   const actions = createDeliveryActions({ store, registry, clock, logger, kick: () => sweep.kick() });
-  const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent: `hms-sync/${packageVersion()}` });
+  const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent });
 
-  // Signals between the stages, subscribed now that every stage exists.
+  return { config, clock, logger, store, http, dispatcher, sweep, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
+}
+
+/** Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again. */
+function refill(dispatcher: Dispatcher, sweep: Sweep): void {
+  if (dispatcher.room() > 0) sweep.kick();
+}
+
+/** Signals between the stages, subscribed once every stage exists. */
+function connectStages({ config, dispatcher, sweep, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
-  dispatcher.signals.on('room', refill);
+  dispatcher.signals.on('room', () => refill(dispatcher, sweep));
   dispatcher.signals.on('attempt', (attempt) => metrics.attempt(attempt));
   dispatcher.signals.on('parked', (parked) => metrics.parked(parked));
   ingest.signals.on('accepted', (via, events) => metrics.eventsAccepted(via, events));
   ingest.signals.on('rejected', (reason, events) => metrics.eventsRejected(reason, events));
   ingest.signals.on('deadAtIngest', (connector) => metrics.deadAtIngest(connector));
-  config?.signals.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
   sources.signals.on('rejected', (_source, reason) => metrics.eventsRejected(reason, 1));
-  config?.signals.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
-  config?.signals.on('applied', (plan) => replays.startDeclared([...plan.added, ...plan.changed]));
+  const live = config.live?.signals;
+  live?.on('applied', async (plan) => metrics.parked((await applyConfigChange([...plan.added, ...plan.changed])).parked));
+  live?.on('applied', (_plan, sourcesPlan) => sourcesPlan && sources.apply(sourcesPlan.items));
+  live?.on('applied', (plan) => replays.startDeclared([...plan.added, ...plan.changed]));
+}
 
-  if (options.watch && config) await config.watch();
+/** Starts the stages in order: watch, park what has no connector, sweep what is due, resume
+ * replays, then take events from the sources and run retention on its schedule. */
+async function startStages(stages: Stages, options: EngineOptions): Promise<void> {
+  const { config, store, dispatcher, metrics, logger, clock, summary, sweep, replays, sources, retention } = stages;
+  const { registry } = config;
+  if (options.watch && config.live) await config.live.watch();
   dispatcher.reconcile();
   const moved = await store.reconcileConnectors(registry.names(), clock.now());
   metrics.parked(moved.parked);
-  logger.info({ connectors: [...registry.names()], revision: revision(), ...moved }, 'engine started');
+  logger.info({ connectors: [...registry.names()], revision: config.revision(), ...moved }, 'engine started');
   summary.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
   await replays.resume();
   await replays.startDeclared([...registry.names()]);
-  await sources.apply(initialSources);
+  await sources.apply(config.initialSources);
   if (options.retentionSchedule !== null) retention.start(options.retentionSchedule ?? RETENTION_SCHEDULE);
+}
 
+/** The Engine the API, the CLI and embedders use, over the started stages. */
+function engineFacade(stages: Stages, options: EngineOptions): Engine {
+  const { config, store, ingest, metrics, clock, actions, deliveryPage, dispatcher, outcomes, sweep, retention, replays, sources } = stages;
   let closing: Promise<void> | undefined;
   /** Throws ENGINE_CLOSED once the engine is closing, counting `refusedEvents` as refused. */
   const ensureOpen = (refusedEvents = 0) => {
@@ -308,9 +349,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (refusedEvents > 0) ingest.refused(error, refusedEvents);
     throw error;
   };
+  /** An operator's change, refused (thrown, not rejected) once the engine is closing. */
+  const whileOpen = <A extends unknown[], R>(act: (...args: A) => R) => (...args: A): R => {
+    ensureOpen();
+    return act(...args);
+  };
 
   return {
-    registry,
+    registry: config.registry,
     store,
     sources,
     replays,
@@ -326,23 +372,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),
-    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: problemFiles().length }),
+    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: config.problemFiles().length }),
     getEvent: (id) => store.getEvent(id),
     findDeliveries: (query) => findDeliveries(store, query, clock),
     getDelivery: (id) => deliveryPage(id),
-    actOnDelivery(action, id) {
-      ensureOpen();
-      return actions.one(action, id);
-    },
-    actOnDeliveries(action, selection, dryRun) {
-      ensureOpen();
-      return actions.bulk(action, selection, dryRun);
-    },
+    actOnDelivery: whileOpen((action: DeliveryAction, id: string) => actions.one(action, id)),
+    actOnDeliveries: whileOpen((action: DeliveryAction, selection: BulkSelection, dryRun: boolean) => actions.bulk(action, selection, dryRun)),
     listDead: (listOptions) => listDead(store, listOptions),
-    retryDead(which) {
-      ensureOpen();
-      return retryDead(actions, which);
-    },
+    retryDead: whileOpen((which: DeadSelection) => retryDead(actions, which)),
     subscribe: (listener) => outcomes.subscribe(listener),
     async pauseConnector(name, by) {
       ensureOpen();
@@ -357,75 +394,52 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     sweep: () => sweep.runOnce(),
     retain: () => retention.runOnce(),
     reload() {
-      if (!config) throw new HmsError('USAGE', 'this engine was given its connectors directly; there is no directory to reload');
-      return config.reload();
+      if (!config.live) throw new HmsError('USAGE', 'this engine was given its connectors directly; there is no directory to reload');
+      return config.live.reload();
     },
-    async status() {
-      const [deliveries, size, oldestPendingAt, engineFile, running] = await Promise.all([
-        store.countByState(),
-        store.size(),
-        store.oldestUnfinishedAt(),
-        options.engineFile === undefined ? null : engineFileStatus(options.engineFile),
-        replays.list(true),
-      ]);
-      const flow = dispatcher.status();
-      const sourceStatus = sources.status();
-      const storeStatus: StoreStatus = {
-        ...store.health(),
-        ...size,
-        oldestPendingAt,
-        full: retention.refusal() !== undefined,
-        retention: retentionSettings,
-        lastRetention: retention.lastRun(),
-      };
-      if (config) return { ...config.status(), sources: sourceStatus, engineFile, deliveries, store: storeStatus, flow, replays: running };
-      const files = [...connectors, ...initialSources].map((c) => ({ file: c.file, serving: c.name, lastKnownGood: false, problems: [] }));
-      return { revision: staticRevision, connectors: registry.all(), sources: sourceStatus, engineFile, files, lastReload: null, deliveries, store: storeStatus, flow, replays: running };
-    },
+    status: () => statusOf(stages, options),
     close() {
-      closing ??= (async () => {
-        await config?.close();
-        await sources.close();
-        await replays.close();
-        await sweep.close();
-        await retention.close();
-        await dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
-        await outcomes.flush();
-        summary.close();
-        if (!options.http) await http.close();
-        if (!options.store) await store.close();
-        logger.info('engine stopped');
-      })();
+      closing ??= closeStages(stages, options);
       return closing;
     },
   };
 }
 
+async function statusOf({ config, store, replays, dispatcher, sources, retention, retentionSettings }: Stages, options: EngineOptions): Promise<EngineStatus> {
+  const [deliveries, size, oldestPendingAt, engineFile, running] = await Promise.all([
+    store.countByState(),
+    store.size(),
+    store.oldestUnfinishedAt(),
+    options.engineFile === undefined ? null : engineFileStatus(options.engineFile),
+    replays.list(true),
+  ]);
+  const storeStatus: StoreStatus = {
+    ...store.health(),
+    ...size,
+    oldestPendingAt,
+    full: retention.refusal() !== undefined,
+    retention: retentionSettings,
+    lastRetention: retention.lastRun(),
+  };
+  return { ...config.status(), sources: sources.status(), engineFile, deliveries, store: storeStatus, flow: dispatcher.status(), replays: running };
+}
+
+/** Drains and closes the stages, sources first, the store last; closes only what the engine made. */
+async function closeStages(stages: Stages, options: EngineOptions): Promise<void> {
+  await stages.config.live?.close();
+  await stages.sources.close();
+  await stages.replays.close();
+  await stages.sweep.close();
+  await stages.retention.close();
+  await stages.dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+  await stages.outcomes.flush();
+  stages.summary.close();
+  if (!options.http) await stages.http.close();
+  if (!options.store) await stages.store.close();
+  stages.logger.info('engine stopped');
+}
+
 /** `partial` without its undefined fields, so that spreading it keeps the defaults of those. */
 function definedFields<T extends object>(partial: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-/**
- * The connectors at start, loaded as a reload loads them: a file with problems is set aside (logged
- * at error, listed in GET /status) and the valid ones run. With `strict`, a load with problems is
- * fatal instead: the error lists every problem as file:line:col message.
- */
-async function loadAtStart(dir: string, env: Record<string, string | undefined>, strict: boolean, logger: Logger): Promise<Awaited<ReturnType<typeof loadConnectors>>> {
-  const loaded = await loadConnectors(dir, { env });
-  if (loaded.problems.length === 0) return loaded;
-  const listed = loaded.problems.map(formatProblem);
-  if (strict) throw new HmsError('CONFIG_INVALID', `invalid connectors in ${dir}:\n${listed.join('\n')}`);
-  logger.error({ problems: listed }, 'connector files with problems are set aside: the valid connectors run, and deliveries of the others wait (parked) until their files are fixed');
-  return loaded;
-}
-
-/** Like loadAtStart, for the sources directory (a missing one holds no sources). */
-async function loadSourcesAtStart(dir: string, env: Record<string, string | undefined>, strict: boolean, logger: Logger): Promise<{ sources: readonly CompiledSource[]; problems: readonly Problem[] }> {
-  const loaded = await loadSources(dir, { env });
-  if (loaded.problems.length === 0) return loaded;
-  const listed = loaded.problems.map(formatProblem);
-  if (strict) throw new HmsError('CONFIG_INVALID', `invalid sources in ${dir}:\n${listed.join('\n')}`);
-  logger.error({ problems: listed }, 'source files with problems are set aside: the valid sources run');
-  return loaded;
 }

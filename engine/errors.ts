@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   DELIVERY_NOT_DISCARDABLE: { http: 409, summary: 'The delivery is not dead, retrying or parked, so it cannot be discarded.' },
   UNAUTHORIZED: { http: 401, summary: 'HMS_SYNC_API_TOKEN is set and the request has no Authorization: Bearer header with a token the engine knows (the API, read, ingest or metrics token).' },
   FORBIDDEN: { http: 403, summary: 'The token is known but its role may not make this request: the read token only reads, the ingest token only sends events, the metrics token only opens GET /metrics.' },
+  CSRF_INVALID: { http: 403, summary: 'A console form was posted without the CSRF token of its session (or of this engine process, without an API token), or from another site (Sec-Fetch-Site or Origin); nothing was changed.' },
   API_TOKEN_REQUIRED: { http: 500, summary: 'The engine refuses to listen beyond loopback without HMS_SYNC_API_TOKEN.' },
   // Delivery (stored as a delivery's lastError prefix; never an HTTP answer of ours)
   MAPPING_FAILED: { http: 500, summary: 'A when, map or path expression failed for this event.' },

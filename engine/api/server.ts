@@ -5,6 +5,7 @@
  */
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { Engine } from '../engine.js';
 import { errorBody, HmsError, httpStatusOf } from '../errors.js';
 import { invalidUtf8At } from '../utf8.js';
@@ -18,6 +19,7 @@ import { createAccessCheck, PUBLIC_PATHS, refusal } from './api-token.js';
 import { createWriteLog } from './write-log.js';
 import { registerConnectorRoutes } from './connector-routes.js';
 import { registerReplayRoutes } from './replay-routes.js';
+import { isConsolePath, registerConsole } from './console/console.js';
 import { toStatusResponse } from './status-response.js';
 import { createBodyBudget, DEFAULT_MAX_INFLIGHT_BODY_BYTES, limitInflightBodies } from './inflight-bodies.js';
 import { createIngestGate, DEFAULT_INGEST_MAX_BYTES, DEFAULT_INGEST_MAX_WAITING_BYTES, DEFAULT_INGEST_MAX_WAIT_MS, type IngestGateOptions } from './ingest-gate.js';
@@ -49,6 +51,8 @@ export interface ServerOptions {
   readonly maxConnections?: number;
   /** Request bodies held at once, counted before they are read (inflight-bodies.ts). */
   readonly maxInflightBodyBytes?: number;
+  /** The console's time (sessions, the last hour); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** A POST /events body as read; it is parsed once the ingest gate lets its batch proceed. */
@@ -121,7 +125,8 @@ export function buildServer(options: ServerOptions) {
     const path = request.url.split('?')[0]!;
     const decision = access(request.method, path, request.headers.authorization);
     writeLog.who(request, decision.who);
-    if (decision.refused !== undefined && !PUBLIC_PATHS.has(path)) throw refusal(decision, request.method, request.routeOptions.url ?? path);
+    // The console checks its own sessions (console/console-access.ts), with the same rules.
+    if (decision.refused !== undefined && !PUBLIC_PATHS.has(path) && !isConsolePath(path)) throw refusal(decision, request.method, request.routeOptions.url ?? path);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -173,6 +178,7 @@ export function buildServer(options: ServerOptions) {
 
   registerConnectorRoutes(app, engine, writeLog);
   registerReplayRoutes(app, engine, writeLog);
+  registerConsole(app, { engine, writeLog, clock: options.clock ?? systemClock, tokens: { api: options.apiToken, read: options.readToken, ingest: options.ingestToken, metrics: options.metricsToken } });
 
   return app;
 }

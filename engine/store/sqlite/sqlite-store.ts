@@ -2,29 +2,24 @@
  * The embedded SQLite backend of the Store (see ../store.ts for the contract).
  *
  * One engine owns a data directory: the connection holds an exclusive lock for its whole life.
- * Writes (acceptEvents, recordAttempt, requeue, claimDue, reconcileConnectors, redrive, act,
- * setDisabled, setPaused, the replays' writes; actOnMatching and retention, whose chunks each get
- * a transaction of their own) go through the
- * group-commit queue (write-queue.ts): one transaction and one fsync per event-loop turn,
- * operations applied in the order they were called. Reads first flush whatever is queued, so they
- * see every write made before them.
+ * Every write goes through the group-commit queue (sqlite-access.ts); actOnMatching, redrive and
+ * retention work in chunks, a transaction each, so other writes commit in between.
  */
 import { stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
-import { HmsError } from '../../errors.js';
-import type { AttemptRecord, Store, StoreHealth } from '../store.js';
+import type { AttemptRecord, Store } from '../store.js';
 import { DB_FILE_NAME, openDataDirectory } from './open-database.js';
 import { createDeliveryFinder, findPage } from './find-deliveries.js';
 import { backlog, countByState, getDelivery, getEvent } from './read-views.js';
 import * as replays from './replay-ops.js';
 import { prepareReplayStatements } from './replay-sql.js';
 import { prepareStatements } from './sql.js';
-import { createSqliteRetention, type WriteHold } from './sqlite-retention.js';
-import { diskFailure, storeUnavailable } from './store-errors.js';
+import { createSqliteAccess } from './sqlite-access.js';
+import { createSqliteRetention } from './sqlite-retention.js';
 import * as ops from './write-ops.js';
-import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
+import type { ItemKind } from './write-queue.js';
 
 export interface SqliteStoreOptions {
   /** Created when missing; the database is `<dataDir>/hms-sync.db`. */
@@ -46,114 +41,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const sql = prepareStatements(db);
   const finder = createDeliveryFinder(db);
   const rs = prepareReplayStatements(db);
-  let health: StoreHealth = { writable: true, lastFailure: null };
-  /** What a caller gets for an error: a disk failure becomes STORE_UNAVAILABLE and is remembered
-   * for health(); any other error passes unchanged. */
-  const failure = (error: unknown): unknown => {
-    const why = diskFailure(error);
-    if (why === undefined) return error;
-    health = { writable: false, lastFailure: { at: clock.now(), message: why } };
-    return storeUnavailable(why, error);
-  };
-  // Bookkeeping commits are small and may still fit where a batch of events does not, so only a
-  // durable commit (events acknowledged) shows the store writable again.
-  const queue = createWriteQueue(sql, failure, (durable) => {
-    if (durable && !health.writable) health = { ...health, writable: true };
-  });
-  let closed: Promise<void> | undefined;
+  const access = createSqliteAccess(db, sql, dataDir, clock);
+  const { write, read, whileOpen, inChunks, fromCursor } = access;
   // Dispatch bookkeeping: a crash that loses it only sends a delivery again (at-least-once).
   const attempts: ItemKind<AttemptRecord, void> = { durability: 'relaxed', run: (records) => ops.recordAttempts(sql, records, clock.now()) };
-
-  const closedError = () => new HmsError('ENGINE_CLOSED', `the store of data directory ${dataDir} is closed`);
-
-  /** Starts `operation`, unless the store is closed: then it rejects with ENGINE_CLOSED. */
-  function whileOpen<T>(operation: () => Promise<T>): Promise<T> {
-    return closed === undefined ? operation() : Promise.reject(closedError());
-  }
-
-  function write<T>(run: () => T, durability: Durability = 'durable'): Promise<T> {
-    return whileOpen(() => queue.enqueue(run, durability));
-  }
-
-  /** Repeats `restart` (up to `limit` rows), a flush each, until it restarts fewer; other writes
-   * commit in between. Resolves with the total. */
-  async function inChunks(restart: (limit: number) => number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const restarted = await write(() => restart(ops.RESTART_CHUNK_ROWS));
-      total += restarted;
-      if (restarted < ops.RESTART_CHUNK_ROWS) return total;
-    }
-  }
-
-  /** Repeats `chunk` from where the last one ended, a flush each, until none follows; other writes
-   * commit in between. Resolves with the total changed. */
-  async function fromCursor(chunk: (after: string | undefined) => { changed: number; next: string | null }): Promise<number> {
-    let total = 0;
-    let after: string | undefined;
-    for (;;) {
-      const { changed, next } = await write(() => chunk(after));
-      total += changed;
-      if (next === null) return total;
-      after = next;
-    }
-  }
-
-  function read<T>(run: () => T): Promise<T> {
-    return whileOpen(() => {
-      try {
-        queue.flushNow();
-        return Promise.resolve(run());
-      } catch (error) {
-        return Promise.reject(failure(error));
-      }
-    });
-  }
-
   const walFile = join(dataDir, `${DB_FILE_NAME}-wal`);
   /** The database's pages: the file's size once the WAL is checkpointed (pages given back leave the
    * file at the next checkpoint). */
   const dataBytes = () => read(() => (sql.pageCount.get() ?? 0) * (sql.pageSize.get() ?? 0));
-
-  /**
-   * A write in a transaction of its own, on a later turn: whatever is queued commits first, so
-   * `held` times this write alone, BEGIN to COMMIT, by the clock and in CPU time of the process
-   * (which a machine busy with other work does not stretch), and other work runs between two such
-   * writes.
-   */
-  function writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T> {
-    return whileOpen(
-      () =>
-        new Promise<T>((resolve, reject) =>
-          setImmediate(() => {
-            if (closed !== undefined) return reject(closedError());
-            queue.flushNow();
-            const written = queue.enqueue(run, 'awaited');
-            const started = performance.now();
-            const cpu = process.cpuUsage();
-            queue.flushNow();
-            const { user, system } = process.cpuUsage(cpu);
-            held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
-            written.then(resolve, reject);
-          }),
-        ),
-    );
-  }
-
-  const retention = createSqliteRetention({ sql, dataBytes, read, write: writeAlone });
-
-  function close(): void {
-    try {
-      queue.flushNow();
-      sql.checkpoint.get();
-    } finally {
-      db.close();
-    }
-  }
+  const retention = createSqliteRetention({ sql, dataBytes, read, write: access.writeAlone });
 
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
-    recordAttempt: (record) => whileOpen(() => queue.enqueueItem(attempts, record)),
+    recordAttempt: (record) => access.writeItem(attempts, record),
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),
@@ -189,11 +89,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         return { sizeBytes: data + wal, dataBytes: data, freeBytes: fs.bavail * fs.bsize };
       }),
     backlog: () => read(() => backlog(sql)),
-    health: () => health,
-    close() {
-      // Operations queued before close still commit; anything called after it rejects.
-      closed ??= new Promise<void>((resolve) => resolve(close()));
-      return closed;
-    },
+    health: () => access.health(),
+    close: () => access.close(),
   };
 }

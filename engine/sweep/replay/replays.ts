@@ -5,47 +5,18 @@
  * backfill starts once per connector name, the first time a connector of that name is loaded with
  * a `backfill:`, which the store records with the replay it starts.
  */
-import { ExpressionSyntaxError } from '../../config/expression/expression.js';
 import { HmsError } from '../../errors.js';
-import type { NewReplay, ReplayMode, ReplayRecord, ReplaySpec, ReplayView } from '../../store/store.js';
-import { ReplayCursor } from './replay-cursor.js';
-import { compileWhere, createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
+import type { NewReplay, ReplayRecord, ReplaySpec, ReplayView } from '../../store/store.js';
+import { dryRunReplay, type ReplayDryRun } from './replay-dry-run.js';
+import { createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
 import { startReplayRunner, type ReplayRunner, type ReplayRunnerOptions } from './replay-runner.js';
+import { iso, resolveReplay, type ReplayRequest } from './replay-spec.js';
 
-/** A replay's pace when neither the request nor the connector's rateLimit gives one. */
-export const DEFAULT_REPLAY_PER_SECOND = 100;
-/** Event ids a dry run shows. */
-export const DRY_RUN_SAMPLE_SIZE = 20;
+export type { ReplayDryRun } from './replay-dry-run.js';
+export type { ReplayRequest, TimeSpec } from './replay-spec.js';
+
 /** Replays GET /replays lists, newest first. */
 export const LISTED_REPLAYS = 100;
-
-/** A time as an instant (epoch ms), or as a duration before now. */
-export type TimeSpec = { readonly at: number } | { readonly ago: number };
-
-export interface ReplayRequest {
-  readonly connector: string;
-  readonly mode: ReplayMode;
-  readonly since: TimeSpec;
-  /** Default (and latest): now. */
-  readonly until?: TimeSpec;
-  readonly eventTypes?: readonly string[];
-  readonly where?: string;
-  /** Default: the connector's rateLimit, else DEFAULT_REPLAY_PER_SECOND. */
-  readonly perSecond?: number;
-}
-
-export interface ReplayDryRun {
-  readonly spec: ReplaySpec;
-  /** Events that would get deliveries. */
-  readonly matched: number;
-  /** The deliveries they would get (one per route that takes them). */
-  readonly deliveries: number;
-  readonly skippedByRetention: number;
-  /** The first matched event ids, in acceptance order. */
-  readonly sample: readonly string[];
-  /** How long creating them takes at the replay's pace (live traffic first may stretch it). */
-  readonly estimatedSeconds: number;
-}
 
 /** What the runner takes, less what replays.ts makes itself for each replay. */
 export interface ReplaysOptions extends Omit<ReplayRunnerOptions, 'matcher' | 'ended'> {
@@ -79,33 +50,6 @@ export function createReplays(options: ReplaysOptions): Replays {
   /** Runners by connector; a connector being started holds its place with undefined. */
   const runners = new Map<string, ReplayRunner | undefined>();
   let closed = false;
-
-  /** The replay a request asks for, checked against the configuration now. */
-  function resolve(request: ReplayRequest, now: number): ReplaySpec {
-    const connector = registry.get(request.connector);
-    if (connector === undefined) throw new HmsError('NOT_FOUND', `no connector named "${request.connector}" is configured; GET /status lists them`);
-    const since = timeOf(request.since, now);
-    const until = Math.min(request.until === undefined ? now : timeOf(request.until, now), now);
-    if (since >= until) throw new HmsError('REQUEST_INVALID', `"since" (${iso(since)}) must be before "until" (${iso(until)}, and no later than now)`);
-    if (request.where !== undefined) {
-      try {
-        compileWhere(request.where);
-      } catch (error) {
-        if (error instanceof ExpressionSyntaxError) throw new HmsError('REQUEST_INVALID', `"where" is not valid JSONata: ${error.detail}`);
-        throw error;
-      }
-    }
-    return {
-      connector: connector.name,
-      mode: request.mode,
-      since,
-      until,
-      retainedSince: now - options.retainEventsMs,
-      eventTypes: request.eventTypes === undefined ? null : [...request.eventTypes],
-      where: request.where ?? null,
-      perSecond: request.perSecond ?? connector.rateLimit?.perSecond ?? DEFAULT_REPLAY_PER_SECOND,
-    };
-  }
 
   /** Records and runs a replay, unless one of its connector runs (or, declared, it ran before). */
   async function begin(spec: ReplaySpec, by: string, declared: boolean): Promise<ReplayView | undefined> {
@@ -146,7 +90,7 @@ export function createReplays(options: ReplaysOptions): Replays {
       if (connector?.backfill === undefined || runners.has(name)) continue;
       try {
         const now = clock.now();
-        await begin(resolve({ connector: name, mode: 'backfill', since: { ago: connector.backfill.sinceMs } }, now), `connector file ${connector.file}`, true);
+        await begin(resolveReplay({ connector: name, mode: 'backfill', since: { ago: connector.backfill.sinceMs } }, registry, now, options.retainEventsMs), `connector file ${connector.file}`, true);
       } catch (error) {
         logger.error({ err: error, connector: name }, 'the declared backfill could not start; it is tried again at the next reload or restart');
       }
@@ -160,25 +104,9 @@ export function createReplays(options: ReplaysOptions): Replays {
   }
 
   return {
-    async dryRun(request) {
-      const spec = resolve(request, clock.now());
-      const cursor = new ReplayCursor(store, spec, createReplayMatcher(spec, options.planRoutes), null);
-      const counts = { matched: 0, deliveries: 0, skippedByRetention: 0 };
-      const sample: string[] = [];
-      for (let done = false; !done; ) {
-        const taken = await cursor.take(Number.POSITIVE_INFINITY);
-        for (const event of taken.events) {
-          counts.deliveries += event.routes.length;
-          if (sample.length < DRY_RUN_SAMPLE_SIZE) sample.push(event.id);
-        }
-        counts.matched += taken.events.length;
-        counts.skippedByRetention += taken.skipped;
-        done = taken.done;
-      }
-      return { spec, ...counts, sample, estimatedSeconds: Math.ceil(counts.deliveries / spec.perSecond) };
-    },
+    dryRun: (request) => dryRunReplay(store, resolveReplay(request, registry, clock.now(), options.retainEventsMs), options.planRoutes),
     async start(request, by) {
-      const spec = resolve(request, clock.now());
+      const spec = resolveReplay(request, registry, clock.now(), options.retainEventsMs);
       const running = runners.has(spec.connector) ? (await store.listReplays({ state: 'running', limit: LISTED_REPLAYS })).find((r) => r.connector === spec.connector) : undefined;
       if (runners.has(spec.connector)) {
         const which = running === undefined ? 'is starting' : `is running (${running.id})`;
@@ -213,13 +141,5 @@ export function createReplays(options: ReplaysOptions): Replays {
       await Promise.all(stopping);
     },
   };
-}
-
-function timeOf(time: TimeSpec, now: number): number {
-  return 'at' in time ? time.at : now - time.ago;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
