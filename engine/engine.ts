@@ -193,7 +193,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const stages = await buildStages(options, config, clock, logger);
   connectStages(stages);
-  await startStages(stages, options);
+  try {
+    await startStages(stages, options);
+  } catch (error) {
+    // What started is stopped, and a store the engine opened is closed (a PostgreSQL pool would
+    // keep the process alive).
+    await closeStages(stages, options).catch(() => undefined);
+    throw error;
+  }
   return engineFacade(stages, options);
 }
 
