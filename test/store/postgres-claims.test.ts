@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { manualClock } from '../../engine/clock.js';
 import { HmsError } from '../../engine/errors.js';
 import { LATEST_SCHEMA_VERSION } from '../../engine/store/postgres/migrations.js';
@@ -88,6 +89,29 @@ describe('postgres store, two stores on one schema', () => {
       assert.deepEqual(claimed.map((d) => d.id), ['held'], 'the lease ended; the retry keeps its backoff');
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('postgres store, group commit', () => {
+  it('resolves each caller of concurrent writes only once its write is visible to other connections', async () => {
+    const schema = database.freshSchema();
+    const store = await database.open({ schema });
+    const observer = new pg.Client({ connectionString: database.url, options: `-c search_path=${schema}` });
+    await observer.connect();
+    try {
+      const seen: boolean[] = [];
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          await store.acceptEvents([event(`e${i}`, [pending(`d${i}`)])]);
+          const { rows } = await observer.query('SELECT 1 FROM deliveries WHERE id = $1', [`d${i}`]);
+          seen.push(rows.length === 1);
+        }),
+      );
+      assert.deepEqual(seen, Array.from({ length: 40 }, () => true), 'committed before its caller heard');
+    } finally {
+      await observer.end();
+      await store.close();
     }
   });
 });
