@@ -120,5 +120,21 @@ function literalTokens(doc: Document, locator: YamlLocator): LocatedProblem[] {
       message: at([...path], `looks like a literal token; the settings file is committed, so write \${env:${env}} or \${file:/run/secrets/...} instead`),
     });
   }
+  const url = doc.getIn(['store', 'url'], true);
+  const text = isScalar(url) && typeof url.value === 'string' ? url.value : '';
+  if (hasLiteralPassword(text)) {
+    problems.push({
+      path: ['store', 'url'],
+      position: locator.value(['store', 'url']),
+      code: 'CONFIG_LITERAL_SECRET',
+      message: at(['store', 'url'], 'holds a literal password; the settings file is committed, so write the password as ${env:NAME} or ${file:/run/secrets/...}, or leave it out and set PGPASSWORD'),
+    });
+  }
   return problems;
+}
+
+/** A postgres:// URL whose password is written out, not interpolated (`${env:…}`, `${file:…}`). */
+function hasLiteralPassword(url: string): boolean {
+  const password = /^postgres(?:ql)?:\/\/[^/@]*?:([^/@]*)@/.exec(url)?.[1];
+  return password !== undefined && password !== '' && !password.includes('${');
 }

@@ -71,6 +71,19 @@ test('flags win over HMS_SYNC_* variables, which win over the file, which wins o
   assert.equal(fromEnv.options.logLevel, 'warn');
 });
 
+test('validate reports a literal password in store.url, never quoting it; an interpolated one is fine', async (t) => {
+  const dir = await connectorDir(t, {
+    'a.yaml': lines('store:', '  url: postgres://hms:hunter2-literal@db/events'),
+    'b.yaml': lines('store:', '  url: postgres://hms:${file:/run/secrets/db}@db/events'),
+  });
+  const literal = summary((await loadEngineFile(join(dir, 'a.yaml'), { env: {}, reportLiteralSecrets: true })).problems);
+  assert.equal(literal.length, 1);
+  assert.match(literal[0]!, /^2:8 CONFIG_LITERAL_SECRET store\.url: holds a literal password/);
+  assert.ok(!literal[0]!.includes('hunter2'));
+  const interpolated = await loadEngineFile(join(dir, 'b.yaml'), { env: {}, envOptional: true, reportLiteralSecrets: true });
+  assert.deepEqual(summary(interpolated.problems).filter((p) => p.includes('LITERAL')), []);
+});
+
 test('the file names the store as store.url and store.schema; a sqlite: path is relative to the file', async (t) => {
   const dir = await connectorDir(t, { 'a.yaml': lines('store: { url: "sqlite:./here" }'), 'b.yaml': lines('store: { url: "postgres://${env:PGUSER}@db/x", schema: blue }') });
   assert.deepEqual((await runSettings(['--config', join(dir, 'a.yaml')], {})).options.store, { kind: 'sqlite', dataDir: join(dir, 'here') });
