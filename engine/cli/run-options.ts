@@ -45,7 +45,7 @@ export const RUN_USAGE = `usage: hms-sync run [options]
                       (env HMS_SYNC_STORE, default sqlite:./data; see docs/scale-out.md)
   --store-schema NAME the PostgreSQL schema of the store's tables (env HMS_SYNC_STORE_SCHEMA,
                       default ${DEFAULT_STORE_SCHEMA})
-  --data DIR          short for --store sqlite:DIR (env HMS_SYNC_DATA)
+  --data DIR          short for --store sqlite:DIR (env HMS_SYNC_DATA; HMS_SYNC_STORE wins over it)
   --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
@@ -113,7 +113,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     config: values.config,
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
     sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
-    store: storeLocation(values.store ?? env.HMS_SYNC_STORE, values.data ?? env.HMS_SYNC_DATA, values['store-schema'] ?? env.HMS_SYNC_STORE_SCHEMA),
+    store: storeLocation({ store: values.store, data: values.data }, env, values['store-schema'] ?? env.HMS_SYNC_STORE_SCHEMA ?? DEFAULT_STORE_SCHEMA),
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
     sweep,
@@ -138,15 +138,18 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
 }
 
 /**
- * The store named by --store (HMS_SYNC_STORE), else by --data (HMS_SYNC_DATA), else sqlite:data.
- * Both given must name the same data directory: anything else is a USAGE error, never a guess
- * about which one the operator meant.
+ * The store, first named of: --store, --data DIR (as sqlite:DIR), HMS_SYNC_STORE, HMS_SYNC_DATA,
+ * sqlite:data. Flags win over variables as everywhere, and HMS_SYNC_STORE over HMS_SYNC_DATA (the
+ * container image sets HMS_SYNC_DATA, a deployment on PostgreSQL sets HMS_SYNC_STORE). The two
+ * flags naming different stores is a USAGE error, never a guess about which one was meant.
  */
-function storeLocation(store: string | undefined, data: string | undefined, schema: string | undefined): StoreLocation {
+function storeLocation(flags: { store?: string | undefined; data?: string | undefined }, env: Record<string, string | undefined>, schema: string): StoreLocation {
+  const store = flags.store ?? (flags.data === undefined ? env.HMS_SYNC_STORE : undefined);
+  const data = flags.data ?? env.HMS_SYNC_DATA;
   if (store === undefined) return { kind: 'sqlite', dataDir: data ?? 'data' };
-  const location = parseStoreLocation(store, schema ?? DEFAULT_STORE_SCHEMA);
-  if (data !== undefined && !(location.kind === 'sqlite' && resolve(location.dataDir) === resolve(data))) {
-    throw new HmsError('USAGE', `--store (HMS_SYNC_STORE) is ${describeStoreLocation(location)} but --data (HMS_SYNC_DATA) is ${data}: give one of them (--data DIR is short for --store sqlite:DIR)`);
+  const location = parseStoreLocation(store, schema);
+  if (flags.store !== undefined && flags.data !== undefined && !(location.kind === 'sqlite' && resolve(location.dataDir) === resolve(flags.data))) {
+    throw new HmsError('USAGE', `--store is ${describeStoreLocation(location)} but --data is ${flags.data}: give one of them (--data DIR is short for --store sqlite:DIR)`);
   }
   return location;
 }

@@ -13,7 +13,7 @@ export interface EngineFile {
    */
   sources?: string;
   /**
-   * The SQLite data directory (--data, HMS_SYNC_DATA): short for store.url sqlite:DIR. Give data or store.url, not two different stores.
+   * The SQLite data directory (--data, HMS_SYNC_DATA): short for store.url sqlite:DIR; store.url wins over it.
    */
   data?: string;
   /**
