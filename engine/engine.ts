@@ -38,7 +38,8 @@ import { createEngineMetrics, type EngineMetrics } from './metrics/engine-metric
 import { readinessOf, type Readiness } from './metrics/readiness.js';
 import { createTrafficSummary, type TrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/open-store.js';
+import { describeStoreLocation, type StoreLocation } from './store/store-location.js';
 import { createDeliveryActions, type BulkResult, type BulkSelection } from './operate/delivery-actions.js';
 import { createDeliveryPages, type DeliveryPage } from './operate/delivery-page.js';
 import { listDead, retryDead, type DeadListOptions, type DeadPage, type DeadSelection } from './operate/dead-letters.js';
@@ -64,8 +65,10 @@ export interface EngineOptions {
   readonly connectors?: readonly CompiledConnector[];
   /** Take events from the sources in this directory (see docs/sources.md); none when absent or missing. */
   readonly sourcesDir?: string;
-  /** SQLite data directory (default ./data) unless `store` is given. */
+  /** SQLite data directory (default ./data) unless `storeLocation` or `store` is given. */
   readonly dataDir?: string;
+  /** Where the store lives (`--store`): SQLite or PostgreSQL; wins over `dataDir`. */
+  readonly storeLocation?: StoreLocation;
   readonly store?: Store;
   /** Variables for ${env:...}; default process.env. */
   readonly env?: Record<string, string | undefined>;
@@ -97,6 +100,8 @@ export interface EngineOptions {
 
 /** The store as GET /status shows it: health, size, backlog age, retention and the disk guard. */
 export interface StoreStatus extends StoreHealth, StoreSize {
+  /** `sqlite:PATH` or the PostgreSQL URL with its password masked; null for a Store passed in. */
+  readonly location: string | null;
   /** When the oldest pending, inflight or retrying delivery was accepted; null when none is. */
   readonly oldestPendingAt: number | null;
   /** True while the disk guard refuses events (507 STORE_FULL). */
@@ -188,7 +193,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   });
   const stages = await buildStages(options, config, clock, logger);
   connectStages(stages);
-  await startStages(stages, options);
+  try {
+    await startStages(stages, options);
+  } catch (error) {
+    // What started is stopped, and a store the engine opened is closed (a PostgreSQL pool would
+    // keep the process alive).
+    await closeStages(stages, options).catch(() => undefined);
+    throw error;
+  }
   return engineFacade(stages, options);
 }
 
@@ -221,7 +233,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
   const userAgent = `hms-sync/${packageVersion()}`;
 
   // Store, and the HTTP client deliveries go out with.
-  const store = options.store ?? (await openSqliteStore({ dataDir: options.dataDir ?? 'data', clock }));
+  const store = options.store ?? (await openStore(storeLocationOf(options), { clock, logger }));
   const http = options.http ?? createHttpClient({ clock });
 
   // Dispatch sends; the sweep feeds it what is due in the store; dead letters are the sweep's too.
@@ -414,6 +426,7 @@ async function statusOf({ config, store, replays, dispatcher, sources, retention
     replays.list(true),
   ]);
   const storeStatus: StoreStatus = {
+    location: options.store ? null : describeStoreLocation(storeLocationOf(options)),
     ...store.health(),
     ...size,
     oldestPendingAt,
@@ -437,6 +450,11 @@ async function closeStages(stages: Stages, options: EngineOptions): Promise<void
   if (!options.http) await stages.http.close();
   if (!options.store) await stages.store.close();
   stages.logger.info('engine stopped');
+}
+
+/** Where the engine opens its store: `storeLocation`, else the SQLite data directory. */
+function storeLocationOf(options: EngineOptions): StoreLocation {
+  return options.storeLocation ?? { kind: 'sqlite', dataDir: options.dataDir ?? 'data' };
 }
 
 /** `partial` without its undefined fields, so that spreading it keeps the defaults of those. */

@@ -45,10 +45,10 @@ export const ERROR_CODES = {
   // Engine
   LISTEN_FAILED: { http: 500, summary: 'hms-sync run could not listen on --host and --port: the port is taken or privileged, or the host is not this machine.' },
   STORE_LOCKED: { http: 500, summary: 'Another hms-sync process is using the data directory.' },
-  STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database).' },
-  STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write to disk now (the disk is full, read-only or failing); nothing of the request was stored; send it again later.' },
+  STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database); or the PostgreSQL store could not be reached or refused the user (the URL is shown with its password masked).' },
+  STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write now (SQLite: the disk is full, read-only or failing; PostgreSQL: the server is down, unreachable, restarting or out of connections); nothing of the request was stored; send it again later.' },
   STORE_FULL: { http: 507, summary: 'The store is past --max-store-size and retention may delete nothing more; nothing of the request was stored; send it again later.' },
-  STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory was written by a newer hms-sync; run that version or a later one.' },
+  STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory (or PostgreSQL schema) was written by a newer hms-sync; run that version or a later one.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
   GIT_FAILED: { http: 500, summary: 'diff could not read the base revision: git failed, is not installed, or the path is not in a git work tree.' },
   EVENTS_FETCH_FAILED: { http: 500, summary: 'diff --events-from could not read events from the engine: it cannot be reached, refused the token (401, 403), or answered something that is not its delivery-search API.' },

@@ -10,6 +10,8 @@
  * `deliveries.delivered` counts the delivered deliveries still kept: retention deletes them
  * `store.retention.delivered` after delivery, so it is no running total.
  *
+ * `store.location` names the store: `sqlite:PATH`, or the PostgreSQL URL with its password masked.
+ *
  * `replays` lists the replays running now (declared backfills too), as GET /replays/:id shows them.
  *
  * Each source shows whether it is connected, its last error (secrets already removed), its lag,
@@ -51,6 +53,7 @@ export function toStatusResponse(status: EngineStatus) {
 function storeOf(store: StoreStatus) {
   const { retention, lastRetention: last } = store;
   return {
+    location: store.location,
     writable: store.writable,
     lastFailure: store.lastFailure && { ...store.lastFailure, at: iso(store.lastFailure.at) },
     sizeBytes: store.sizeBytes,

@@ -10,6 +10,7 @@ import { buildServer } from '../api/server.js';
 import { createEngine } from '../engine.js';
 import { HmsError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { describeStoreLocation } from '../store/store-location.js';
 import { RUN_USAGE } from './run-options.js';
 import { runSettings } from './run-settings.js';
 
@@ -30,7 +31,7 @@ export async function runCommand(args: readonly string[], processEnv: Record<str
     watch: true,
     connectorsDir: options.connectors,
     sourcesDir: options.sources,
-    dataDir: options.data,
+    storeLocation: options.store,
     env,
     logger,
     sweepSchedule: options.sweep,
@@ -51,7 +52,7 @@ export async function runCommand(args: readonly string[], processEnv: Record<str
   });
   try {
     const address = await server.listen({ port: options.port, host: options.host });
-    lifecycle.info({ address, connectors: options.connectors, data: options.data }, `listening on ${address}`);
+    lifecycle.info({ address, connectors: options.connectors, store: describeStoreLocation(options.store) }, `listening on ${address}`);
   } catch (error) {
     await engine.close();
     throw listenFailure(error, options.host, options.port);

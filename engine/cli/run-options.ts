@@ -1,11 +1,14 @@
 /** Options of `hms-sync run`: flags first, then HMS_SYNC_* variables (with the engine settings
  * file's beneath them, see run-settings.ts), then defaults. */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTORS_DIR } from '../config/load/connector-file-name.js';
 import { formatDuration, NEVER, parseDuration, parseDurationOrNever } from '../config/values/duration.js';
 import { parseStoreSize } from '../config/values/size.js';
 import { DEFAULT_SOURCES_DIR } from '../config/sources/source-file-name.js';
 import { HmsError } from '../errors.js';
+import { DEFAULT_STORE_SCHEMA } from '../store/postgres/connection.js';
+import { describeStoreLocation, parseStoreLocation, type StoreLocation } from '../store/store-location.js';
 import { DEFAULT_MAX_INFLIGHT_BODY_BYTES } from '../api/inflight-bodies.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS } from '../api/server.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from '../sweep/retention-policy.js';
@@ -16,7 +19,8 @@ export interface RunOptions {
   readonly config: string | undefined;
   readonly connectors: string;
   readonly sources: string;
-  readonly data: string;
+  /** --store, or --data DIR as sqlite:DIR; sqlite:data when neither is given. */
+  readonly store: StoreLocation;
   readonly port: number;
   readonly host: string;
   readonly sweep: string;
@@ -36,7 +40,12 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --connectors DIR    connector files (env HMS_SYNC_CONNECTORS, default ./connectors.d)
   --sources DIR       source files: brokers and outboxes to take events from (env HMS_SYNC_SOURCES,
                       default ./sources.d; a missing directory means no sources)
-  --data DIR          SQLite data directory (env HMS_SYNC_DATA, default ./data)
+  --store URL         where the store lives: sqlite:PATH (a data directory, one engine each) or
+                      postgres://USER@HOST[:PORT]/DATABASE (password from the URL or PGPASSWORD)
+                      (env HMS_SYNC_STORE, default sqlite:./data; see docs/scale-out.md)
+  --store-schema NAME the PostgreSQL schema of the store's tables (env HMS_SYNC_STORE_SCHEMA,
+                      default ${DEFAULT_STORE_SCHEMA})
+  --data DIR          short for --store sqlite:DIR (env HMS_SYNC_DATA; HMS_SYNC_STORE wins over it)
   --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
@@ -76,6 +85,8 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
         connectors: { type: 'string' },
         sources: { type: 'string' },
         data: { type: 'string' },
+        store: { type: 'string' },
+        'store-schema': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         sweep: { type: 'string' },
@@ -102,7 +113,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     config: values.config,
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
     sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
-    data: values.data ?? env.HMS_SYNC_DATA ?? 'data',
+    store: storeLocation({ store: values.store, data: values.data }, env, values['store-schema'] ?? env.HMS_SYNC_STORE_SCHEMA ?? DEFAULT_STORE_SCHEMA),
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
     sweep,
@@ -124,6 +135,23 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
     },
     help: values.help ?? false,
   };
+}
+
+/**
+ * The store, first named of: --store, --data DIR (as sqlite:DIR), HMS_SYNC_STORE, HMS_SYNC_DATA,
+ * sqlite:data. Flags win over variables as everywhere, and HMS_SYNC_STORE over HMS_SYNC_DATA (the
+ * container image sets HMS_SYNC_DATA, a deployment on PostgreSQL sets HMS_SYNC_STORE). The two
+ * flags naming different stores is a USAGE error, never a guess about which one was meant.
+ */
+function storeLocation(flags: { store?: string | undefined; data?: string | undefined }, env: Record<string, string | undefined>, schema: string): StoreLocation {
+  const store = flags.store ?? (flags.data === undefined ? env.HMS_SYNC_STORE : undefined);
+  const data = flags.data ?? env.HMS_SYNC_DATA;
+  if (store === undefined) return { kind: 'sqlite', dataDir: data ?? 'data' };
+  const location = parseStoreLocation(store, schema);
+  if (flags.store !== undefined && flags.data !== undefined && !(location.kind === 'sqlite' && resolve(location.dataDir) === resolve(flags.data))) {
+    throw new HmsError('USAGE', `--store is ${describeStoreLocation(location)} but --data is ${flags.data}: give one of them (--data DIR is short for --store sqlite:DIR)`);
+  }
+  return location;
 }
 
 /** A yes/no variable: 1, true or yes turn it on; 0, false, no or empty leave it off. */

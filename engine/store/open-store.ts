@@ -1,16 +1,27 @@
 /**
- * Chooses the Store backend. Only the embedded SQLite backend exists today; PostgreSQL will be a
- * second `kind` here, passing the same test/store/store-contract.ts suite.
+ * Chooses the Store backend for a location (store-location.ts): the embedded SQLite store of a
+ * data directory, or the PostgreSQL store in a schema of a database. Both pass the same
+ * test/store/store-contract.ts suite.
  */
-import type { Clock } from '../clock.js';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { StoreLocation } from './store-location.js';
 import type { Store } from './store.js';
 
-export type StoreOptions = { readonly kind: 'sqlite'; readonly dataDir: string; readonly clock?: Clock };
+export interface OpenStoreOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
 
-export function openStore(options: StoreOptions): Promise<Store> {
-  switch (options.kind) {
+export function openStore(location: StoreLocation, options: OpenStoreOptions = {}): Promise<Store> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ? { logger: options.logger } : {};
+  switch (location.kind) {
     case 'sqlite':
-      return openSqliteStore({ dataDir: options.dataDir, ...(options.clock ? { clock: options.clock } : {}) });
+      return openSqliteStore({ dataDir: location.dataDir, clock, ...logger });
+    case 'postgres':
+      return openPostgresStore({ url: location.url, schema: location.schema, clock, ...logger });
   }
 }

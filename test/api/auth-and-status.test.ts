@@ -59,6 +59,7 @@ describe('API token and GET /status', () => {
     const { sizeBytes, dataBytes, freeBytes, ...store } = body.store;
     assert.ok(sizeBytes >= dataBytes && dataBytes > 0 && freeBytes > 0, JSON.stringify(body.store));
     assert.deepEqual(store, {
+      location: `sqlite:${harness.dataDir}`,
       writable: true,
       lastFailure: null,
       maxSizeBytes: null,

@@ -49,3 +49,36 @@ test('a retention setting that does not parse is a usage error naming the flag, 
   assert.throws(() => parseRunOptions(['--max-store-size', '20G'], {}), { code: 'USAGE', message: /^--max-store-size \(env HMS_SYNC_MAX_STORE_SIZE\): "20G" is not a size; .*GB/ });
   assert.throws(() => parseRunOptions(['--retain-events', 'never'], {}), { code: 'USAGE', message: /--retain-events .*"never" is not a duration/ });
 });
+
+test('the store is sqlite:data unless --store or --data names another; --data DIR is sqlite:DIR', () => {
+  assert.deepEqual(parseRunOptions([], {}).store, { kind: 'sqlite', dataDir: 'data' });
+  assert.deepEqual(parseRunOptions(['--data', '/var/lib/hms'], {}).store, { kind: 'sqlite', dataDir: '/var/lib/hms' });
+  assert.deepEqual(parseRunOptions(['--store', 'sqlite:/srv/x'], {}).store, { kind: 'sqlite', dataDir: '/srv/x' });
+  assert.deepEqual(parseRunOptions(['--store', 'sqlite:./y', '--data', 'y'], {}).store, { kind: 'sqlite', dataDir: './y' }, 'both flags name one directory');
+});
+
+test('flags win over variables, and HMS_SYNC_STORE over HMS_SYNC_DATA (the container image sets HMS_SYNC_DATA)', () => {
+  const container = { HMS_SYNC_DATA: '/var/lib/hms-sync', HMS_SYNC_STORE: 'postgres://db/x' };
+  assert.deepEqual(parseRunOptions([], container).store, { kind: 'postgres', url: 'postgres://db/x', schema: 'hms_sync' });
+  assert.deepEqual(parseRunOptions(['--data', '/tmp/d'], container).store, { kind: 'sqlite', dataDir: '/tmp/d' });
+  assert.deepEqual(parseRunOptions(['--store', 'sqlite:/a'], { HMS_SYNC_DATA: '/b' }).store, { kind: 'sqlite', dataDir: '/a' });
+});
+
+test('--store postgres:// (or postgresql://) opens PostgreSQL in --store-schema, hms_sync by default', () => {
+  const url = 'postgres://sync:pw@db.internal:5433/events?sslmode=verify-full';
+  assert.deepEqual(parseRunOptions(['--store', url], {}).store, { kind: 'postgres', url, schema: 'hms_sync' });
+  assert.deepEqual(parseRunOptions([], { HMS_SYNC_STORE: 'postgresql://db/x', HMS_SYNC_STORE_SCHEMA: 'tenant_7' }).store, { kind: 'postgres', url: 'postgresql://db/x', schema: 'tenant_7' });
+  assert.deepEqual(parseRunOptions(['--store', 'postgres://db/x', '--store-schema', 'blue'], { HMS_SYNC_STORE_SCHEMA: 'green' }).store, { kind: 'postgres', url: 'postgres://db/x', schema: 'blue' });
+});
+
+test('the flags --store and --data naming different stores, an unknown scheme or a schema needing quotes are usage errors that never show a password', () => {
+  assert.throws(() => parseRunOptions(['--store', 'postgres://sync:hunter22@db/x', '--data', './data'], {}), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'USAGE');
+    assert.match(error.message, /--store is postgres:\/\/sync:\*\*\*@db\/x but --data is \.\/data: give one of them/);
+    assert.ok(!error.message.includes('hunter22'));
+    return true;
+  });
+  assert.throws(() => parseRunOptions(['--store', 'sqlite:/a', '--data', '/b'], {}), { code: 'USAGE' });
+  assert.throws(() => parseRunOptions(['--store', 'mysql://root:hunter22@db/x'], {}), (error: Error & { code?: string }) => error.code === 'USAGE' && !error.message.includes('hunter22') && /sqlite:PATH .* postgres:\/\//.test(error.message));
+  assert.throws(() => parseRunOptions(['--store', 'postgres://db/x', '--store-schema', 'Bad-Name'], {}), { code: 'USAGE', message: /store schema "Bad-Name" is not valid/ });
+});

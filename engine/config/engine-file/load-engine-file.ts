@@ -22,11 +22,14 @@ import { createSchemaValidator } from '../schema/schema-validator.js';
 /** The file read when neither --config nor HMS_SYNC_CONFIG names one, if it exists. */
 export const DEFAULT_ENGINE_FILE = 'hms-sync.yaml';
 
-/** Each setting of the file: its path in the file, the variable it stands for, and whether it is a path. */
-const SETTINGS: readonly (readonly [path: readonly string[], env: string, isPath?: true])[] = [
+/** Each setting of the file: its path in the file, the variable it stands for, and whether it is a
+ * path (`store`: a store URL, whose `sqlite:PATH` is a path). */
+const SETTINGS: readonly (readonly [path: readonly string[], env: string, isPath?: true | 'store'])[] = [
   [['connectors'], 'HMS_SYNC_CONNECTORS', true],
   [['sources'], 'HMS_SYNC_SOURCES', true],
   [['data'], 'HMS_SYNC_DATA', true],
+  [['store', 'url'], 'HMS_SYNC_STORE', 'store'],
+  [['store', 'schema'], 'HMS_SYNC_STORE_SCHEMA'],
   [['listen', 'host'], 'HMS_SYNC_HOST'],
   [['listen', 'port'], 'HMS_SYNC_PORT'],
   [['sweep'], 'HMS_SYNC_SWEEP'],
@@ -93,9 +96,14 @@ function variablesOf(value: unknown, baseDir: string): Record<string, string> {
     let node: unknown = value;
     for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
     if (node === undefined) continue;
-    variables[env] = isPath === true ? resolve(baseDir, String(node)) : String(node);
+    variables[env] = isPath === true ? resolve(baseDir, String(node)) : isPath === 'store' ? resolveStoreUrl(baseDir, String(node)) : String(node);
   }
   return variables;
+}
+
+/** A `sqlite:PATH` store URL with its path resolved against the file's directory; others as written. */
+function resolveStoreUrl(baseDir: string, url: string): string {
+  return url.startsWith('sqlite:') ? `sqlite:${resolve(baseDir, url.slice('sqlite:'.length))}` : url;
 }
 
 /** A token written into the file as a literal: the file is committed, the token must not be. */
@@ -112,5 +120,21 @@ function literalTokens(doc: Document, locator: YamlLocator): LocatedProblem[] {
       message: at([...path], `looks like a literal token; the settings file is committed, so write \${env:${env}} or \${file:/run/secrets/...} instead`),
     });
   }
+  const url = doc.getIn(['store', 'url'], true);
+  const text = isScalar(url) && typeof url.value === 'string' ? url.value : '';
+  if (hasLiteralPassword(text)) {
+    problems.push({
+      path: ['store', 'url'],
+      position: locator.value(['store', 'url']),
+      code: 'CONFIG_LITERAL_SECRET',
+      message: at(['store', 'url'], 'holds a literal password; the settings file is committed, so write the password as ${env:NAME} or ${file:/run/secrets/...}, or leave it out and set PGPASSWORD'),
+    });
+  }
   return problems;
+}
+
+/** A postgres:// URL whose password is written out, not interpolated (`${env:…}`, `${file:…}`). */
+function hasLiteralPassword(url: string): boolean {
+  const password = /^postgres(?:ql)?:\/\/[^/@]*?:([^/@]*)@/.exec(url)?.[1];
+  return password !== undefined && password !== '' && !password.includes('${');
 }

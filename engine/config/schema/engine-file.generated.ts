@@ -13,9 +13,22 @@ export interface EngineFile {
    */
   sources?: string;
   /**
-   * The SQLite data directory (--data, HMS_SYNC_DATA).
+   * The SQLite data directory (--data, HMS_SYNC_DATA): short for store.url sqlite:DIR; store.url wins over it.
    */
   data?: string;
+  /**
+   * Where the store lives; see docs/scale-out.md.
+   */
+  store?: {
+    /**
+     * sqlite:PATH (a data directory, one engine each) or postgres://USER@HOST[:PORT]/DATABASE (--store, HMS_SYNC_STORE). Write a password with ${env:} or ${file:}, never literally.
+     */
+    url?: string;
+    /**
+     * The PostgreSQL schema of the store's tables, created when missing (--store-schema, HMS_SYNC_STORE_SCHEMA).
+     */
+    schema?: string;
+  };
   /**
    * Where the HTTP API listens.
    */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadEngineFile } from '../../../engine/config/engine-file/load-engine-file.js';
 import { parseRunOptions } from '../../../engine/cli/run-options.js';
+import { DEFAULT_STORE_SCHEMA } from '../../../engine/store/postgres/connection.js';
 import { runSettings } from '../../../engine/cli/run-settings.js';
 import { parseDuration } from '../../../engine/config/values/duration.js';
 import { connectorDir, lines, repoPath } from '../connector-dir.js';
@@ -60,7 +61,7 @@ test('flags win over HMS_SYNC_* variables, which win over the file, which wins o
   const dir = await connectorDir(t, { 'hms-sync.yaml': lines('data: ./from-file', 'logLevel: warn', 'sweep: "*/7 * * * * *"', 'retention: { events: 40d }') });
   const file = join(dir, 'hms-sync.yaml');
   const { options, engineFile } = await runSettings(['--config', file, '--log-level', 'error'], { HMS_SYNC_SWEEP: '*/9 * * * * *' });
-  assert.equal(options.data, join(dir, 'from-file'), 'the file, resolved against its directory');
+  assert.deepEqual(options.store, { kind: 'sqlite', dataDir: join(dir, 'from-file') }, 'the file, resolved against its directory');
   assert.equal(options.logLevel, 'error', 'the flag over the file');
   assert.equal(options.sweep, '*/9 * * * * *', 'the variable over the file');
   assert.equal(options.retention.eventsMs, 40 * 86_400_000);
@@ -68,6 +69,25 @@ test('flags win over HMS_SYNC_* variables, which win over the file, which wins o
   assert.equal(engineFile?.path, file);
   const fromEnv = await runSettings([], { HMS_SYNC_CONFIG: file });
   assert.equal(fromEnv.options.logLevel, 'warn');
+});
+
+test('validate reports a literal password in store.url, never quoting it; an interpolated one is fine', async (t) => {
+  const dir = await connectorDir(t, {
+    'a.yaml': lines('store:', '  url: postgres://hms:hunter2-literal@db/events'),
+    'b.yaml': lines('store:', '  url: postgres://hms:${file:/run/secrets/db}@db/events'),
+  });
+  const literal = summary((await loadEngineFile(join(dir, 'a.yaml'), { env: {}, reportLiteralSecrets: true })).problems);
+  assert.equal(literal.length, 1);
+  assert.match(literal[0]!, /^2:8 CONFIG_LITERAL_SECRET store\.url: holds a literal password/);
+  assert.ok(!literal[0]!.includes('hunter2'));
+  const interpolated = await loadEngineFile(join(dir, 'b.yaml'), { env: {}, envOptional: true, reportLiteralSecrets: true });
+  assert.deepEqual(summary(interpolated.problems).filter((p) => p.includes('LITERAL')), []);
+});
+
+test('the file names the store as store.url and store.schema; a sqlite: path is relative to the file', async (t) => {
+  const dir = await connectorDir(t, { 'a.yaml': lines('store: { url: "sqlite:./here" }'), 'b.yaml': lines('store: { url: "postgres://${env:PGUSER}@db/x", schema: blue }') });
+  assert.deepEqual((await runSettings(['--config', join(dir, 'a.yaml')], {})).options.store, { kind: 'sqlite', dataDir: join(dir, 'here') });
+  assert.deepEqual((await runSettings(['--config', join(dir, 'b.yaml')], { PGUSER: 'sync' })).options.store, { kind: 'postgres', url: 'postgres://sync@db/x', schema: 'blue' });
 });
 
 test('a settings file with problems stops the start, listing each at file:line:col', async (t) => {
@@ -85,7 +105,11 @@ test('the schema\'s defaults are the engine\'s defaults', async () => {
   const defaults = parseRunOptions([], {});
   assert.equal(p.connectors!.default, './' + defaults.connectors.replace(/^\.\//, ''));
   assert.equal(p.sources!.default, './' + defaults.sources.replace(/^\.\//, ''));
-  assert.equal(p.data!.default, './' + defaults.data.replace(/^\.\//, ''));
+  assert.deepEqual(defaults.store, { kind: 'sqlite', dataDir: 'data' });
+  assert.equal(p.data!.default, './data');
+  const store = p.store!.properties!;
+  assert.equal(store.url!.default, 'sqlite:./data');
+  assert.equal(store.schema!.default, DEFAULT_STORE_SCHEMA);
   assert.equal(p.listen!.properties!.host!.default, defaults.host);
   assert.equal(p.listen!.properties!.port!.default, defaults.port);
   assert.equal(p.sweep!.default, defaults.sweep);

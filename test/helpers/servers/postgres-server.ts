@@ -31,6 +31,10 @@ export interface PostgresServer {
   createDatabase(prefix?: string): Promise<PostgresDatabase>;
   /** A clean (fast) shutdown, then a start on the same port and data. */
   restart(): Promise<void>;
+  /** The first half of restart: a clean (fast) shutdown, keeping the port and the data. */
+  halt(): Promise<void>;
+  /** The second half: starts the halted server again. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,14 +57,23 @@ export async function startPostgres(): Promise<PostgresServer> {
   });
   let server: ServerProcess | undefined = await start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the data is consistent.
+  const halt = async () => {
+    await server?.stop('SIGINT');
+    server = undefined;
+  };
+  const resume = async () => {
+    server ??= await start();
+  };
   return {
     adminUrl,
     createDatabase: (prefix) => createDatabase(adminUrl, prefix),
     async restart() {
-      // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the data is consistent.
-      await server?.stop('SIGINT');
-      server = await start();
+      await halt();
+      await resume();
     },
+    halt,
+    resume,
     async stop() {
       await server?.stop('SIGINT');
       server = undefined;

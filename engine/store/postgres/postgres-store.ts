@@ -1,0 +1,133 @@
+/**
+ * The PostgreSQL backend of the Store (see ../store.ts for the contract), in a schema of its own.
+ *
+ * Opening: a pool whose connections work in the schema (connection.ts), migrations under an
+ * advisory lock (migrate.ts), then the leases of a previous run expired. Then:
+ * - Writes (acceptEvents, recordAttempt, requeue, claimDue, connector state) are operations of the
+ *   group-commit queue (write-queue.ts): applied in call order, each caller resolved only after
+ *   the COMMIT that holds its write.
+ * - Reads wait until every write called before them has settled, then run on the pool.
+ * - The operators' side (finds, views, actions, replays, retention, counts) comes from reads.ts,
+ *   guarded here like the rest: ENGINE_CLOSED once closing, server failures as STORE_UNAVAILABLE.
+ * - A failure of the server or the network (store-errors.ts) rejects with STORE_UNAVAILABLE and
+ *   makes health() unwritable until a transaction commits again; the pool reconnects by itself,
+ *   so the store needs no reopening.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { HmsError } from '../../errors.js';
+import type { Store, StoreHealth } from '../store.js';
+import { acceptEvents } from './accept-events.js';
+import { claimDue } from './claim-due.js';
+import { createStorePool, DEFAULT_STORE_SCHEMA, maskStoreUrl } from './connection.js';
+import * as connectors from './connector-state.js';
+import { expireLeases } from './expire-leases.js';
+import { migrate } from './migrate.js';
+import { createPostgresReads, type PostgresReads } from './reads.js';
+import { attemptRecords, requeue } from './record-attempt.js';
+import { serverFailure, storeUnavailable } from './store-errors.js';
+import { createPgWriteQueue } from './write-queue.js';
+
+export interface PostgresStoreOptions {
+  /** postgres:// or postgresql:// URL, as libpq reads it (a password from the URL or PGPASSWORD). */
+  readonly url: string;
+  /** The schema the store's tables live in, created when missing (default hms_sync). */
+  readonly schema?: string;
+  /** Stamps every time the store records (never the server's now()). */
+  readonly clock: Clock;
+  /** Hears of schema upgrades and of idle connections the server dropped. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Opens (and migrates) the store in `schema` of the database at `url`. Rejects with
+ * STORE_SCHEMA_TOO_NEW for a schema written by newer code, and with STORE_OPEN_FAILED, naming the
+ * URL with its password masked, when the server cannot be reached or refuses.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const { url, clock, logger } = options;
+  const schema = options.schema ?? DEFAULT_STORE_SCHEMA;
+  const pool = createStorePool(url, schema, (error) => logger?.warn({ reason: error.message }, 'the PostgreSQL server closed an idle store connection; the next use opens a new one'));
+  try {
+    const run = await migrate(pool, schema, clock.now());
+    if (run.applied.length > 0) logger?.info({ schema, from: run.from, applied: run.applied }, `store schema ${schema} migrated to version ${run.applied[run.applied.length - 1]}`);
+    await expireLeases(pool, clock.now());
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if (error instanceof HmsError) throw error;
+    const reason = serverFailure(error) ?? (error instanceof Error ? error.message : String(error));
+    throw new HmsError('STORE_OPEN_FAILED', `cannot open the PostgreSQL store ${maskStoreUrl(url)} (schema ${schema}): ${reason}; check --store (HMS_SYNC_STORE), that the server is up, and the user's password and rights`, { cause: error });
+  }
+  return createPostgresStore(pool, schema, url, clock);
+}
+
+function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: Clock): Store {
+  let health: StoreHealth = { writable: true, lastFailure: null };
+  /** What a caller gets for an error: a server failure becomes STORE_UNAVAILABLE and is
+   * remembered for health(); any other error passes unchanged. */
+  const failure = (error: unknown): unknown => {
+    if (error instanceof HmsError) return error;
+    const why = serverFailure(error);
+    if (why === undefined) return error;
+    health = { writable: false, lastFailure: { at: clock.now(), message: why } };
+    return storeUnavailable(why, error);
+  };
+  const writes = createPgWriteQueue(pool, failure, () => {
+    if (!health.writable) health = { ...health, writable: true };
+  });
+  let closed: Promise<void> | undefined;
+
+  function whileOpen<T>(operation: () => Promise<T>): Promise<T> {
+    if (closed !== undefined) return Promise.reject(new HmsError('ENGINE_CLOSED', `the store in schema ${schema} of ${maskStoreUrl(url)} is closed`));
+    return operation();
+  }
+  const write = <T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> => whileOpen(() => writes.enqueue(run));
+  /** A read sees every write called before it. */
+  const read = <T>(run: () => Promise<T>): Promise<T> =>
+    whileOpen(async () => {
+      await writes.settled();
+      try {
+        return await run();
+      } catch (error) {
+        throw failure(error);
+      }
+    });
+
+  async function redrive(connector: string, now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const moved = await write((client) => connectors.redriveChunk(client, connector, now, connectors.REDRIVE_CHUNK_ROWS));
+      total += moved;
+      if (moved < connectors.REDRIVE_CHUNK_ROWS) return total;
+    }
+  }
+
+  const attempts = attemptRecords(() => clock.now());
+  const reads = guardAll(createPostgresReads({ pool, writes, schema, clock }), read);
+  return {
+    ...reads,
+    acceptEvents: (events) => write((client) => acceptEvents(client, events, clock.now())),
+    recordAttempt: (record) => whileOpen(() => writes.enqueueItem(attempts, record)),
+    requeue: (ids, dueAt) => write((client) => requeue(client, ids, dueAt, clock.now())),
+    claimDue: (options) => write((client) => claimDue(client, options)),
+    reconcileConnectors: (names, now) => write((client) => connectors.reconcileConnectors(client, names, now)),
+    redrive,
+    setDisabled: (connector, disabled) => write((client) => connectors.setDisabled(client, connector, disabled)),
+    disabledConnectors: () => read(() => connectors.disabledConnectors(pool)),
+    setPaused: (connector, pause) => write((client) => connectors.setPaused(client, connector, pause)),
+    pausedConnectors: () => read(() => connectors.pausedConnectors(pool)),
+    health: () => health,
+    close() {
+      // Writes called before close still commit; anything called after it rejects.
+      closed ??= writes.settled().then(() => pool.end());
+      return closed;
+    },
+  };
+}
+
+/** Every method of `reads` run through `guard` (closed store, failures, writes called before). */
+function guardAll(reads: PostgresReads, guard: <T>(run: () => Promise<T>) => Promise<T>): PostgresReads {
+  const entries = Object.entries(reads) as [keyof PostgresReads, (...args: unknown[]) => Promise<unknown>][];
+  return Object.fromEntries(entries.map(([name, method]) => [name, (...args: unknown[]) => guard(() => method(...args))])) as unknown as PostgresReads;
+}

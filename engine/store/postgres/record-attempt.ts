@@ -1,0 +1,108 @@
+/**
+ * The dispatcher's bookkeeping on PostgreSQL: recordAttempt (as an item kind of the write queue,
+ * so the attempts of one turn share a few multi-row statements and one commit) and requeue.
+ * Each caller is resolved only after its transaction commits.
+ */
+import type pg from 'pg';
+import { HmsError } from '../../errors.js';
+import type { AttemptRecord } from '../store.js';
+import { inSavepoint, type ItemKind, type Settled } from './write-queue.js';
+
+/** A failed attempt is an attempts row; a delivered one is kept on its delivery only (last_*). */
+const INSERT_ATTEMPTS = `INSERT INTO attempts
+    (delivery_id, attempt, started_at, duration_ms, status, error, error_code, revision, response_body, request, traceparent)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`;
+
+/** Every attempt, delivered or not, is the delivery's last. An attempt must be later than the
+ * delivery's last one: a repeated one changes nothing (and the chunk fails, see recordChunk). */
+const UPDATE_AFTER_ATTEMPTS = `UPDATE deliveries d SET attempts = v.attempt, last_status = v.status, last_error = v.error,
+    last_error_code = v.error_code, state = v.next_state, next_attempt_at = v.next_attempt_at, last_started_at = v.started_at,
+    last_duration_ms = v.duration_ms, last_revision = v.revision, last_traceparent = v.traceparent, updated_at = $12
+  FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
+    AS v (delivery_id, attempt, status, error, error_code, next_state, next_attempt_at, started_at, duration_ms, revision, traceparent)
+  WHERE d.id = v.delivery_id AND d.attempts < v.attempt`;
+
+/** Held but not sent: back to waiting, attempts untouched; never attempted means pending. */
+const REQUEUE = `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
+    next_attempt_at = $1, updated_at = $2
+  WHERE id = ANY($3::text[]) AND state IN ('pending', 'inflight', 'retrying')`;
+
+/** Attempt records as one item kind of the write queue; `now` stamps updated_at. */
+export function attemptRecords(now: () => number): ItemKind<AttemptRecord, void> {
+  return { run: (client, records) => recordAttempts(client, records, now()) };
+}
+
+/**
+ * Records many attempts, one result each, in order: as a few multi-row statements when they all
+ * apply, else one by one so that each bad record (unknown delivery, repeated attempt number)
+ * fails alone. An attempt for a delivery already in the current chunk starts the next chunk, so
+ * two attempts of one delivery apply in call order. A retrying delivery without nextAttemptAt is
+ * due now.
+ */
+export async function recordAttempts(client: pg.PoolClient, records: readonly AttemptRecord[], now: number): Promise<Settled<void>[]> {
+  const together = await inSavepoint(client, async () => {
+    for (const chunk of chunksOf(records)) await recordChunk(client, chunk, now);
+  }, 'attempts');
+  if (together.ok) return records.map(() => together);
+  const results: Settled<void>[] = [];
+  for (const record of records) results.push(await inSavepoint(client, () => recordChunk(client, [record], now), 'attempt'));
+  return results;
+}
+
+async function recordChunk(client: pg.PoolClient, chunk: readonly AttemptRecord[], now: number): Promise<void> {
+  const failed = chunk.filter((r) => r.nextState !== 'delivered');
+  if (failed.length > 0) {
+    await client.query(INSERT_ATTEMPTS, [
+      failed.map((r) => r.deliveryId),
+      failed.map((r) => r.attempt),
+      failed.map((r) => r.startedAt),
+      failed.map((r) => r.durationMs),
+      failed.map((r) => r.status),
+      failed.map((r) => r.error),
+      failed.map((r) => r.errorCode),
+      failed.map((r) => r.revision),
+      failed.map((r) => r.responseBody ?? null),
+      failed.map((r) => r.request ?? null),
+      failed.map((r) => r.traceparent ?? null),
+    ]);
+  }
+  const { rowCount } = await client.query(UPDATE_AFTER_ATTEMPTS, [
+    chunk.map((r) => r.deliveryId),
+    chunk.map((r) => r.attempt),
+    chunk.map((r) => r.status),
+    chunk.map((r) => r.error),
+    chunk.map((r) => r.errorCode),
+    chunk.map((r) => r.nextState),
+    chunk.map((r) => (r.nextState === 'retrying' ? (r.nextAttemptAt ?? now) : null)),
+    chunk.map((r) => r.startedAt),
+    chunk.map((r) => r.durationMs),
+    chunk.map((r) => r.revision),
+    chunk.map((r) => r.traceparent ?? null),
+    now,
+  ]);
+  if (rowCount !== chunk.length) {
+    const what = chunk.length === 1 ? `no delivery ${chunk[0]!.deliveryId} with fewer than ${chunk[0]!.attempt} attempts` : 'an attempt names an unknown delivery, or one already made';
+    throw new HmsError('NOT_FOUND', what);
+  }
+}
+
+/** Runs of records in which no delivery appears twice, so each is one UPDATE ... FROM unnest. */
+function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]> {
+  let chunk: AttemptRecord[] = [];
+  const ids = new Set<string>();
+  for (const record of records) {
+    if (ids.has(record.deliveryId)) {
+      yield chunk;
+      chunk = [];
+      ids.clear();
+    }
+    chunk.push(record);
+    ids.add(record.deliveryId);
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** See Store.requeue. */
+export async function requeue(client: pg.PoolClient, ids: readonly string[], dueAt: number, now: number): Promise<void> {
+  if (ids.length > 0) await client.query(REQUEUE, [dueAt, now, ids]);
+}
