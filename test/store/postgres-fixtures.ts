@@ -40,8 +40,10 @@ export function useMigratedSchemas(prefix: string): (body: (schema: MigratedSche
       const writes = createPgWriteQueue(pool, asStoreError, () => undefined);
       await body({ context: { pool, writes, schema: name, clock }, pool, clock });
     } finally {
-      await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`).catch(() => undefined);
-      await pool.end();
+      if (!pool.ending) {
+        await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`).catch(() => undefined);
+        await pool.end();
+      }
     }
   };
 }

@@ -88,6 +88,13 @@ describe('PostgreSQL store: views of an event and a delivery, counts and backlog
     assert.equal(await reads.deliveryState('missing'), undefined);
   }));
 
+  it('sees every write called before it, even one still gathering for its group commit', withReads(async (reads, { pool, context }) => {
+    await insert(pool, 'events', [eventRow('e1')]);
+    const written = context.writes.enqueue((client) => insert(client, 'deliveries', [deliveryRow('d1', 'e1')]), true);
+    assert.deepEqual(await reads.deliveryState('d1'), { state: 'pending', connector: 'crm' });
+    await written;
+  }));
+
   it('counts deliveries per state and per connector, with the acceptance of the oldest unfinished one', withReads(async (reads, { pool }) => {
     assert.deepEqual(await reads.backlog(), []);
     assert.equal(await reads.oldestUnfinishedAt(), null);
@@ -112,6 +119,19 @@ describe('PostgreSQL store: views of an event and a delivery, counts and backlog
     await pool.query(`UPDATE deliveries SET state = 'delivered' WHERE id = 'r'`);
     assert.equal(await reads.oldestUnfinishedAt(), T0 + 10, 'the oldest follows as older ones finish');
     assert.equal((await reads.backlog())[0]?.oldestWaitingAt, T0 + 10);
+  }));
+});
+
+describe('PostgreSQL store: after close', () => {
+  it('rejects reads, actions, replays and retention with ENGINE_CLOSED once its pool is ending', withReads(async (reads, { pool }) => {
+    await insert(pool, 'events', [eventRow('e1')]);
+    await pool.end();
+    const closed = isHmsError('ENGINE_CLOSED');
+    await assert.rejects(reads.getEvent('e1'), closed);
+    await assert.rejects(reads.countByState(), closed);
+    await assert.rejects(reads.act('retry', ['d1'], null, T0), closed);
+    await assert.rejects(reads.startReplay(newReplay('r1')), closed);
+    await assert.rejects(reads.deleteExpired(policy(T0)), closed);
   }));
 });
 

@@ -5,9 +5,11 @@
  *   them, as SQLite's reads do after flushing its queue.
  * - A failure of the server or the network becomes STORE_UNAVAILABLE (store-errors.ts); any other
  *   error passes unchanged.
+ * - Once the store's pool is ending (Store.close), every operation rejects with ENGINE_CLOSED.
  * - Statements name tables without a schema: every connection's search_path is the store's schema.
  */
 import type pg from 'pg';
+import { HmsError } from '../../errors.js';
 import { serverFailure, storeUnavailable } from './store-errors.js';
 import type { PostgresStoreContext } from './reads.js';
 
@@ -20,9 +22,16 @@ export function asStoreError(error: unknown): unknown {
   return why === undefined ? error : storeUnavailable(why, error);
 }
 
+/** Rejects with ENGINE_CLOSED once `pool` is ending: the store was closed. */
+export function checkOpen(pool: pg.Pool): void {
+  if (pool.ending) throw new HmsError('ENGINE_CLOSED', 'the PostgreSQL store is closed');
+}
+
 /** Runs `run` on the pool once the writes called before it have settled. */
 export async function readAfterWrites<T>(context: PostgresStoreContext, run: (db: Queryable) => Promise<T>): Promise<T> {
+  checkOpen(context.pool);
   await context.writes.settled();
+  checkOpen(context.pool);
   try {
     return await run(context.pool);
   } catch (error) {

@@ -10,6 +10,7 @@
  *   each is one transaction (a savepoint of a group commit).
  * - Retention chunks (`deleteExpired`, `shrinkTo`) run in transactions of their own on the pool
  *   (retention-ops.ts), so that a chunk never holds back the group commit of ingest and dispatch.
+ * - Once the pool is ending (Store.close ends it), each rejects with ENGINE_CLOSED.
  */
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
@@ -17,7 +18,7 @@ import type { Store } from '../store.js';
 import { act, actOnChunk } from './delivery-actions.js';
 import { backlog, countByState, oldestUnfinishedAt } from './counts.js';
 import { findPage } from './find-deliveries.js';
-import { asStoreError, readAfterWrites, type Queryable } from './read-access.js';
+import { asStoreError, checkOpen, readAfterWrites, type Queryable } from './read-access.js';
 import { deliveryState, getDelivery, getEvent } from './read-views.js';
 import * as replays from './replay-ops.js';
 import * as retention from './retention-ops.js';
@@ -59,9 +60,13 @@ export function createPostgresReads(context: PostgresStoreContext): PostgresRead
   const { pool, writes, schema } = context;
   const read = <T>(run: (db: Queryable) => Promise<T>) => readAfterWrites(context, run);
   /** A write on the queue's connection; its errors are already mapped by the queue. */
-  const write = <T>(run: (client: pg.PoolClient) => Promise<T>) => writes.enqueue(run);
+  const write = async <T>(run: (client: pg.PoolClient) => Promise<T>) => {
+    checkOpen(pool);
+    return writes.enqueue(run);
+  };
   /** Retention's own transactions, outside the queue. */
   const alone = async <T>(run: () => Promise<T>) => {
+    checkOpen(pool);
     try {
       return await run();
     } catch (error) {

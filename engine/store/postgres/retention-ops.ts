@@ -20,7 +20,7 @@
 import type pg from 'pg';
 import type { RetentionPolicy, RetentionResult, StoreSize } from '../store.js';
 import { inTransaction } from './connection.js';
-import { connectorsWith, rows, type Queryable } from './read-access.js';
+import { checkOpen, connectorsWith, rows, type Queryable } from './read-access.js';
 
 /** Most deliveries (each with its attempts) or events examined in one chunk. */
 export const RETENTION_CHUNK_ROWS = 5_000;
@@ -64,6 +64,7 @@ function tally(pool: pg.Pool) {
     /** Runs `run` as a transaction of its own, timed BEGIN to COMMIT. The CPU figure is this
      * process's; the server's own work is not in it. */
     async chunk<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      checkOpen(pool);
       const started = performance.now();
       const cpu = process.cpuUsage();
       const value = await inTransaction(pool, run);
