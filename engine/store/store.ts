@@ -371,13 +371,15 @@ export interface RetentionResult {
 }
 
 export interface StoreSize {
-  /** What the store takes on disk: its data and its write-ahead log (SQLite's WAL file). */
+  /** What the store takes on disk: its data and its write-ahead log (SQLite's WAL file; PostgreSQL:
+   * the schema's tables with their indexes, the server's WAL being shared with other databases). */
   readonly sizeBytes: number;
   /** Its data alone, what retention can shrink and the disk guard bounds (SQLite: the database's
    * pages, which is its file's size once checkpointed). The log beside it is bounded on its own. */
   readonly dataBytes: number;
-  /** Free space on its file system, for this user. */
-  readonly freeBytes: number;
+  /** Free space on its file system, for this user; null when the store cannot know it (PostgreSQL:
+   * the server's disk is not the engine's to see). */
+  readonly freeBytes: number | null;
 }
 
 export interface Store {

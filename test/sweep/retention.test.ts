@@ -109,7 +109,7 @@ describe('retention', () => {
     clock.advance(60_000);
     await engine.retain();
     const { store } = await engine.status();
-    assert.ok(store.sizeBytes > 0 && store.freeBytes > 0);
+    assert.ok(store.sizeBytes > 0 && store.freeBytes !== null && store.freeBytes > 0);
     assert.equal(store.oldestPendingAt, acceptedAt);
     const { longestWriteMs, longestWriteCpuMs, ...last } = store.lastRetention ?? { longestWriteMs: -1, longestWriteCpuMs: -1 };
     assert.deepEqual(last, { at: clock.now(), deleted: { deliveries: 0, dead: 0, events: 0 }, ms: 0 });

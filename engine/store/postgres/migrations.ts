@@ -13,7 +13,10 @@
  *   events_unreferenced): with several replicas each counter row would be a lock that every
  *   transaction of every replica takes. Plain partial indexes serve the same reads instead:
  *   deliveries_waiting (counts, backlog and the oldest waiting delivery read the non-delivered
- *   deliveries only), deliveries_finished (retention), events_received (events past retention).
+ *   deliveries only), deliveries_finished (retention, and the delivered count as an index-only
+ *   count), events_received (events past retention, walked in (received_at, seq) order).
+ * - Operators' finds (postgres/find-deliveries.ts) read by event through deliveries_event, by
+ *   state through deliveries_by_state, and otherwise the primary key over a bounded seq range.
  * - A delivery's lease has no owner yet: the replicas work (issue 16, second half) adds an
  *   `owner` column and its index in a migration of its own.
  */
@@ -73,6 +76,9 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Every delivery that is not delivered, by connector and state: counts, backlog, the oldest
       -- waiting one, parking and resuming, redrive, operators' lists of dead ones.
       CREATE INDEX deliveries_waiting ON deliveries (connector, state, seq) WHERE state <> 'delivered';
+      -- Operators' lists by state across connectors, newest or oldest first (find-deliveries.ts):
+      -- one ordered read per state, merged, never reading the delivered deliveries.
+      CREATE INDEX deliveries_by_state ON deliveries (state, seq) WHERE state <> 'delivered';
       -- Retention: finished deliveries by state and connector, oldest finished first.
       CREATE INDEX deliveries_finished ON deliveries (state, connector, updated_at)
         WHERE state IN ('delivered', 'dead', 'discarded');

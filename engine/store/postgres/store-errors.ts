@@ -9,8 +9,10 @@ import { HmsError } from '../../errors.js';
 /** Node socket errors of a connection that could not be made or was lost. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 /** SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk full, too many
- * connections), 57P0x the server shutting down or starting; 25006 read-only transaction (a standby). */
-const SERVER_STATES = /^(08...|53...|57P0[1-4]|25006)$/;
+ * connections), 57P0x the server shutting down or starting; 25006 read-only transaction (a standby).
+ * Not 08P01 (protocol violation): the server answers it to a statement sent wrong (as many
+ * parameters bound as the statement has not), a bug of ours, not an outage. */
+const SERVER_STATES = /^(08(?!P01)...|53...|57P0[1-4]|25006)$/;
 /** pg's own errors for a connection it lost or could not make in time (they carry no code). */
 const LOST_CONNECTION = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection refused/i;
 
