@@ -18,29 +18,12 @@
  */
 import { HmsError } from '../../errors.js';
 import type { DeliveryState } from '../../model.js';
-import type { DeliveryFilter, DeliveryListItem, DeliveryPage, FindOptions, StatusFilter } from '../delivery-queries.js';
+import type { DeliveryFilter, DeliveryPage, FindOptions, StatusFilter } from '../delivery-queries.js';
+import { toListItem, type FoundRow } from '../store-rows.js';
 import { parameterList, rows, type Queryable } from './read-access.js';
 
 /** Most seqs one call examines on the table (path 3), as in the SQLite store. */
 export const FIND_SCAN_ROWS = 50_000;
-
-/** A row of a find: a delivery with its event's type (and body when asked). */
-interface FoundRow {
-  seq: number;
-  id: string;
-  event_id: string;
-  event_type: string;
-  connector: string;
-  route: string;
-  state: DeliveryState;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
-  created_at: number;
-  updated_at: number;
-  event_body: string | null;
-}
 
 export interface FoundPage<Row> {
   readonly rows: readonly Row[];
@@ -193,22 +176,3 @@ function cursorSeq(cursor: string): number {
   return Number(cursor);
 }
 
-/** A found row as the store contract shows it. */
-function toListItem(row: FoundRow): DeliveryListItem {
-  return {
-    id: row.id,
-    cursor: String(row.seq),
-    eventId: row.event_id,
-    eventType: row.event_type,
-    connector: row.connector,
-    route: row.route,
-    state: row.state,
-    attempts: row.attempts,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    acceptedAt: row.created_at,
-    updatedAt: row.updated_at,
-    ...(row.event_body !== null && { eventBody: row.event_body }),
-  };
-}

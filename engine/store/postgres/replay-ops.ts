@@ -6,7 +6,8 @@
  * so a cancel committing meanwhile is seen and the step creates nothing.
  */
 import type { DeliveryState } from '../../model.js';
-import type { NewReplay, ReplayMode, ReplayScan, ReplayScanPage, ReplayState, ReplayStep, ReplayView } from '../store.js';
+import type { NewReplay, ReplayScan, ReplayScanPage, ReplayState, ReplayStep, ReplayView } from '../store.js';
+import { replayView, type ReplayRow } from '../store-rows.js';
 import { rows, type Queryable } from './read-access.js';
 
 /**
@@ -15,27 +16,6 @@ import { rows, type Queryable } from './read-access.js';
  * wider, then filtered exactly, so no event at its edges is missed.
  */
 export const WINDOW_SLACK_MS = 60_000;
-
-interface ReplayRow {
-  id: string;
-  connector: string;
-  mode: ReplayMode;
-  since: number;
-  until: number;
-  retained_since: number;
-  event_types: string | null;
-  where_source: string | null;
-  per_second: number;
-  declared: boolean;
-  created_by: string;
-  created_at: number;
-  state: ReplayState;
-  position: number | null;
-  matched: number;
-  skipped_by_retention: number;
-  created: number;
-  finished_at: number | null;
-}
 
 /** See Store.startReplay: a declared one first claims its connector's name, once ever. */
 export async function startReplay(db: Queryable, replay: NewReplay): Promise<boolean> {
@@ -143,36 +123,6 @@ export async function listReplays(db: Queryable, options: { readonly state?: Rep
 }
 
 async function viewOf(db: Queryable, row: ReplayRow): Promise<ReplayView> {
-  let delivered = 0;
-  let dead = 0;
-  let waiting = 0;
   const counts = await rows<{ state: DeliveryState; n: number }>(db, 'SELECT state, count(*) AS n FROM deliveries WHERE replay_id IS NOT NULL AND replay_id = $1 GROUP BY state', [row.id]);
-  for (const { state, n } of counts) {
-    if (state === 'delivered') delivered = n;
-    else if (state === 'dead') dead = n;
-    else if (state !== 'discarded') waiting += n;
-  }
-  return {
-    id: row.id,
-    connector: row.connector,
-    mode: row.mode,
-    since: row.since,
-    until: row.until,
-    retainedSince: row.retained_since,
-    eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as string[]),
-    where: row.where_source,
-    perSecond: row.per_second,
-    declared: row.declared,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    state: row.state,
-    position: row.position,
-    matched: row.matched,
-    skippedByRetention: row.skipped_by_retention,
-    created: row.created,
-    finishedAt: row.finished_at,
-    delivered,
-    dead,
-    waiting,
-  };
+  return replayView(row, counts);
 }

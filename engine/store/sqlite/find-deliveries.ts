@@ -17,7 +17,8 @@
 import type Database from 'better-sqlite3';
 import { HmsError } from '../../errors.js';
 import type { DeliveryState } from '../../model.js';
-import type { DeliveryFilter, DeliveryListItem, DeliveryPage, FindOptions, StatusFilter } from '../delivery-queries.js';
+import type { DeliveryFilter, DeliveryPage, FindOptions, StatusFilter } from '../delivery-queries.js';
+import { toListItem, type FoundRow } from '../store-rows.js';
 
 /** Most seqs one call examines on the table (path 3): some 20 ms of a two-core machine's time
  * with a filter that matches nothing (docs/operations.md › Finding deliveries). */
@@ -37,24 +38,6 @@ const STATE_ARMS: readonly { readonly states: readonly DeliveryState[]; readonly
   { states: ['dead'], from: 'deliveries d INDEXED BY deliveries_dead', term: "d.state = 'dead'" },
   { states: ['discarded'], from: 'deliveries d INDEXED BY deliveries_discarded', term: "d.state = 'discarded'" },
 ];
-
-/** A row of a find: a delivery with its event's type (and body when asked). */
-export interface FoundRow {
-  seq: number;
-  id: string;
-  event_id: string;
-  event_type: string;
-  connector: string;
-  route: string;
-  state: DeliveryState;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
-  created_at: number;
-  updated_at: number;
-  event_body: string | null;
-}
 
 export interface FoundPage<Row = FoundRow> {
   readonly rows: readonly Row[];
@@ -249,26 +232,6 @@ function statusTerm(status: StatusFilter): string {
 function cursorSeq(cursor: string): number {
   if (!/^[0-9]{1,15}$/.test(cursor)) throw new HmsError('QUERY_INVALID', `"after" must be the "next" of an earlier page, not "${cursor.slice(0, 40)}"`);
   return Number(cursor);
-}
-
-/** A found row as the store contract shows it. */
-export function toListItem(row: FoundRow): DeliveryListItem {
-  return {
-    id: row.id,
-    cursor: String(row.seq),
-    eventId: row.event_id,
-    eventType: row.event_type,
-    connector: row.connector,
-    route: row.route,
-    state: row.state,
-    attempts: row.attempts,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    acceptedAt: row.created_at,
-    updatedAt: row.updated_at,
-    ...(row.event_body !== null && { eventBody: row.event_body }),
-  };
 }
 
 /** Store.findDeliveries over a finder. */

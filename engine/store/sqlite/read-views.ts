@@ -1,50 +1,13 @@
 /** The read side of the SQLite store: views for the API, status and tests. */
 import { DELIVERY_STATES, type DeliveryState, type EventId } from '../../model.js';
-import type { AttemptView, ConnectorBacklog, DeliveryDetail, DeliveryView, EventView } from '../store.js';
-import type { AttemptRow, DeliveryRow, Statements } from './sql.js';
+import type { ConnectorBacklog, DeliveryDetail, EventView } from '../store.js';
+import { deliveryDetail, eventView } from '../store-rows.js';
+import type { Statements } from './sql.js';
 
 /** An event with its deliveries in order of creation, each with its attempts in order. */
 export function getEvent(sql: Statements, id: EventId): EventView | undefined {
   const event = sql.selectEvent.get(id);
-  if (event === undefined) return undefined;
-  const history = new Map<string, AttemptView[]>();
-  for (const a of sql.selectEventAttempts.all(id)) {
-    const view = attemptView(a);
-    const list = history.get(a.delivery_id);
-    if (list === undefined) history.set(a.delivery_id, [view]);
-    else list.push(view);
-  }
-  return {
-    id: event.id,
-    type: event.type,
-    receivedAt: event.received_at,
-    body: event.body,
-    traceparent: event.traceparent,
-    deliveries: sql.selectEventDeliveries.all(id).map((d) => deliveryView(d, history.get(d.id) ?? [])),
-  };
-}
-
-/**
- * The history with the attempt that delivered, which is kept on the delivery alone (migration 9):
- * the last attempt, when the delivery is delivered and no attempts row holds it. A delivery
- * delivered before migration 9 has its row, and no last attempt on it.
- */
-function withDeliveredAttempt(history: AttemptView[], d: DeliveryRow): AttemptView[] {
-  if (d.state !== 'delivered' || d.last_started_at === null || history.at(-1)?.attempt === d.attempts) return history;
-  history.push({
-    attempt: d.attempts,
-    startedAt: d.last_started_at,
-    durationMs: d.last_duration_ms ?? 0,
-    status: d.last_status,
-    error: null,
-    errorCode: null,
-    revision: d.last_revision,
-    responseBody: null,
-    // Nothing of a delivered attempt's request is stored: GET /deliveries/:id renders it again.
-    request: null,
-    traceparent: d.last_traceparent,
-  });
-  return history;
+  return event === undefined ? undefined : eventView(event, sql.selectEventDeliveries.all(id), sql.selectEventAttempts.all(id));
 }
 
 /** Deliveries per state, every state present. Reads the counts kept per connector and state, not
@@ -76,44 +39,5 @@ export function backlog(sql: Statements): ConnectorBacklog[] {
 /** One delivery with its event and every attempt, in order. */
 export function getDelivery(sql: Statements, id: string): DeliveryDetail | undefined {
   const d = sql.selectDelivery.get(id);
-  if (d === undefined) return undefined;
-  return {
-    ...deliveryView(d, sql.selectDeliveryAttempts.all(id).map(attemptView)),
-    eventId: d.event_id,
-    eventType: d.event_type,
-    acceptedAt: d.created_at,
-    updatedAt: d.updated_at,
-    orderingKey: d.ordering_key,
-    eventBody: d.body,
-    eventTraceparent: d.traceparent,
-  };
-}
-
-function deliveryView(d: DeliveryRow, history: readonly AttemptView[]): DeliveryView {
-  return {
-    id: d.id,
-    connector: d.connector,
-    route: d.route,
-    state: d.state,
-    attempts: d.attempts,
-    lastStatus: d.last_status,
-    lastError: d.last_error,
-    nextAttemptAt: d.next_attempt_at,
-    history: withDeliveredAttempt([...history], d),
-  };
-}
-
-function attemptView(a: AttemptRow): AttemptView {
-  return {
-    attempt: a.attempt,
-    startedAt: a.started_at,
-    durationMs: a.duration_ms,
-    status: a.status,
-    error: a.error,
-    errorCode: a.error_code,
-    revision: a.revision,
-    responseBody: a.response_body,
-    request: a.request,
-    traceparent: a.traceparent,
-  };
+  return d === undefined ? undefined : deliveryDetail(d, sql.selectDeliveryAttempts.all(id));
 }

@@ -3,7 +3,8 @@
  * queue inside a flush's transaction (so each is atomic), reads after a flush.
  */
 import type { NewReplay, PausedConnector, ReplayScan, ReplayScanPage, ReplayStep, ReplayView } from '../store.js';
-import type { ReplayRow, ReplayStatements } from './replay-sql.js';
+import type { ReplayStatements } from './replay-sql.js';
+import { replayView as viewOfRow, type ReplayRow } from '../store-rows.js';
 
 /**
  * How far acceptance times may run out of seq order. Events are stored in arrival order, each
@@ -91,36 +92,5 @@ export function listReplays(rs: ReplayStatements, options: { readonly state?: Re
 }
 
 function viewOf(rs: ReplayStatements, row: ReplayRow): ReplayView {
-  let delivered = 0;
-  let dead = 0;
-  let waiting = 0;
-  for (const { state, n } of rs.replayDeliveryCounts.all(row.id)) {
-    if (state === 'delivered') delivered = n;
-    else if (state === 'dead') dead = n;
-    // A discarded delivery is finished by an operator: neither delivered nor dead, nor waiting.
-    else if (state !== 'discarded') waiting += n;
-  }
-  return {
-    id: row.id,
-    connector: row.connector,
-    mode: row.mode,
-    since: row.since,
-    until: row.until,
-    retainedSince: row.retained_since,
-    eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as string[]),
-    where: row.where_source,
-    perSecond: row.per_second,
-    declared: row.declared === 1,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    state: row.state,
-    position: row.position,
-    matched: row.matched,
-    skippedByRetention: row.skipped_by_retention,
-    created: row.created,
-    finishedAt: row.finished_at,
-    delivered,
-    dead,
-    waiting,
-  };
+  return viewOfRow(row, rs.replayDeliveryCounts.all(row.id));
 }

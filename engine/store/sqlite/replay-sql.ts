@@ -4,7 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
-import type { PausedConnector, ReplayMode, ReplayState } from '../store.js';
+import type { PausedConnector, ReplayState } from '../store.js';
+import type { ReplayRow } from '../store-rows.js';
 import type { Stmt } from './sql.js';
 
 export const REPLAY_SQL = {
@@ -47,27 +48,6 @@ export const REPLAY_SQL = {
   // The WHERE must stay textually identical to the deliveries_replay index's.
   replayDeliveryCounts: `SELECT state, count(*) AS n FROM deliveries WHERE replay_id IS NOT NULL AND replay_id = ? GROUP BY state`,
 } as const;
-
-export interface ReplayRow {
-  id: string;
-  connector: string;
-  mode: ReplayMode;
-  since: number;
-  until: number;
-  retained_since: number;
-  event_types: string | null;
-  where_source: string | null;
-  per_second: number;
-  declared: number;
-  created_by: string;
-  created_at: number;
-  state: ReplayState;
-  position: number | null;
-  matched: number;
-  skipped_by_retention: number;
-  created: number;
-  finished_at: number | null;
-}
 
 export interface ScannedEventRow {
   seq: number;

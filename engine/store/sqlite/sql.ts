@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
 import type { DisabledConnector } from '../store.js';
+import type { AttemptRow, DeliveryDetailRow, DeliveryRow, EventRow } from '../store-rows.js';
 
 type Db = Database.Database;
 
@@ -265,56 +266,6 @@ export const MAX_ROWS_PER_STATEMENT = 64;
 function placeholders(rows: number, columns: number): string {
   const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
   return Array.from({ length: rows }, () => row).join(', ');
-}
-
-export interface EventRow {
-  id: string;
-  type: string;
-  body: string;
-  received_at: number;
-  traceparent: string | null;
-}
-
-export interface DeliveryRow {
-  id: string;
-  connector: string;
-  route: string;
-  state: DeliveryState;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
-  /** The last attempt; null when there was none, or it was made before migration 9. */
-  last_started_at: number | null;
-  last_duration_ms: number | null;
-  last_revision: string | null;
-  last_traceparent: string | null;
-}
-
-export interface AttemptRow {
-  delivery_id: string;
-  attempt: number;
-  started_at: number;
-  duration_ms: number;
-  status: number | null;
-  error: string | null;
-  error_code: string | null;
-  revision: string | null;
-  response_body: string | null;
-  request: string | null;
-  traceparent: string | null;
-}
-
-/** A delivery with its event, as selectDelivery returns it. */
-export interface DeliveryDetailRow extends DeliveryRow {
-  event_id: string;
-  event_type: string;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  ordering_key: string | null;
-  body: string;
-  traceparent: string | null;
 }
 
 /** A delivery with its event's id and type, as selectDue returns it. */
