@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { buildServer } from '../../engine/api/server.js';
+import { manualClock } from '../../engine/clock.js';
 import { storeCommand } from '../../engine/cli/store-command.js';
 import { createEngine, type Engine } from '../../engine/engine.js';
 import { HmsError } from '../../engine/errors.js';
@@ -181,5 +183,27 @@ test('store copy refuses a schema where an engine already stored other events, a
     assert.equal(await postgres.getEvent('ok-sqlite'), undefined, 'nothing was copied');
   } finally {
     await postgres.close();
+  }
+});
+
+test('store copy turns a delivery left inflight by a killed engine into a pending one, due at the copy', async () => {
+  const dataDir = join(dir.path, 'data-3');
+  const sqlite = await startEngine(await writeConnectors(['held']), { dataDir });
+  await sqlite.pauseConnector('held', 'test');
+  await sqlite.emit({ type: 'held', id: 'in-flight' });
+  await sqlite.close();
+  // As a SIGKILL mid-send leaves it: inflight, leased into the future.
+  const db = new Database(join(dataDir, 'hms-sync.db'));
+  db.prepare("UPDATE deliveries SET state = 'inflight', next_attempt_at = next_attempt_at + 3600000").run();
+  db.close();
+  const copiedAt = Date.UTC(2026, 11, 1);
+  await storeCommand(['copy', '--from', `sqlite:${dataDir}`, '--to', storeUrl(), '--to-schema', 'inflight_sync'], {}, () => undefined, manualClock(copiedAt));
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ state: string; next_attempt_at: string }>('SELECT state, next_attempt_at FROM inflight_sync.deliveries');
+    assert.deepEqual(rows.map((row) => [row.state, Number(row.next_attempt_at)]), [['pending', copiedAt]]);
+  } finally {
+    await client.end();
   }
 });
