@@ -61,6 +61,7 @@ export function formatStoreReport(results: StoreBenchResults): string {
     `hms-sync store bench: ${count(options.events)} events per run, concurrency ${options.concurrency}, ${options.posters} posters x ${options.batchSize} events per POST /events`,
     `command: ${results.command}   (${results.npmCommand})`,
     `machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.memoryGb} GB RAM, node ${machine.node}; PostgreSQL ${results.postgresVersion ?? '?'} on loopback, fsync on, synchronous_commit on`,
+    `machine load: ${machine.cpuBusyBeforeRun == null ? 'n/a' : `${Math.round(machine.cpuBusyBeforeRun * 100)}% of CPU busy`} before the run; 1-min load average ${machine.loadAverageAtStart} before (other work skews throughput, much less CPU per event)`,
     '',
     ...formatTable(storeReportRows(results)),
     '',
