@@ -30,6 +30,8 @@ export const DEFAULT_RETENTION_ROWS = 1_000_000;
 export const DEFAULT_SCRAPE_ROWS = 1_000_000;
 /** Of those, how many wait (retrying). */
 export const DEFAULT_SCRAPE_WAITING = 10_000;
+/** Pending deliveries seeded for the claim timing of --store postgres. */
+export const DEFAULT_CLAIM_ROWS = 1_000_000;
 /** Stored events scenario (n) replays while live traffic runs. */
 export const DEFAULT_REPLAY_EVENTS = 100_000;
 
@@ -59,6 +61,10 @@ export interface BenchOptions {
   readonly replayEvents: number;
   /** Run the source scenarios (NATS JetStream, RabbitMQ, PostgreSQL outbox) instead of (a) to (d). */
   readonly sources: boolean;
+  /** `postgres`: run the store scenarios (store-bench.ts) instead of (a) to (d). */
+  readonly store: 'sqlite' | 'postgres';
+  /** Pending deliveries seeded for --store postgres's claim timing; 0 skips it. */
+  readonly claimRows: number;
   /** Deliveries in the store for the /metrics scrape (k); 0 skips it. */
   readonly scrapeRows: number;
   /** How many of them wait (retrying). */
@@ -108,7 +114,12 @@ Instead of all the above:
   --sources             instead, the event-source scenarios: per broker (NATS JetStream, RabbitMQ,
                         PostgreSQL outbox), events stored through a source against the broker's raw
                         consume-and-ack rate (default ${DEFAULT_SOURCE_EVENTS} events; needs nats-server,
-                        rabbitmq-server and postgresql installed)`;
+                        rabbitmq-server and postgresql installed)
+  --store postgres      instead, the store scenarios on a PostgreSQL the bench starts (fsync on): (b)'s
+                        workload through one engine on SQLite, one on PostgreSQL and two on one
+                        PostgreSQL schema, then the sweep's claim with --claim-rows pending deliveries
+                        (3 to 5 minutes on 2 cores; needs postgresql installed)
+  --claim-rows N        pending deliveries seeded for the claim timing (default ${DEFAULT_CLAIM_ROWS}; 0 skips it)`;
 
 const OPTION_SPEC = {
   events: { type: 'string' },
@@ -133,6 +144,8 @@ const OPTION_SPEC = {
   'scrape-waiting': { type: 'string' },
   all: { type: 'boolean' },
   sources: { type: 'boolean' },
+  store: { type: 'string' },
+  'claim-rows': { type: 'string' },
   profile: { type: 'string' },
 } as const;
 
@@ -165,10 +178,17 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     replay: all || (values.replay ?? false),
     replayEvents: whole('--replay-events', values['replay-events'], DEFAULT_REPLAY_EVENTS, 1, 10_000_000),
     sources: values.sources ?? false,
+    store: storeKind(values.store),
+    claimRows: whole('--claim-rows', values['claim-rows'], DEFAULT_CLAIM_ROWS, 0, 100_000_000),
     scrapeRows: whole('--scrape-rows', values['scrape-rows'], DEFAULT_SCRAPE_ROWS, 0, 100_000_000),
     scrapeWaiting: whole('--scrape-waiting', values['scrape-waiting'], DEFAULT_SCRAPE_WAITING, 0, 100_000_000),
     profileDir: values.profile === undefined ? null : resolve(values.profile),
   };
+}
+
+function storeKind(text: string | undefined): 'sqlite' | 'postgres' {
+  if (text === undefined || text === 'sqlite' || text === 'postgres') return text ?? 'sqlite';
+  throw new Error(`--store must be sqlite or postgres, got "${text}"\n${BENCH_USAGE}`);
 }
 
 function whole(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {

@@ -30,6 +30,10 @@ export const TARGET_MAX_API_MS = 100;
 export const TARGET_MAX_CLAIM_MS = 50;
 /** Longest write transaction of retention's run in scenario (m) (issue 12). */
 export const TARGET_MAX_RETENTION_HOLD_MS = 50;
+/** --store postgres: one engine on PostgreSQL against one on SQLite, end to end (issue 16). */
+export const TARGET_MIN_POSTGRES_RATIO = 0.6;
+/** --store postgres: the sweep's claim of 500 with a million pending deliveries (issue 16). */
+export const TARGET_MAX_PG_CLAIM_MS = 20;
 /** Restart with the backlog waiting: to GET /healthz 200 and to the first 202. */
 export const TARGET_MAX_RESTART_MS = 5_000;
 

@@ -28,6 +28,8 @@ export interface EngineChildOptions {
   /** --sources: the event sources to take events from (source scenarios). */
   readonly sourcesDir?: string;
   readonly dataDir: string;
+  /** A PostgreSQL store instead of `dataDir` (--store URL --store-schema SCHEMA). */
+  readonly store?: { readonly url: string; readonly schema: string };
   /** Added to this process's environment. */
   readonly env?: Record<string, string>;
   /** --log-level; without it the engine's default (info), as a user runs it and as the bench measures it. */
@@ -71,7 +73,8 @@ export interface EngineChild {
 export async function startEngineChild(options: EngineChildOptions): Promise<EngineChild> {
   const port = options.port ?? (await freePort());
   // The engine runs with the Node flags the Dockerfile's ENTRYPOINT and `npm start` give it.
-  const args = [...ENGINE_NODE_FLAGS, ...(options.nodeFlags ?? []), CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir, '--data', options.dataDir];
+  const args = [...ENGINE_NODE_FLAGS, ...(options.nodeFlags ?? []), CLI_PATH, 'run', '--port', String(port), '--host', '127.0.0.1', '--connectors', options.connectorsDir,
+    ...(options.store ? ['--store', options.store.url, '--store-schema', options.store.schema] : ['--data', options.dataDir])];
   if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
   if (options.sourcesDir) args.push('--sources', options.sourcesDir);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every mainstream Linux. */
-function clockTicksPerSecond(): number {
+export function clockTicksPerSecond(): number {
   try {
     const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;

@@ -9,7 +9,7 @@ import type { BenchOptions } from './bench-options.js';
 import type { BenchFigures, TargetResult } from './bench-targets.js';
 import { OUTAGE_SETTINGS } from './bench-workload.js';
 import { CPU_SAMPLE_MS, type MachineInfo } from './machine-info.js';
-import { count, reportRows } from './report-rows.js';
+import { count, reportRows, type Row } from './report-rows.js';
 import type { BacklogScenarioResult } from './scenario-backlog.js';
 import type { ReplayScenarioResult } from './scenario-replay.js';
 import type { RetentionScenarioResult } from './scenario-retention.js';
@@ -61,12 +61,7 @@ export interface BenchResults {
 
 export function formatReport(results: BenchResults): string {
   const { options, machine } = results;
-  const rows = reportRows(results);
-  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const table = rows.map((row, index) => {
-    const line = `  ${row[0].padEnd(widths[0]!)}  ${row[1].padStart(widths[1]!)}  ${row[2].padEnd(widths[2]!)}  ${row[3]}`.trimEnd();
-    return index === 0 ? `${line}\n  ${'-'.repeat(widths[0]! + widths[1]! + widths[2]! + 12)}` : line;
-  });
+  const table = formatTable(reportRows(results));
   const missed = results.targets.filter((target) => target.pass === false).map((target) => target.name);
   return [
     '',
@@ -90,6 +85,15 @@ export function formatReport(results: BenchResults): string {
     'Figures are reported, never asserted. JSON: .bench/last.json',
     '',
   ].join('\n');
+}
+
+/** The rows as aligned lines, the first a header underlined. */
+export function formatTable(rows: readonly Row[]): string[] {
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row, index) => {
+    const line = `  ${row[0].padEnd(widths[0]!)}  ${row[1].padStart(widths[1]!)}  ${row[2].padEnd(widths[2]!)}  ${row[3]}`.trimEnd();
+    return index === 0 ? `${line}\n  ${'-'.repeat(widths[0]! + widths[1]! + widths[2]! + 12)}` : line;
+  });
 }
 
 export async function writeResults(path: string, results: BenchResults): Promise<void> {

@@ -16,7 +16,8 @@
  *   (m) --retention: retention deleting delivered rows while ingest runs
  *   (n) --replay: live latency alone and while a replay of stored events runs
  *
- * With --sources, the event-source scenarios run instead (source-bench.ts).
+ * With --sources, the event-source scenarios run instead (source-bench.ts); with --store postgres,
+ * the PostgreSQL store against SQLite (store-bench.ts).
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
@@ -39,10 +40,12 @@ import { runScrapeScenario } from './scenario-scrape.js';
 import { runRetentionScenario } from './scenario-retention.js';
 import { runSenderScenario } from './scenario-sender.js';
 import { runSourceBench } from './source-bench.js';
+import { runStoreBench } from './store-bench.js';
 import { formatProfileSummary, summarizeNewestProfile, type ProfileSummary } from './profile-summary.js';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../.bench/last.json', import.meta.url));
 const SOURCE_RESULTS_PATH = fileURLToPath(new URL('../../.bench/last-sources.json', import.meta.url));
+const STORE_RESULTS_PATH = fileURLToPath(new URL('../../.bench/last-store.json', import.meta.url));
 /** How long the process may stay alive after the report before it is declared leaking. */
 const EXIT_GUARD_MS = 5_000;
 
@@ -68,6 +71,10 @@ async function main(args: readonly string[]): Promise<number> {
   const n = (value: number) => value.toLocaleString('en-US');
   if (options.sources) {
     await runSourceBench(options, { command, machine }, SOURCE_RESULTS_PATH, log);
+    return 0;
+  }
+  if (options.store === 'postgres') {
+    await runStoreBench(options, { command, npmCommand, machine }, STORE_RESULTS_PATH, log);
     return 0;
   }
 

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write now (SQLite: the disk is full, read-only or failing; PostgreSQL: the server is down, unreachable, restarting or out of connections); nothing of the request was stored; send it again later.' },
   STORE_FULL: { http: 507, summary: 'The store is past --max-store-size and retention may delete nothing more; nothing of the request was stored; send it again later.' },
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory (or PostgreSQL schema) was written by a newer hms-sync; run that version or a later one.' },
+  STORE_COPY_CONFLICT: { http: 500, summary: 'store copy found the target PostgreSQL schema holding other events or deliveries under the seqs it copies; nothing was copied; copy into a new schema.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },
   GIT_FAILED: { http: 500, summary: 'diff could not read the base revision: git failed, is not installed, or the path is not in a git work tree.' },
   EVENTS_FETCH_FAILED: { http: 500, summary: 'diff --events-from could not read events from the engine: it cannot be reached, refused the token (401, 403), or answered something that is not its delivery-search API.' },

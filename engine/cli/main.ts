@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   deliveries: { summary: 'find, show, retry or discard deliveries on a running engine (--url)', load: async () => (await import('./operator/deliveries-command.js')).deliveriesCommand },
   connectors: { summary: 'pause or resume a connector on a running engine (--url)', load: async () => (await import('./operator/connectors-command.js')).connectorsCommand },
   replay: { summary: 'start, follow or cancel a replay or backfill on a running engine (--url)', load: async () => (await import('./operator/replay-command.js')).replayCommand },
+  store: { summary: 'copy a stopped engine\'s SQLite store into PostgreSQL (store copy)', load: async () => (await import('./store-command.js')).storeCommand },
   version: { summary: 'print the version of hms-sync and of the Node.js it runs on', load: async () => (await import('./version-command.js')).versionCommand },
 };
 

@@ -3,7 +3,8 @@
  * listening on 127.0.0.1 and a free port, with trust authentication for the `postgres` user; under
  * a second to start. initdb and postgres refuse to run as root, so as root they run as the
  * `postgres` user, in a directory it owns. Durability is off (fsync, full_page_writes): tests
- * restart the server with a clean shutdown, never by crashing it.
+ * restart the server with a clean shutdown, never by crashing it. The bench asks for it on
+ * (`durable`), to compare PostgreSQL's commits with SQLite's synchronous=FULL.
  *
  * Made for any test that needs PostgreSQL, one database per test file (`createDatabase`).
  */
@@ -28,6 +29,8 @@ export interface PostgresDatabase {
 export interface PostgresServer {
   /** The server's maintenance database, for creating others. */
   readonly adminUrl: string;
+  /** Its data directory (postmaster.pid names the server's process). */
+  readonly dataDir: string;
   createDatabase(prefix?: string): Promise<PostgresDatabase>;
   /** A clean (fast) shutdown, then a start on the same port and data. */
   restart(): Promise<void>;
@@ -38,7 +41,12 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresServerOptions {
+  /** fsync and full_page_writes on, as a production server runs (default off, for tests). */
+  readonly durable?: boolean;
+}
+
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const bin = await binDirectory();
   const dir = await tempDir('hms-sync-pg-');
   const runAs = postgresUser();
@@ -47,7 +55,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   const run = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
   execFileSync(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...run, stdio: 'pipe', cwd: dir.path });
   const port = await freePort();
-  const args = ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+  const durability = options.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off'];
+  const args = ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', ...durability, '-c', 'max_connections=200'];
   const start = () => startServerProcess(join(bin, 'postgres'), args, {
     ...run,
     cwd: dir.path,
@@ -67,6 +76,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   return {
     adminUrl,
+    dataDir: data,
     createDatabase: (prefix) => createDatabase(adminUrl, prefix),
     async restart() {
       await halt();
