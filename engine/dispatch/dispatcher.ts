@@ -27,6 +27,7 @@ import type { DispatcherSignals } from './dispatcher-signals.js';
 import { HeldDeliveries } from './held-deliveries.js';
 import type { HttpClient } from './http-client.js';
 import { InFlight } from './in-flight.js';
+import { LeaseGuard } from './lease-guard.js';
 import { createOutcomeRecorder, storeErrorLogger } from './record-outcome.js';
 import { connectorChangeReporter } from './report-connector-changes.js';
 import { admit, pump, type Lane, type ScheduleContext } from './schedule.js';
@@ -48,6 +49,8 @@ export interface DispatcherOptions {
   /** Adds auth and signing to each request; default: one over `http`. */
   readonly authenticator?: Authenticator;
   readonly timers?: Timers;
+  /** This replica's leases (store with replicas); default: every lease holds. */
+  readonly leases?: LeaseGuard;
   /** Connectors disabled by a 410 before this start (from `store.disabledConnectors()`). */
   readonly disabled?: readonly DisabledConnector[];
   /** Connectors an operator paused before this start (from `store.pausedConnectors()`). */
@@ -126,6 +129,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     revision: options.revision ?? (() => 'unversioned'),
     held: new HeldDeliveries(options.maxHeld),
     inFlight: new InFlight(),
+    leases: options.leases ?? new LeaseGuard(),
     batchItems,
     recordOutcome: createOutcomeRecorder({ store, logger, signals }),
     reportChanges: connectorChangeReporter({ store, logger, signals }),

@@ -1,0 +1,70 @@
+/**
+ * What replicas sharing one store (PostgreSQL) know of each other. A store that one engine owns
+ * alone (SQLite: an exclusive lock on its file) has no `replicas` and needs none.
+ *
+ * Glossary:
+ * - replica: one engine process on the shared store, with a random id chosen at start.
+ * - lease: a delivery held by one replica (`inflight`, its `owner`) until `nextAttemptAt`; the
+ *   holder renews it with each heartbeat while it holds the delivery in memory.
+ * - live: a replica whose last heartbeat is younger than its lease. The leases of a replica that
+ *   is not live expire on their own, and any replica then claims the deliveries.
+ *
+ * Contract:
+ * - `heartbeat` renews, in one transaction, the leases of `held` this replica still owns until
+ *   now + leaseMs, and records the replica's heartbeat; `lost` names the held deliveries another
+ *   replica owns now (claimed after this one's lease expired): this replica must not send them.
+ * - Records and requeues of a delivery another replica owns change nothing (see Store).
+ * - Closing the store is the replica's clean leave: it is removed and its leases end (its
+ *   deliveries are due at once for other replicas).
+ * - `exclusive` runs `run` only while no other replica runs work of the same kind (an advisory
+ *   lock held for the call); another replica's call at the same time skips (`ran: false`).
+ */
+
+export interface ReplicaIdentity {
+  /** Random, chosen at start, plus the hostname for people. */
+  readonly id: string;
+  readonly hostname: string;
+  /** The engine's package version. */
+  readonly version: string;
+  /** How long the leases it takes last, ms: it is live while heartbeatAt + leaseMs > now. */
+  readonly leaseMs: number;
+}
+
+export interface ReplicaView {
+  readonly id: string;
+  readonly hostname: string;
+  readonly version: string;
+  /** Its connectors' config revision label. */
+  readonly revision: string;
+  /** When it adopted `revision`. */
+  readonly revisionSince: number;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  /** Deliveries it held at its last heartbeat. */
+  readonly heldDeliveries: number;
+}
+
+export interface Heartbeat {
+  readonly now: number;
+  readonly revision: string;
+  /** Every delivery the replica holds in memory. */
+  readonly held: readonly string[];
+}
+
+export interface HeartbeatResult {
+  /** Held deliveries another replica owns now. */
+  readonly lost: readonly string[];
+  /** The live replicas, this one included, oldest first. */
+  readonly live: readonly ReplicaView[];
+}
+
+/** Kinds of maintenance one replica at a time does. */
+export type ExclusiveKind = 'retention' | 'redrive' | 'backfill';
+
+export interface ReplicaCoordination {
+  readonly self: ReplicaIdentity;
+  heartbeat(beat: Heartbeat): Promise<HeartbeatResult>;
+  /** The live replicas now, oldest first. A read. */
+  live(now: number): Promise<ReplicaView[]>;
+  exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+}
