@@ -68,3 +68,14 @@ export interface ReplicaCoordination {
   live(now: number): Promise<ReplicaView[]>;
   exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
 }
+
+/** Runs `run` as maintenance of `kind` done by one replica at a time: under the store's advisory
+ * lock when replicas share it, else (one engine owns the store) at once. */
+export function oneReplicaAtATime<T>(
+  replicas: ReplicaCoordination | undefined,
+  kind: ExclusiveKind,
+  run: () => Promise<T>,
+): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }> {
+  if (replicas === undefined) return run().then((value) => ({ ran: true as const, value }));
+  return replicas.exclusive(kind, run);
+}
