@@ -52,6 +52,7 @@ import { findDeliveries, type DeliveryQuery, type FoundDeliveries } from './oper
 import type { AcceptResult, DeliveryAction, EventView, ReplayView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
 import { createReplicaHeartbeat, type ReplicaHeartbeat } from './sweep/replica-heartbeat.js';
+import { createWakeUps, type WakeUps } from './sweep/wake-ups.js';
 import { createReplays, type Replays } from './sweep/replay/replays.js';
 import { createRetention, RETENTION_SCHEDULE, type Retention, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
@@ -230,6 +231,8 @@ interface Stages {
   readonly sweep: Sweep;
   /** Present on a shared store: renews this replica's leases and records its heartbeat. */
   readonly heartbeat: ReplicaHeartbeat | undefined;
+  /** Present on a shared store: wake-ups from other replicas (due work, connector states). */
+  readonly wakeUps: WakeUps | undefined;
   readonly retention: Retention;
   readonly retentionSettings: RetentionSettings;
   readonly replays: Replays;
@@ -273,6 +276,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
     leases,
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
+  const wakeUps = store.replicas && createWakeUps({ replicas: store.replicas, store, sweep, dispatcher, logger });
   const heartbeat = store.replicas && createReplicaHeartbeat({ replicas: store.replicas, dispatcher, leases, clock, timers: realTimers, logger, revision, renewMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS });
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
@@ -330,7 +334,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
   const actions = createDeliveryActions({ store, registry, clock, logger, kick: () => sweep.kick() });
   const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent });
 
-  return { config, clock, logger, store, http, dispatcher, sweep, heartbeat, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
+  return { config, clock, logger, store, http, dispatcher, sweep, heartbeat, wakeUps, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
 }
 
 /** Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again. */
@@ -339,7 +343,8 @@ function refill(dispatcher: Dispatcher, sweep: Sweep): void {
 }
 
 /** Signals between the stages, subscribed once every stage exists. */
-function connectStages({ config, dispatcher, sweep, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
+function connectStages({ config, dispatcher, sweep, heartbeat, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
+  heartbeat?.signals.on('replicas', (live) => dispatcher.shareLimits(live));
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', () => refill(dispatcher, sweep));
@@ -358,7 +363,7 @@ function connectStages({ config, dispatcher, sweep, outcomes, metrics, ingest, s
 /** Starts the stages in order: watch, park what has no connector, sweep what is due, resume
  * replays, then take events from the sources and run retention on its schedule. */
 async function startStages(stages: Stages, options: EngineOptions): Promise<void> {
-  const { config, store, dispatcher, metrics, logger, clock, summary, sweep, heartbeat, replays, sources, retention } = stages;
+  const { config, store, dispatcher, metrics, logger, clock, summary, sweep, heartbeat, wakeUps, replays, sources, retention } = stages;
   const { registry } = config;
   if (options.watch && config.live) await config.live.watch();
   dispatcher.reconcile();
@@ -370,6 +375,7 @@ async function startStages(stages: Stages, options: EngineOptions): Promise<void
     await heartbeat.beat();
     heartbeat.start();
   }
+  await wakeUps?.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
   await replays.resume();
@@ -470,6 +476,7 @@ async function statusOf({ config, store, replays, dispatcher, sources, retention
 /** Drains and closes the stages, sources first, the store last; closes only what the engine made. */
 async function closeStages(stages: Stages, options: EngineOptions): Promise<void> {
   await stages.config.live?.close();
+  await stages.wakeUps?.close();
   await stages.sources.close();
   await stages.replays.close();
   await stages.sweep.close();

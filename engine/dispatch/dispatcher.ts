@@ -81,6 +81,12 @@ export interface Dispatcher {
   /** After the connectors changed (a reload, or the start): a connector disabled by a 410 whose
    * configuration changed sends again, and the store forgets its disablement. */
   reconcile(): void;
+  /** Connector-wide state another replica changed in the shared store: operators' pauses and 410
+   * disables replace this replica's (nothing is written back). A connector newly held gives its
+   * work back to the store; one free again wakes the sweep. */
+  adopt(paused: readonly PausedConnector[], disabled: readonly DisabledConnector[]): void;
+  /** Splits every connector's rateLimit among `replicas` live replicas (docs/scale-out.md). */
+  shareLimits(replicas: number): void;
   /** Flow-control state of each configured connector, for GET /status. */
   status(): Record<string, LaneStatus>;
   /** Stops starting requests and waits (at most `timeoutMs`) for those in flight. */
@@ -94,11 +100,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const disabledAtStart = new Map((options.disabled ?? []).map(({ connector, ...disabled }) => [connector, disabled]));
   const pausedAtStart = new Map((options.paused ?? []).map(({ connector, ...pause }) => [connector, pause]));
   const lanes = new Map<string, Lane>();
+  let replicas = 1;
   const laneFor = (name: string): Lane => {
     let lane = lanes.get(name);
     if (!lane) {
       const [disabled, operatorPause] = [disabledAtStart.get(name), pausedAtStart.get(name)];
       lanes.set(name, (lane = new ConnectorLane(name, timers, { ...(disabled && { disabled }), ...(operatorPause && { operatorPause }) })));
+      lane.state.shareLimit(replicas);
     }
     return lane;
   };
@@ -170,6 +178,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     reconcile() {
       for (const connector of registry.all()) void ctx.reportChanges(connector, laneFor(connector.name).state.reconcile(connector));
+    },
+    adopt(paused, disabled) {
+      const pauses = new Map(paused.map(({ connector, ...pause }) => [connector, pause]));
+      const disables = new Map(disabled.map(({ connector, ...record }) => [connector, record]));
+      for (const connector of registry.all()) {
+        const lane = laneFor(connector.name);
+        const before = lane.state.canStart(connector, clock.now());
+        lane.state.adopt({ operatorPause: pauses.get(connector.name), disabled: disables.get(connector.name) });
+        pump(ctx, lane);
+        if (!before && lane.state.canStart(connector, clock.now())) signals.emit('unblocked');
+      }
+    },
+    shareLimits(live) {
+      replicas = live;
+      for (const lane of lanes.values()) lane.state.shareLimit(live);
     },
     status() {
       const now = clock.now();

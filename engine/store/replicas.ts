@@ -58,6 +58,10 @@ export interface HeartbeatResult {
   readonly live: readonly ReplicaView[];
 }
 
+/** What a wake-up says: work may be due now (`due`), or a connector-wide state changed
+ * (`connectors`: an operator's pause or resume, a 410 disable or its end). */
+export type WakeKind = 'due' | 'connectors';
+
 /** Kinds of maintenance one replica at a time does. */
 export type ExclusiveKind = 'retention' | 'redrive' | 'backfill';
 
@@ -67,6 +71,9 @@ export interface ReplicaCoordination {
   /** The live replicas now, oldest first. A read. */
   live(now: number): Promise<ReplicaView[]>;
   exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /** Calls `onWake` when any replica (this one included) notifies a wake-up; listens again by
+   * itself after losing the server. Resolves with the function that stops listening. */
+  listen(onWake: (kind: WakeKind) => void): Promise<() => Promise<void>>;
 }
 
 /** Runs `run` as maintenance of `kind` done by one replica at a time: under the store's advisory

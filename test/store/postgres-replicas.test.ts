@@ -154,4 +154,33 @@ describe('postgres store, replicas sharing one schema', () => {
       assert.deepEqual(await replicas(b!).exclusive('retention', async () => 'after'), { ran: true, value: 'after' });
     });
   });
+
+  it('wakes every listening replica when one resumes or pauses a connector or retries a delivery, and listens again after losing its connection', async () => {
+    await withReplicas(['a', 'b'], async ([a, b]) => {
+      const heard: string[] = [];
+      const next = (kind: string) => waitFor(() => heard.includes(kind), `a "${kind}" wake-up`).then(() => heard.splice(0));
+      const stop = await replicas(a!).listen((kind) => heard.push(kind));
+      try {
+        await b!.setPaused('crm', { by: 'ops', since: T0 });
+        await next('connectors');
+        await b!.acceptEvents([event('e1', [pending('d1')])]);
+        await claim(b!, T0);
+        await b!.recordAttempt(attempt('d1', 1, { status: 400, error: 'TARGET_REJECTED: 400', errorCode: 'TARGET_REJECTED', nextState: 'dead', nextAttemptAt: null }));
+        assert.equal(await b!.act('retry', ['d1'], null, T0 + 1), 1);
+        await next('due');
+        await database.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hms-sync listener'");
+        // After listening again it wakes once with every kind: what was notified meanwhile is unknown.
+        await next('due');
+        await b!.setPaused('crm', null);
+        await next('connectors');
+      } finally {
+        await stop();
+      }
+    });
+  });
 });
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.ok(check(), `timed out waiting for ${what}`);
+}

@@ -35,6 +35,7 @@ import { createPostgresReads, type PostgresReads } from './reads.js';
 import { attemptRecords, requeue } from './record-attempt.js';
 import * as replicaOps from './replica-ops.js';
 import { serverFailure, storeUnavailable } from './store-errors.js';
+import { listenForWakes, notifyWake } from './wake-listener.js';
 import { createPgWriteQueue } from './write-queue.js';
 
 export interface PostgresStoreOptions {
@@ -75,10 +76,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const reason = serverFailure(error) ?? (error instanceof Error ? error.message : String(error));
     throw new HmsError('STORE_OPEN_FAILED', `cannot open the PostgreSQL store ${maskStoreUrl(url)} (schema ${schema}): ${reason}; check --store (HMS_SYNC_STORE), that the server is up, and the user's password and rights`, { cause: error });
   }
-  return createPostgresStore(pool, schema, url, clock, replica);
+  return createPostgresStore(pool, schema, url, clock, replica, logger);
 }
 
-function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: Clock, self: ReplicaIdentity): Store {
+function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: Clock, self: ReplicaIdentity, logger: Logger | undefined): Store {
   let health: StoreHealth = { writable: true, lastFailure: null };
   /** What a caller gets for an error: a server failure becomes STORE_UNAVAILABLE and is
    * remembered for health(); any other error passes unchanged. */
@@ -113,7 +114,11 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
   async function redrive(connector: string, now: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const moved = await write((client) => connectors.redriveChunk(client, connector, now, connectors.REDRIVE_CHUNK_ROWS));
+      const moved = await write(async (client) => {
+        const chunk = await connectors.redriveChunk(client, connector, now, connectors.REDRIVE_CHUNK_ROWS);
+        if (chunk > 0) await notifyWake(client, schema, 'due');
+        return chunk;
+      });
       total += moved;
       if (moved < connectors.REDRIVE_CHUNK_ROWS) return total;
     }
@@ -124,6 +129,7 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
     self,
     heartbeat: (beat) => write((client) => replicaOps.heartbeat(client, self, beat)),
     live: (now) => read(() => replicaOps.live(pool, now)),
+    listen: (onWake) => whileOpen(() => listenForWakes({ url, schema, onWake, ...(logger && { logger }) })),
     exclusive: (kind, run) => whileOpen(() => replicaOps.exclusive(pool, schema, kind, run).catch((error: unknown) => Promise.reject(failure(error)))),
   };
   const reads = guardAll(createPostgresReads({ pool, writes, schema, clock }), read);
@@ -134,11 +140,16 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
     recordAttempt: (record) => whileOpen(() => writes.enqueueItem(attempts, record)),
     requeue: (ids, dueAt) => write((client) => requeue(client, ids, dueAt, clock.now(), self.id)),
     claimDue: (options) => write((client) => claimDue(client, options, self.id)),
-    reconcileConnectors: (names, now) => write((client) => connectors.reconcileConnectors(client, names, now)),
+    reconcileConnectors: (names, now) =>
+      write(async (client) => {
+        const moved = await connectors.reconcileConnectors(client, names, now);
+        if (moved.resumed > 0) await notifyWake(client, schema, 'due');
+        return moved;
+      }),
     redrive,
-    setDisabled: (connector, disabled) => write((client) => connectors.setDisabled(client, connector, disabled)),
+    setDisabled: (connector, disabled) => write(async (client) => (await connectors.setDisabled(client, connector, disabled), await notifyWake(client, schema, 'connectors'))),
     disabledConnectors: () => read(() => connectors.disabledConnectors(pool)),
-    setPaused: (connector, pause) => write((client) => connectors.setPaused(client, connector, pause)),
+    setPaused: (connector, pause) => write(async (client) => (await connectors.setPaused(client, connector, pause), await notifyWake(client, schema, 'connectors'))),
     pausedConnectors: () => read(() => connectors.pausedConnectors(pool)),
     health: () => health,
     close() {
