@@ -276,7 +276,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
     leases,
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
-  const wakeUps = store.replicas && createWakeUps({ replicas: store.replicas, store, sweep, dispatcher, logger });
+  const wakeUps = store.replicas && createWakeUps({ replicas: store.replicas, store, sweep, dispatcher, logger, clock });
   const heartbeat = store.replicas && createReplicaHeartbeat({ replicas: store.replicas, dispatcher, leases, clock, timers: realTimers, logger, revision, renewMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS });
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };

@@ -124,11 +124,13 @@ export class ConnectorState {
 
   /**
    * Takes the operator's pause and the 410 disable another replica recorded in the shared store
-   * (undefined: none), replacing this replica's. Returns no changes: they are in the store already.
+   * (undefined: none), replacing this replica's, and a 429's pause until `pausedUntil` when it
+   * ends later than this replica's own. Returns no changes: they are in the store already.
    */
-  adopt(kept: KeptState): void {
+  adopt(kept: KeptState & { readonly pausedUntil?: number }): void {
     this.operatorPause = kept.operatorPause;
     this.disabled = kept.disabled;
+    this.pausedUntil = Math.max(this.pausedUntil, kept.pausedUntil ?? 0);
   }
 
   /** Splits the rateLimit among `replicas` live replicas: this one starts limit / replicas requests

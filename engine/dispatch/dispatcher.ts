@@ -82,9 +82,10 @@ export interface Dispatcher {
    * configuration changed sends again, and the store forgets its disablement. */
   reconcile(): void;
   /** Connector-wide state another replica changed in the shared store: operators' pauses and 410
-   * disables replace this replica's (nothing is written back). A connector newly held gives its
+   * disables replace this replica's, a 429's pause (`throttled`: until when, by connector) holds
+   * it too (nothing is written back). A connector newly held gives its
    * work back to the store; one free again wakes the sweep. */
-  adopt(paused: readonly PausedConnector[], disabled: readonly DisabledConnector[]): void;
+  adopt(paused: readonly PausedConnector[], disabled: readonly DisabledConnector[], throttled?: ReadonlyMap<string, number>): void;
   /** Splits every connector's rateLimit among `replicas` live replicas (docs/scale-out.md). */
   shareLimits(replicas: number): void;
   /** Flow-control state of each configured connector, for GET /status. */
@@ -179,13 +180,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     reconcile() {
       for (const connector of registry.all()) void ctx.reportChanges(connector, laneFor(connector.name).state.reconcile(connector));
     },
-    adopt(paused, disabled) {
+    adopt(paused, disabled, throttled) {
       const pauses = new Map(paused.map(({ connector, ...pause }) => [connector, pause]));
       const disables = new Map(disabled.map(({ connector, ...record }) => [connector, record]));
       for (const connector of registry.all()) {
         const lane = laneFor(connector.name);
         const before = lane.state.canStart(connector, clock.now());
-        lane.state.adopt({ operatorPause: pauses.get(connector.name), disabled: disables.get(connector.name) });
+        lane.state.adopt({ operatorPause: pauses.get(connector.name), disabled: disables.get(connector.name), pausedUntil: throttled?.get(connector.name) });
         pump(ctx, lane);
         if (!before && lane.state.canStart(connector, clock.now())) signals.emit('unblocked');
       }

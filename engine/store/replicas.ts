@@ -71,6 +71,10 @@ export interface ReplicaCoordination {
   /** The live replicas now, oldest first. A read. */
   live(now: number): Promise<ReplicaView[]>;
   exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /** Records that a 429 paused `connector` until `until` (a later pause wins), for every replica. */
+  throttle(connector: string, until: number): Promise<void>;
+  /** The connectors paused by a 429 past `now`, with their ends. A read. */
+  throttles(now: number): Promise<ReadonlyMap<string, number>>;
   /** Calls `onWake` when any replica (this one included) notifies a wake-up; listens again by
    * itself after losing the server. Resolves with the function that stops listening. */
   listen(onWake: (kind: WakeKind) => void): Promise<() => Promise<void>>;

@@ -2,10 +2,11 @@
  * What a replica does when another replica (or itself) notifies a wake-up through the shared
  * store (store/postgres/wake-listener.ts): work due now (`due`) runs its sweep claim at once;
  * a connector-wide state that changed (`connectors`: an operator's pause or resume, a 410 disable
- * or its end) is read from the store and adopted by its dispatcher. The cron sweep stays the
+ * or its end, a 429's pause) is read from the store and adopted by its dispatcher (at start too). The cron sweep stays the
  * safety net; the listener reconnects by itself.
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ReplicaCoordination, WakeKind } from '../store/replicas.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,7 @@ export interface WakeUpsOptions {
   readonly sweep: Pick<Sweep, 'kick'>;
   readonly dispatcher: Pick<Dispatcher, 'adopt'>;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 export interface WakeUps {
@@ -26,14 +28,14 @@ export interface WakeUps {
 }
 
 export function createWakeUps(options: WakeUpsOptions): WakeUps {
-  const { replicas, store, sweep, dispatcher, logger } = options;
+  const { replicas, store, sweep, dispatcher, logger, clock } = options;
   let stop: (() => Promise<void>) | undefined;
   let closed = false;
 
   async function adoptConnectorStates(): Promise<void> {
     try {
-      const [paused, disabled] = await Promise.all([store.pausedConnectors(), store.disabledConnectors()]);
-      dispatcher.adopt(paused, disabled);
+      const [paused, disabled, throttled] = await Promise.all([store.pausedConnectors(), store.disabledConnectors(), replicas.throttles(clock.now())]);
+      dispatcher.adopt(paused, disabled, throttled);
     } catch (error) {
       logger.warn({ err: error }, 'could not read the connectors\' paused and disabled states after a wake-up; the next one tries again');
     }
@@ -48,6 +50,7 @@ export function createWakeUps(options: WakeUpsOptions): WakeUps {
   return {
     async start() {
       stop = await replicas.listen(onWake);
+      await adoptConnectorStates();
     },
     async close() {
       closed = true;

@@ -1,7 +1,8 @@
 /**
  * Connector-wide state shared by two replicas on one PostgreSQL schema: an operator's pause on one
  * replica holds the connector on the other within moments (a wake-up through LISTEN/NOTIFY, not
- * a restart), and its resume frees it there; the connector's rateLimit is split between them.
+ * a restart), and its resume frees it there; a 429's pause on one holds it on the other; the
+ * connector's rateLimit is split between them.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -20,6 +21,7 @@ after(() => database.close());
 
 interface Flow {
   state: string;
+  pausedUntil: string | null;
   rateLimit: { perSecond: number } | null;
 }
 
@@ -28,7 +30,7 @@ async function flowOf(engine: EngineProcess): Promise<Flow> {
   return body.connectors.find((c) => c.name === 'sink')!;
 }
 
-test('an operator\'s pause on one replica holds the connector on the other, its resume frees it, and the rate limit is split between them', async () => {
+test('an operator\'s pause on one replica holds the connector on the other, its resume frees it, a 429 pauses both, and the rate limit is split between them', async () => {
   const { dir, receiver } = suite;
   const connectors = join(dir.path, 'connectors.d');
   await mkdir(connectors);
@@ -48,6 +50,16 @@ test('an operator\'s pause on one replica holds the connector on the other, its 
     const resumed = await request(`${a.url}/connectors/sink/resume`, { method: 'POST' });
     assert.equal(resumed.statusCode, 200, await resumed.body.text());
     await waitUntil(async () => ((await flowOf(b)).state === 'active' ? true : undefined), 'the resume to reach the other replica', 5_000, 50);
+
+    // A 429 with Retry-After on one replica pauses the connector on both.
+    receiver.respond = () => ({ status: 429, headers: { 'retry-after': '30' } });
+    const accepted = await request(`${a.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ type: 'tick', id: 'e-429' }]) });
+    assert.equal(accepted.statusCode, 202, await accepted.body.text());
+    const held = await waitUntil(async () => {
+      const flow = await flowOf(b);
+      return flow.state === 'paused' ? flow : undefined;
+    }, 'the 429 pause to reach the other replica', 10_000, 50);
+    assert.ok(held.pausedUntil !== null);
 
     await a.stop();
     await waitUntil(async () => ((await flowOf(b)).rateLimit?.perSecond === 10 ? true : undefined), 'the whole rate limit once alone', 10_000, 100);

@@ -24,6 +24,7 @@
  * work; null for deliveries never held), and the
  * `replicas` table records each running replica's heartbeat. A replica is live while
  * heartbeat_at + lease_ms > now; a lease whose owner is not live may be ended by any replica.
+ * `throttled_connectors` holds a 429's pause per connector, honoured by every replica.
  */
 
 export interface Migration {
@@ -168,6 +169,12 @@ export const MIGRATIONS: readonly Migration[] = [
         heartbeat_at BIGINT NOT NULL,
         lease_ms BIGINT NOT NULL,
         held INTEGER NOT NULL DEFAULT 0
+      );
+
+      -- A 429's pause (Retry-After) of a connector, for every replica until \`until\`.
+      CREATE TABLE throttled_connectors (
+        connector TEXT PRIMARY KEY,
+        until BIGINT NOT NULL
       );
     `,
   },

@@ -129,6 +129,12 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
     self,
     heartbeat: (beat) => write((client) => replicaOps.heartbeat(client, self, beat)),
     live: (now) => read(() => replicaOps.live(pool, now)),
+    throttle: (connector, until) =>
+      write(async (client) => {
+        await replicaOps.throttle(client, connector, until, clock.now());
+        await notifyWake(client, schema, 'connectors');
+      }),
+    throttles: (now) => read(() => replicaOps.throttles(pool, now)),
     listen: (onWake) => whileOpen(() => listenForWakes({ url, schema, onWake, ...(logger && { logger }) })),
     exclusive: (kind, run) => whileOpen(() => replicaOps.exclusive(pool, schema, kind, run).catch((error: unknown) => Promise.reject(failure(error)))),
   };

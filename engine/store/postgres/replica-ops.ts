@@ -30,6 +30,20 @@ const LIVE = `SELECT id, hostname, version, revision, revision_since, started_at
 /** A clean leave: what it still holds is due now for any replica. */
 const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL WHERE owner = $2 AND state = 'inflight'`;
 
+const THROTTLE = `INSERT INTO throttled_connectors (connector, until) VALUES ($1, $2)
+  ON CONFLICT (connector) DO UPDATE SET until = GREATEST(throttled_connectors.until, excluded.until)`;
+
+/** See ReplicaCoordination.throttle; pauses that ended are forgotten on the way. */
+export async function throttle(client: pg.PoolClient, connector: string, until: number, now: number): Promise<void> {
+  await client.query('DELETE FROM throttled_connectors WHERE until <= $1', [now]);
+  await client.query(THROTTLE, [connector, until]);
+}
+
+export async function throttles(db: Queryable, now: number): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ connector: string; until: number }>('SELECT connector, until FROM throttled_connectors WHERE until > $1', [now]);
+  return new Map(rows.map((row) => [row.connector, row.until]));
+}
+
 interface ReplicaRow {
   id: string;
   hostname: string;
