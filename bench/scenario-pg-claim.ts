@@ -44,7 +44,7 @@ export async function runPgClaimScenario(url: string, schema: string, rows: numb
     let claimed = 0;
     for (let repeat = 0; repeat < CLAIM_REPEATS; repeat++) {
       const started = performance.now();
-      const batch = await store.claimDue({ now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) });
+      const batch = await store.claimDue({ now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) }, 'bench-claim');
       times.push(performance.now() - started);
       if (repeat === 0) claimed = batch.length;
     }
@@ -63,7 +63,7 @@ async function timeClaimStatements(url: string, schema: string): Promise<number[
     for (let repeat = 0; repeat < CLAIM_REPEATS; repeat++) {
       await client.query('BEGIN');
       const started = performance.now();
-      await claimDue(client, { now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) });
+      await claimDue(client, { now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) }, 'bench-claim');
       times.push(performance.now() - started);
       await client.query('ROLLBACK');
     }

@@ -13,6 +13,8 @@
  * and read the store, dispatcher and config when scraped.
  * Everything with side effects (clock, store, HTTP, logger, randomness) can be passed in.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledConnector } from './config/compiled.js';
@@ -24,6 +26,7 @@ import type { Registry } from './config/registry.js';
 import type { LaneStatus } from './dispatch/connector-lane.js';
 import { createDispatcher, type Dispatcher } from './dispatch/dispatcher.js';
 import { createHttpClient, type HttpClient } from './dispatch/http-client.js';
+import { LeaseGuard } from './dispatch/lease-guard.js';
 import { realTimers } from './dispatch/timers.js';
 import { connectorRoutesFor } from './bus/connector-routes.js';
 import { createIngest, type Ingest } from './bus/ingest.js';
@@ -35,10 +38,12 @@ import type { SourceStatus } from './bus/sources/source-tally.js';
 import { HmsError } from './errors.js';
 import { createLogger } from './logger.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics/engine-metrics.js';
+import { configSkewOf, replicasPerRevision, type ConfigSkew } from './metrics/config-skew.js';
 import { readinessOf, type Readiness } from './metrics/readiness.js';
 import { createTrafficSummary, type TrafficSummary } from './metrics/traffic-summary.js';
 import type { DeliveryState, SyncEvent } from './model.js';
 import { openStore } from './store/open-store.js';
+import type { ReplicaIdentity, ReplicaView } from './store/replicas.js';
 import { describeStoreLocation, type StoreLocation } from './store/store-location.js';
 import { createDeliveryActions, type BulkResult, type BulkSelection } from './operate/delivery-actions.js';
 import { createDeliveryPages, type DeliveryPage } from './operate/delivery-page.js';
@@ -46,14 +51,20 @@ import { listDead, retryDead, type DeadListOptions, type DeadPage, type DeadSele
 import { findDeliveries, type DeliveryQuery, type FoundDeliveries } from './operate/find-deliveries.js';
 import type { AcceptResult, DeliveryAction, EventView, ReplayView, Store, StoreHealth, StoreSize } from './store/store.js';
 import { configChangeApplier } from './sweep/apply-config-change.js';
+import { createReplicaHeartbeat, type ReplicaHeartbeat } from './sweep/replica-heartbeat.js';
+import { createWakeUps, type WakeUps } from './sweep/wake-ups.js';
 import { createReplays, type Replays } from './sweep/replay/replays.js';
 import { createRetention, RETENTION_SCHEDULE, type Retention, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE, type Sweep } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
-/** How long a claimed delivery stays ours before another claimer may take it. */
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+/** How long a claimed delivery stays ours before another claimer may take it (--lease). On a
+ * shared store (PostgreSQL) the heartbeat renews it every DEFAULT_LEASE_RENEW_MS while the
+ * delivery is held; on SQLite, one engine per file, nothing else claims, and a restart ends them. */
+export const DEFAULT_LEASE_MS = 30_000;
+/** How often a replica on a shared store renews its leases and records its heartbeat (--lease-renew). */
+export const DEFAULT_LEASE_RENEW_MS = 10_000;
 /** Most deliveries the dispatcher holds in memory; the rest wait, due, in the store. */
 export const DEFAULT_MAX_HELD = 5_000;
 /** How long close() waits for requests in flight. */
@@ -79,6 +90,7 @@ export interface EngineOptions {
   /** Cron expression with seconds; null runs no automatic sweep (call `sweep()`). */
   readonly sweepSchedule?: string | null;
   readonly leaseMs?: number;
+  readonly leaseRenewMs?: number;
   readonly maxHeld?: number;
   readonly drainTimeoutMs?: number;
   /** Hot-reload `connectorsDir` and `sourcesDir` when their files change (default false; `hms-sync run` turns it on). */
@@ -123,6 +135,10 @@ export interface EngineStatus extends Omit<ConfigStatus, 'connectors' | 'sources
   readonly flow: Readonly<Record<string, LaneStatus>>;
   /** The replays running now, declared backfills included. */
   readonly replays: readonly ReplayView[];
+  /** The live replicas on a shared store (PostgreSQL), this one marked `self`; null on SQLite. */
+  readonly replicas: readonly (ReplicaView & { readonly self: boolean })[] | null;
+  /** Live replicas on different connector revisions, and which are behind; null when none. */
+  readonly configSkew: ConfigSkew | null;
 }
 
 export interface Engine {
@@ -213,6 +229,10 @@ interface Stages {
   readonly http: HttpClient;
   readonly dispatcher: Dispatcher;
   readonly sweep: Sweep;
+  /** Present on a shared store: renews this replica's leases and records its heartbeat. */
+  readonly heartbeat: ReplicaHeartbeat | undefined;
+  /** Present on a shared store: wake-ups from other replicas (due work, connector states). */
+  readonly wakeUps: WakeUps | undefined;
   readonly retention: Retention;
   readonly retentionSettings: RetentionSettings;
   readonly replays: Replays;
@@ -232,8 +252,12 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
   const random = options.random ?? Math.random;
   const userAgent = `hms-sync/${packageVersion()}`;
 
-  // Store, and the HTTP client deliveries go out with.
-  const store = options.store ?? (await openStore(storeLocationOf(options), { clock, logger }));
+  // Store, and the HTTP client deliveries go out with. On a shared store this process is one
+  // replica: a random id, its leases renewed by its heartbeat and checked before each send.
+  const replica: ReplicaIdentity = { id: randomBytes(6).toString('hex'), hostname: hostname(), version: packageVersion(), leaseMs };
+  const store = options.store ?? (await openStore(storeLocationOf(options), { clock, logger, replica }));
+  const leases = new LeaseGuard();
+  if (store.replicas) leases.renewed(clock.now(), store.replicas.self.leaseMs, []);
   const http = options.http ?? createHttpClient({ clock });
 
   // Dispatch sends; the sweep feeds it what is due in the store; dead letters are the sweep's too.
@@ -249,8 +273,11 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
     userAgent,
     revision,
     maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD,
+    leases,
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
+  const wakeUps = store.replicas && createWakeUps({ replicas: store.replicas, store, sweep, dispatcher, logger, clock });
+  const heartbeat = store.replicas && createReplicaHeartbeat({ replicas: store.replicas, dispatcher, leases, clock, timers: realTimers, logger, revision, renewMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS });
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
   const retentionSettings: RetentionSettings = { ...DEFAULT_RETENTION, ...definedFields(options.retention ?? {}) };
   const retention = createRetention({ store, registry, clock, logger, settings: retentionSettings });
@@ -298,6 +325,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
       sending: () => Object.fromEntries(Object.entries(dispatcher.status()).map(([name, lane]) => [name, lane.state === 'active'])),
       configProblems: () => config.problemFiles().reduce((sum, file) => sum + file.problems.length, 0),
       revision,
+      ...(store.replicas && { revisions: async () => replicasPerRevision(await store.replicas!.live(clock.now())) }),
     },
   });
   const summary = createTrafficSummary({ connectors: metrics.connectors, logger, clock });
@@ -306,7 +334,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
   const actions = createDeliveryActions({ store, registry, clock, logger, kick: () => sweep.kick() });
   const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent });
 
-  return { config, clock, logger, store, http, dispatcher, sweep, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
+  return { config, clock, logger, store, http, dispatcher, sweep, heartbeat, wakeUps, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
 }
 
 /** Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again. */
@@ -315,7 +343,8 @@ function refill(dispatcher: Dispatcher, sweep: Sweep): void {
 }
 
 /** Signals between the stages, subscribed once every stage exists. */
-function connectStages({ config, dispatcher, sweep, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
+function connectStages({ config, dispatcher, sweep, heartbeat, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
+  heartbeat?.signals.on('replicas', (live) => dispatcher.shareLimits(live));
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', () => refill(dispatcher, sweep));
@@ -334,7 +363,7 @@ function connectStages({ config, dispatcher, sweep, outcomes, metrics, ingest, s
 /** Starts the stages in order: watch, park what has no connector, sweep what is due, resume
  * replays, then take events from the sources and run retention on its schedule. */
 async function startStages(stages: Stages, options: EngineOptions): Promise<void> {
-  const { config, store, dispatcher, metrics, logger, clock, summary, sweep, replays, sources, retention } = stages;
+  const { config, store, dispatcher, metrics, logger, clock, summary, sweep, heartbeat, wakeUps, replays, sources, retention } = stages;
   const { registry } = config;
   if (options.watch && config.live) await config.live.watch();
   dispatcher.reconcile();
@@ -342,6 +371,11 @@ async function startStages(stages: Stages, options: EngineOptions): Promise<void
   metrics.parked(moved.parked);
   logger.info({ connectors: [...registry.names()], revision: config.revision(), ...moved }, 'engine started');
   summary.start();
+  if (heartbeat) {
+    await heartbeat.beat();
+    heartbeat.start();
+  }
+  await wakeUps?.start();
   await sweep.runOnce();
   if (options.sweepSchedule !== null) sweep.start(options.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE);
   await replays.resume();
@@ -352,7 +386,7 @@ async function startStages(stages: Stages, options: EngineOptions): Promise<void
 
 /** The Engine the API, the CLI and embedders use, over the started stages. */
 function engineFacade(stages: Stages, options: EngineOptions): Engine {
-  const { config, store, ingest, metrics, clock, actions, deliveryPage, dispatcher, outcomes, sweep, retention, replays, sources } = stages;
+  const { config, store, ingest, metrics, clock, actions, deliveryPage, dispatcher, outcomes, sweep, heartbeat, retention, replays, sources } = stages;
   let closing: Promise<void> | undefined;
   /** Throws ENGINE_CLOSED once the engine is closing, counting `refusedEvents` as refused. */
   const ensureOpen = (refusedEvents = 0) => {
@@ -384,7 +418,7 @@ function engineFacade(stages: Stages, options: EngineOptions): Engine {
     },
     rejected: (error, events) => ingest.refused(error, events),
     metrics: () => metrics.scrape(),
-    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: config.problemFiles().length }),
+    readiness: () => readinessOf({ closing: closing !== undefined, store: store.health(), problemFiles: config.problemFiles().length, configSkew: configSkewOf(heartbeat?.live() ?? []) }),
     getEvent: (id) => store.getEvent(id),
     findDeliveries: (query) => findDeliveries(store, query, clock),
     getDelivery: (id) => deliveryPage(id),
@@ -417,13 +451,14 @@ function engineFacade(stages: Stages, options: EngineOptions): Engine {
   };
 }
 
-async function statusOf({ config, store, replays, dispatcher, sources, retention, retentionSettings }: Stages, options: EngineOptions): Promise<EngineStatus> {
-  const [deliveries, size, oldestPendingAt, engineFile, running] = await Promise.all([
+async function statusOf({ config, store, replays, dispatcher, sources, retention, retentionSettings, clock }: Stages, options: EngineOptions): Promise<EngineStatus> {
+  const [deliveries, size, oldestPendingAt, engineFile, running, live] = await Promise.all([
     store.countByState(),
     store.size(),
     store.oldestUnfinishedAt(),
     options.engineFile === undefined ? null : engineFileStatus(options.engineFile),
     replays.list(true),
+    store.replicas?.live(clock.now()) ?? null,
   ]);
   const storeStatus: StoreStatus = {
     location: options.store ? null : describeStoreLocation(storeLocationOf(options)),
@@ -434,18 +469,21 @@ async function statusOf({ config, store, replays, dispatcher, sources, retention
     retention: retentionSettings,
     lastRetention: retention.lastRun(),
   };
-  return { ...config.status(), sources: sources.status(), engineFile, deliveries, store: storeStatus, flow: dispatcher.status(), replays: running };
+  const replicas = live === null ? null : live.map((replica) => ({ ...replica, self: replica.id === store.replicas!.self.id }));
+  return { ...config.status(), sources: sources.status(), engineFile, deliveries, store: storeStatus, flow: dispatcher.status(), replays: running, replicas, configSkew: configSkewOf(live ?? []) };
 }
 
 /** Drains and closes the stages, sources first, the store last; closes only what the engine made. */
 async function closeStages(stages: Stages, options: EngineOptions): Promise<void> {
   await stages.config.live?.close();
+  await stages.wakeUps?.close();
   await stages.sources.close();
   await stages.replays.close();
   await stages.sweep.close();
   await stages.retention.close();
   await stages.dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
   await stages.outcomes.flush();
+  await stages.heartbeat?.close();
   stages.summary.close();
   if (!options.http) await stages.http.close();
   if (!options.store) await stages.store.close();

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   STORE_OPEN_FAILED: { http: 500, summary: 'The data directory could not be created, or its database could not be opened (not a directory, no permission, not an hms-sync database); or the PostgreSQL store could not be reached or refused the user (the URL is shown with its password masked).' },
   STORE_UNAVAILABLE: { http: 503, summary: 'The store cannot write now (SQLite: the disk is full, read-only or failing; PostgreSQL: the server is down, unreachable, restarting or out of connections); nothing of the request was stored; send it again later.' },
   STORE_FULL: { http: 507, summary: 'The store is past --max-store-size and retention may delete nothing more; nothing of the request was stored; send it again later.' },
+  LEASE_LOST: { http: 500, summary: 'A replica recorded an attempt for a delivery another replica took over after its lease expired (PostgreSQL store); the record was not kept, the new holder\'s stands.' },
   STORE_SCHEMA_TOO_NEW: { http: 500, summary: 'The data directory (or PostgreSQL schema) was written by a newer hms-sync; run that version or a later one.' },
   STORE_COPY_CONFLICT: { http: 500, summary: 'store copy found the target PostgreSQL schema holding other events or deliveries under the seqs it copies; nothing was copied; copy into a new schema.' },
   ENGINE_CLOSED: { http: 503, summary: 'The engine is shutting down and accepts no more events.' },

@@ -12,6 +12,10 @@
  *
  * `store.location` names the store: `sqlite:PATH`, or the PostgreSQL URL with its password masked.
  *
+ * `replicas` lists the live replicas on a shared store (PostgreSQL), this one with `self: true`;
+ * null on SQLite, where one engine owns the store. `configSkew` names the replicas on another
+ * connector revision than the newest (the one adopted last); null when they all agree.
+ *
  * `replays` lists the replays running now (declared backfills too), as GET /replays/:id shows them.
  *
  * Each source shows whether it is connected, its last error (secrets already removed), its lag,
@@ -46,6 +50,8 @@ export function toStatusResponse(status: EngineStatus) {
     deliveries: status.deliveries,
     store: storeOf(status.store),
     replays: status.replays.map(toReplayResponse),
+    replicas: status.replicas && status.replicas.map(({ id, hostname, version, revision, heldDeliveries, heartbeatAt, self }) => ({ id, hostname, version, revision, heldDeliveries, heartbeatAt: iso(heartbeatAt), self })),
+    configSkew: status.configSkew,
   };
 }
 

@@ -35,6 +35,8 @@ export async function runCommand(args: readonly string[], processEnv: Record<str
     env,
     logger,
     sweepSchedule: options.sweep,
+    leaseMs: options.leaseMs,
+    leaseRenewMs: options.leaseRenewMs,
     retention: options.retention,
     strict: options.strict,
     ...(engineFile && { engineFile }),

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_INFLIGHT_BODY_BYTES } from '../api/inflight-bodies.js';
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_CONNECTIONS } from '../api/server.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from '../sweep/retention-policy.js';
 import { DEFAULT_SWEEP_SCHEDULE, validateSweepSchedule } from '../sweep/sweep.js';
+import { DEFAULT_LEASE_MS, DEFAULT_LEASE_RENEW_MS } from '../engine.js';
 
 export interface RunOptions {
   /** The engine settings file named by --config, if any. */
@@ -24,6 +25,9 @@ export interface RunOptions {
   readonly port: number;
   readonly host: string;
   readonly sweep: string;
+  /** How long a claimed delivery stays this engine's, and (shared store) how often it is renewed. */
+  readonly leaseMs: number;
+  readonly leaseRenewMs: number;
   readonly bodyLimitBytes: number;
   readonly maxConnections: number;
   readonly maxInflightBodyBytes: number;
@@ -49,6 +53,12 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --port N            HTTP port, 0 for any free port (env HMS_SYNC_PORT, default 8080)
   --host H            HTTP bind address (env HMS_SYNC_HOST, default 127.0.0.1)
   --sweep CRON        retry sweep schedule, cron with seconds (env HMS_SYNC_SWEEP, default "${DEFAULT_SWEEP_SCHEDULE}")
+  --lease DURATION    how long a delivery claimed by this engine stays its own before another
+                      replica may claim it (env HMS_SYNC_LEASE, default ${formatDuration(DEFAULT_LEASE_MS)}); on PostgreSQL
+                      a replica cut off longer than this stops sending what it held
+  --lease-renew DURATION
+                      how often a replica on PostgreSQL renews its leases and heartbeat, well
+                      below --lease (env HMS_SYNC_LEASE_RENEW, default ${formatDuration(DEFAULT_LEASE_RENEW_MS)})
   --body-limit BYTES  largest POST /events body (env HMS_SYNC_BODY_LIMIT, default ${DEFAULT_BODY_LIMIT_BYTES})
   --max-connections N open connections at most; further ones are closed at once
                       (env HMS_SYNC_MAX_CONNECTIONS, default ${DEFAULT_MAX_CONNECTIONS})
@@ -66,7 +76,8 @@ export const RUN_USAGE = `usage: hms-sync run [options]
   --retain-dead DURATION|never a dead delivery is deleted this long after it died
                                (env HMS_SYNC_RETAIN_DEAD, default ${NEVER})
   --max-store-size SIZE        past it, the oldest delivered deliveries go first, then POST /events
-                               answers 507 (env HMS_SYNC_MAX_STORE_SIZE, e.g. 20GB, default none)
+                               answers 507 (env HMS_SYNC_MAX_STORE_SIZE, e.g. 20GB, default none);
+                               SQLite only: PostgreSQL's disk is its server's to guard
 
   HMS_SYNC_API_TOKEN      when set, every endpoint but /healthz and /readyz needs
                           "Authorization: Bearer <token>"; without it the engine listens on
@@ -90,6 +101,8 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
         port: { type: 'string' },
         host: { type: 'string' },
         sweep: { type: 'string' },
+        lease: { type: 'string' },
+        'lease-renew': { type: 'string' },
         'body-limit': { type: 'string' },
         'max-connections': { type: 'string' },
         'max-inflight-body-bytes': { type: 'string' },
@@ -109,14 +122,29 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
   }
   const sweep = values.sweep ?? env.HMS_SYNC_SWEEP ?? DEFAULT_SWEEP_SCHEDULE;
   validateSweepSchedule(sweep);
+  const leaseMs = setting('--lease', values.lease ?? env.HMS_SYNC_LEASE, parseDuration, DEFAULT_LEASE_MS);
+  const leaseRenewMs = setting('--lease-renew', values['lease-renew'] ?? env.HMS_SYNC_LEASE_RENEW, parseDuration, DEFAULT_LEASE_RENEW_MS);
+  if (leaseRenewMs <= 0 || leaseRenewMs >= leaseMs) {
+    throw new HmsError('USAGE', `--lease-renew (${formatDuration(leaseRenewMs)}) must be above zero and below --lease (${formatDuration(leaseMs)}); a third of it survives two missed renewals`);
+  }
+  const store = storeLocation({ store: values.store, data: values.data }, env, values['store-schema'] ?? env.HMS_SYNC_STORE_SCHEMA ?? DEFAULT_STORE_SCHEMA);
+  const maxStoreBytes = setting('--max-store-size', values['max-store-size'] ?? env.HMS_SYNC_MAX_STORE_SIZE, parseStoreSize, DEFAULT_RETENTION.maxStoreBytes);
+  if (maxStoreBytes !== null && store.kind === 'postgres') {
+    throw new HmsError(
+      'USAGE',
+      '--max-store-size (HMS_SYNC_MAX_STORE_SIZE) guards the disk of a SQLite store; it cannot shrink PostgreSQL\'s files (deleted rows leave space PostgreSQL reuses, not give back), and that disk is the server\'s to watch: leave it out with a postgres:// store and watch the server\'s disk instead (docs/scale-out.md)',
+    );
+  }
   return {
     config: values.config,
     connectors: values.connectors ?? env.HMS_SYNC_CONNECTORS ?? DEFAULT_CONNECTORS_DIR,
     sources: values.sources ?? env.HMS_SYNC_SOURCES ?? DEFAULT_SOURCES_DIR,
-    store: storeLocation({ store: values.store, data: values.data }, env, values['store-schema'] ?? env.HMS_SYNC_STORE_SCHEMA ?? DEFAULT_STORE_SCHEMA),
+    store,
     port: integer('--port', values.port ?? env.HMS_SYNC_PORT ?? '8080', 0, 65535),
     host: values.host ?? env.HMS_SYNC_HOST ?? '127.0.0.1',
     sweep,
+    leaseMs,
+    leaseRenewMs,
     bodyLimitBytes: integer('--body-limit', values['body-limit'] ?? env.HMS_SYNC_BODY_LIMIT ?? String(DEFAULT_BODY_LIMIT_BYTES), 1, 2 ** 31),
     maxConnections: integer('--max-connections', values['max-connections'] ?? env.HMS_SYNC_MAX_CONNECTIONS ?? String(DEFAULT_MAX_CONNECTIONS), 1, 2 ** 31),
     maxInflightBodyBytes: integer(
@@ -131,7 +159,7 @@ export function parseRunOptions(args: readonly string[], env: Record<string, str
       deliveredMs: setting('--retain-delivered', values['retain-delivered'] ?? env.HMS_SYNC_RETAIN_DELIVERED, parseDuration, DEFAULT_RETENTION.deliveredMs),
       eventsMs: setting('--retain-events', values['retain-events'] ?? env.HMS_SYNC_RETAIN_EVENTS, parseDuration, DEFAULT_RETENTION.eventsMs),
       deadMs: setting('--retain-dead', values['retain-dead'] ?? env.HMS_SYNC_RETAIN_DEAD, parseDurationOrNever, DEFAULT_RETENTION.deadMs),
-      maxStoreBytes: setting('--max-store-size', values['max-store-size'] ?? env.HMS_SYNC_MAX_STORE_SIZE, parseStoreSize, DEFAULT_RETENTION.maxStoreBytes),
+      maxStoreBytes,
     },
     help: values.help ?? false,
   };

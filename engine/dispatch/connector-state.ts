@@ -96,6 +96,8 @@ export class ConnectorState {
   private pausedUntil = 0;
   private readonly breaker = new CircuitBreaker();
   private bucket: TokenBucket | undefined;
+  /** Replicas the connector's rateLimit is split among (this one takes 1/share of it). */
+  private share = 1;
 
   constructor(kept: KeptState = {}) {
     this.disabled = kept.disabled;
@@ -118,6 +120,23 @@ export class ConnectorState {
       changes.push({ kind: 'enabled' });
     }
     return changes;
+  }
+
+  /**
+   * Takes the operator's pause and the 410 disable another replica recorded in the shared store
+   * (undefined: none), replacing this replica's, and a 429's pause until `pausedUntil` when it
+   * ends later than this replica's own. Returns no changes: they are in the store already.
+   */
+  adopt(kept: KeptState & { readonly pausedUntil?: number }): void {
+    this.operatorPause = kept.operatorPause;
+    this.disabled = kept.disabled;
+    this.pausedUntil = Math.max(this.pausedUntil, kept.pausedUntil ?? 0);
+  }
+
+  /** Splits the rateLimit among `replicas` live replicas: this one starts limit / replicas requests
+   * per second (its bucket restarts at the new rate). */
+  shareLimit(replicas: number): void {
+    this.share = Math.max(1, replicas);
   }
 
   /** An operator pauses the connector. Pausing it again changes nothing: the first pause is kept. */
@@ -155,7 +174,7 @@ export class ConnectorState {
 
   /** Takes a rate-limit token: 0 when a request may start, else ms until the next token. */
   takeToken(connector: CompiledConnector, nowMs: number): number {
-    const perSecond = connector.rateLimit?.perSecond;
+    const perSecond = this.perSecond(connector);
     if (perSecond === undefined) {
       this.bucket = undefined;
       return 0;
@@ -188,9 +207,15 @@ export class ConnectorState {
     return changes;
   }
 
+  /** This replica's share of the connector's rate limit, per second. */
+  private perSecond(connector: CompiledConnector): number | undefined {
+    const limit = connector.rateLimit?.perSecond;
+    return limit === undefined ? undefined : limit / this.share;
+  }
+
   status(connector: CompiledConnector | undefined, nowMs: number): ConnectorStateStatus {
     const hold = connector === undefined ? undefined : this.hold(connector, nowMs);
-    const perSecond = connector?.rateLimit?.perSecond;
+    const perSecond = connector === undefined ? undefined : this.perSecond(connector);
     // A connector that never sent has no bucket yet: show a full one.
     const bucket = perSecond === undefined ? undefined : this.bucket?.perSecond === perSecond ? this.bucket : new TokenBucket(perSecond, nowMs);
     const disabled = this.disabled !== undefined && this.disabled.revision === connector?.revision ? this.disabled : null;

@@ -27,6 +27,7 @@ import type { DispatcherSignals } from './dispatcher-signals.js';
 import { HeldDeliveries } from './held-deliveries.js';
 import type { HttpClient } from './http-client.js';
 import { InFlight } from './in-flight.js';
+import { LeaseGuard } from './lease-guard.js';
 import { createOutcomeRecorder, storeErrorLogger } from './record-outcome.js';
 import { connectorChangeReporter } from './report-connector-changes.js';
 import { admit, pump, type Lane, type ScheduleContext } from './schedule.js';
@@ -48,6 +49,8 @@ export interface DispatcherOptions {
   /** Adds auth and signing to each request; default: one over `http`. */
   readonly authenticator?: Authenticator;
   readonly timers?: Timers;
+  /** This replica's leases (store with replicas); default: every lease holds. */
+  readonly leases?: LeaseGuard;
   /** Connectors disabled by a 410 before this start (from `store.disabledConnectors()`). */
   readonly disabled?: readonly DisabledConnector[];
   /** Connectors an operator paused before this start (from `store.pausedConnectors()`). */
@@ -78,6 +81,13 @@ export interface Dispatcher {
   /** After the connectors changed (a reload, or the start): a connector disabled by a 410 whose
    * configuration changed sends again, and the store forgets its disablement. */
   reconcile(): void;
+  /** Connector-wide state another replica changed in the shared store: operators' pauses and 410
+   * disables replace this replica's, a 429's pause (`throttled`: until when, by connector) holds
+   * it too (nothing is written back). A connector newly held gives its
+   * work back to the store; one free again wakes the sweep. */
+  adopt(paused: readonly PausedConnector[], disabled: readonly DisabledConnector[], throttled?: ReadonlyMap<string, number>): void;
+  /** Splits every connector's rateLimit among `replicas` live replicas (docs/scale-out.md). */
+  shareLimits(replicas: number): void;
   /** Flow-control state of each configured connector, for GET /status. */
   status(): Record<string, LaneStatus>;
   /** Stops starting requests and waits (at most `timeoutMs`) for those in flight. */
@@ -91,11 +101,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const disabledAtStart = new Map((options.disabled ?? []).map(({ connector, ...disabled }) => [connector, disabled]));
   const pausedAtStart = new Map((options.paused ?? []).map(({ connector, ...pause }) => [connector, pause]));
   const lanes = new Map<string, Lane>();
+  let replicas = 1;
   const laneFor = (name: string): Lane => {
     let lane = lanes.get(name);
     if (!lane) {
       const [disabled, operatorPause] = [disabledAtStart.get(name), pausedAtStart.get(name)];
       lanes.set(name, (lane = new ConnectorLane(name, timers, { ...(disabled && { disabled }), ...(operatorPause && { operatorPause }) })));
+      lane.state.shareLimit(replicas);
     }
     return lane;
   };
@@ -126,6 +138,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     revision: options.revision ?? (() => 'unversioned'),
     held: new HeldDeliveries(options.maxHeld),
     inFlight: new InFlight(),
+    leases: options.leases ?? new LeaseGuard(),
     batchItems,
     recordOutcome: createOutcomeRecorder({ store, logger, signals }),
     reportChanges: connectorChangeReporter({ store, logger, signals }),
@@ -166,6 +179,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     reconcile() {
       for (const connector of registry.all()) void ctx.reportChanges(connector, laneFor(connector.name).state.reconcile(connector));
+    },
+    adopt(paused, disabled, throttled) {
+      const pauses = new Map(paused.map(({ connector, ...pause }) => [connector, pause]));
+      const disables = new Map(disabled.map(({ connector, ...record }) => [connector, record]));
+      for (const connector of registry.all()) {
+        const lane = laneFor(connector.name);
+        const before = lane.state.canStart(connector, clock.now());
+        lane.state.adopt({ operatorPause: pauses.get(connector.name), disabled: disables.get(connector.name), pausedUntil: throttled?.get(connector.name) });
+        pump(ctx, lane);
+        if (!before && lane.state.canStart(connector, clock.now())) signals.emit('unblocked');
+      }
+    },
+    shareLimits(live) {
+      replicas = live;
+      for (const lane of lanes.values()) lane.state.shareLimit(live);
     },
     status() {
       const now = clock.now();

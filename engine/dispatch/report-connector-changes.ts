@@ -1,7 +1,8 @@
 /**
  * What the changes of a connector's state (connector-state.ts) mean outside memory: a 410
  * disablement and an operator's pause are kept in the store across restarts (and dropped when
- * they end), each change is logged once, and a change that may let held work go (a breaker
+ * they end), a 429's pause is shared with the other replicas of a shared store, each change is
+ * logged once, and a change that may let held work go (a breaker
  * closed, a pause ended) signals `unblocked`.
  *
  * The reporter resolves once the records are written; a failed write is logged here, and also
@@ -56,6 +57,8 @@ export function connectorChangeReporter(options: ReportConnectorChangesOptions):
           signals.emit('unblocked');
           break;
         case 'paused':
+          // On a shared store every replica honours it (sweep/wake-ups.ts adopts it).
+          if (store.replicas) writes.push(store.replicas.throttle(connector.name, change.until));
           logger.warn({ ...fields, pausedUntil: new Date(change.until).toISOString() }, 'connector paused: the target answered 429');
           break;
         case 'breaker-opened':

@@ -18,6 +18,7 @@ import type { DispatchJob } from './dispatch-job.js';
 import type { DispatcherSignals } from './dispatcher-signals.js';
 import type { HeldDeliveries } from './held-deliveries.js';
 import type { InFlight } from './in-flight.js';
+import type { LeaseGuard } from './lease-guard.js';
 import { NOTHING_SENT, type RecordOutcome } from './record-outcome.js';
 import type { ReportConnectorChanges } from './report-connector-changes.js';
 import { notSent, sendUnit, type SendDependencies } from './send-unit.js';
@@ -36,6 +37,8 @@ export interface ScheduleContext {
   readonly revision: () => string;
   readonly held: HeldDeliveries;
   readonly inFlight: InFlight;
+  /** Whether this replica still holds a delivery's lease; checked before each request. */
+  readonly leases: LeaseGuard;
   readonly batchItems: BatchItems;
   readonly recordOutcome: RecordOutcome;
   readonly reportChanges: ReportConnectorChanges;
@@ -77,8 +80,19 @@ export function pump(ctx: ScheduleContext, lane: Lane): void {
   }
 }
 
-/** One request: sent, its answer applied to the connector, each delivery's attempt recorded. */
-function start(ctx: ScheduleContext, lane: Lane, connector: CompiledConnector, unit: WorkUnit<DispatchJob>, probe: boolean): void {
+/** One request: sent, its answer applied to the connector, each delivery's attempt recorded.
+ * A delivery whose lease this replica no longer holds is let go unsent (another replica may hold
+ * it now); the sweep of whichever replica claims it next sends it. */
+function start(ctx: ScheduleContext, lane: Lane, connector: CompiledConnector, whole: WorkUnit<DispatchJob>, probe: boolean): void {
+  const now = ctx.clock.now();
+  const [first, ...rest] = whole.jobs.filter((job) => ctx.leases.holds(job.deliveryId, now));
+  const expired = whole.jobs.filter((job) => !ctx.leases.holds(job.deliveryId, now));
+  if (expired.length > 0) {
+    ctx.logger.warn({ connector: lane.name, deliveries: expired.map((job) => job.deliveryId) }, 'not sending deliveries whose lease this replica no longer holds (cut off from the store, or taken over)');
+    for (const job of expired) release(ctx, lane, job, false);
+  }
+  if (first === undefined) return;
+  const unit: WorkUnit<DispatchJob> = { ...whole, jobs: [first, ...rest] };
   lane.active += 1;
   ctx.inFlight.begin();
   const startedAt = ctx.clock.now();

@@ -6,6 +6,7 @@
  * the probe needs no token.
  */
 import type { StoreHealth } from '../store/store.js';
+import type { ConfigSkew } from './config-skew.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -20,13 +21,19 @@ export interface ReadinessInput {
   readonly store: StoreHealth;
   /** Connector files with problems (set aside, or serving their last good version). */
   readonly problemFiles: number;
+  /** Live replicas on different connector revisions (a shared store); a warning, not a reason:
+   * each replica renders what it sends with its own revision, recorded with each attempt. */
+  readonly configSkew?: ConfigSkew | null;
 }
 
-export function readinessOf({ closing, store, problemFiles }: ReadinessInput): Readiness {
+export function readinessOf({ closing, store, problemFiles, configSkew }: ReadinessInput): Readiness {
   const reasons = [
     ...(closing ? ['the engine is shutting down'] : []),
     ...(store.writable ? [] : [`the store cannot write: ${store.lastFailure?.message ?? 'its disk failed'}`]),
   ];
-  const warnings = problemFiles === 0 ? [] : [`${problemFiles} connector file${problemFiles === 1 ? ' has' : 's have'} problems; GET /status lists them`];
+  const warnings = [
+    ...(problemFiles === 0 ? [] : [`${problemFiles} connector file${problemFiles === 1 ? ' has' : 's have'} problems; GET /status lists them`]),
+    ...(configSkew ? [`config skew: ${configSkew.behind.length} live replica${configSkew.behind.length === 1 ? ' runs' : 's run'} another connector revision than the newest; GET /status (configSkew) names them`] : []),
+  ];
   return { ready: reasons.length === 0, reasons, warnings };
 }

@@ -20,6 +20,8 @@ export interface ScrapeSources {
   configProblems(): number;
   /** The configuration revision label in force. */
   revision(): string;
+  /** Live replicas per configuration revision label; absent: this engine alone (SQLite). */
+  revisions?(): Promise<Readonly<Record<string, number>>>;
 }
 
 /** The states `hms_sync_deliveries` has a series for. Delivered ones are counted by
@@ -35,6 +37,7 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
   const writable = gauge('hms_sync_store_writable', '1 when the store can write; 0 after a write failed on its disk, until events are stored again.');
   const problems = gauge('hms_sync_config_problems', 'Problems in the connector files; a file with problems is set aside or serves its last good version.');
   const configInfo = gauge('hms_sync_config_info', 'Always 1; the configuration revision in force is its label.', ['revision']);
+  const revisions = gauge('hms_sync_config_revisions', 'Live replicas per configuration revision (its label); more than one series means config skew across replicas.', ['revision']);
   const buildInfo = gauge('hms_sync_build_info', 'Always 1; the hms-sync version and the Node.js version are its labels.', ['version', 'node']);
   buildInfo.set({ version, node: process.version }, 1);
 
@@ -42,10 +45,18 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources, c
     async update(): Promise<void> {
       // A store that cannot be read (a failing disk) leaves its delivery gauges out of this scrape
       // (and its size at the last value read); the others, hms_sync_store_writable first, answer.
-      const [backlog, bytes] = await Promise.all([sources.store.backlog().catch(() => undefined), sources.store.size().then((size) => size.sizeBytes, () => undefined)]);
+      const [backlog, bytes, perRevision] = await Promise.all([
+        sources.store.backlog().catch(() => undefined),
+        sources.store.size().then((size) => size.sizeBytes, () => undefined),
+        sources.revisions ? sources.revisions().catch(() => undefined) : { [sources.revision()]: 1 },
+      ]);
       const sending = sources.sending();
       const now = clock.now();
       for (const metric of [deliveries, oldestAge, up, configInfo]) metric.reset();
+      if (perRevision !== undefined) {
+        revisions.reset();
+        for (const [revision, count] of Object.entries(perRevision)) revisions.set({ revision }, count);
+      }
       const waiting = new Map((backlog ?? []).map((entry) => [entry.connector, entry]));
       for (const connector of backlog === undefined ? [] : new Set([...Object.keys(sending), ...waiting.keys()])) {
         const stored = waiting.get(connector);

@@ -49,6 +49,7 @@
  * - position: where an event sits in acceptance order (SQLite: its seq); replays scan by it.
  */
 import type { DeliveryState, EventId } from '../model.js';
+import type { ReplicaCoordination } from './replicas.js';
 
 export type { DeliveryAction, DeliveryDetail, DeliveryFilter, DeliveryListItem, DeliveryPage, FindOptions, StatusFilter } from './delivery-queries.js';
 import type { DeliveryAction, DeliveryDetail, DeliveryFilter, DeliveryPage, FindOptions } from './delivery-queries.js';
@@ -383,6 +384,8 @@ export interface StoreSize {
 }
 
 export interface Store {
+  /** Present when several replicas may share the store (PostgreSQL); see replicas.ts. */
+  readonly replicas?: ReplicaCoordination;
   acceptEvents(events: readonly NewEvent[]): Promise<AcceptResult[]>;
   recordAttempt(record: AttemptRecord): Promise<void>;
   /** Deliveries a dispatcher held but did not send (their connector cannot send now) wait again,

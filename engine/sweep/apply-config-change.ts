@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import { DEFAULT_REDRIVE } from '../config/schema/defaults.generated.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { oneReplicaAtATime } from '../store/replicas.js';
 import type { ReconcileResult, Store } from '../store/store.js';
 import type { Sweep } from './sweep.js';
 
@@ -32,10 +33,16 @@ export function configChangeApplier(options: ApplyConfigChangeOptions): ApplyCon
     dispatcher.reconcile();
     const now = clock.now();
     const moved = await store.reconcileConnectors(registry.names(), now);
-    let redriven = 0;
-    for (const name of changedNames) {
-      if ((registry.get(name)?.source.redrive ?? DEFAULT_REDRIVE) === 'onChange') redriven += await store.redrive(name, now);
-    }
+    // On a shared store one replica at a time re-drives; another applying the same change at
+    // that moment skips it (the one under way moves every delivery it would have moved).
+    const redrive = await oneReplicaAtATime(store.replicas, 'redrive', async () => {
+      let moved = 0;
+      for (const name of changedNames) {
+        if ((registry.get(name)?.source.redrive ?? DEFAULT_REDRIVE) === 'onChange') moved += await store.redrive(name, now);
+      }
+      return moved;
+    });
+    const redriven = redrive.ran ? redrive.value : 0;
     const parked = Object.values(moved.parked).reduce((sum, n) => sum + n, 0);
     if (parked + moved.resumed + redriven > 0) logger.info({ ...moved, redriven }, 'deliveries moved after a configuration change');
     sweep.kick();

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Registry } from '../config/registry.js';
 import { HmsError } from '../errors.js';
+import { oneReplicaAtATime } from '../store/replicas.js';
 import type { RetentionResult, Store } from '../store/store.js';
 import { retentionPolicy, type RetentionSettings } from './retention-policy.js';
 
@@ -87,9 +88,16 @@ export function createRetention(options: RetentionOptions): Retention {
     return shrunk;
   }
 
+  /** On a shared store one replica at a time deletes (the others skip that round: their run
+   * deletes nothing, and the next one tries again). */
   async function run(): Promise<RetentionRun> {
     const at = clock.now();
-    const expired = await store.deleteExpired(retentionPolicy(settings, registry.all(), at), stopping.signal);
+    const done = await oneReplicaAtATime(store.replicas, 'retention', () => store.deleteExpired(retentionPolicy(settings, registry.all(), at), stopping.signal));
+    if (!done.ran) {
+      logger.debug('another replica runs retention now; this one skips this round');
+      return { at, deleted: { deliveries: 0, dead: 0, events: 0 }, ms: 0, longestWriteMs: 0, longestWriteCpuMs: 0 };
+    }
+    const expired = done.value;
     const guarded = await guard();
     const deleted = {
       deliveries: expired.deleted.deliveries + (guarded?.deleted.deliveries ?? 0),

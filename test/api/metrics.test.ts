@@ -38,6 +38,7 @@ const EXPECTED: Record<string, { type: ParsedFamily['type']; labels: readonly st
   hms_sync_store_writable: { type: 'GAUGE', labels: [] },
   hms_sync_config_problems: { type: 'GAUGE', labels: [] },
   hms_sync_config_info: { type: 'GAUGE', labels: ['revision'] },
+  hms_sync_config_revisions: { type: 'GAUGE', labels: ['revision'] },
   hms_sync_build_info: { type: 'GAUGE', labels: ['version', 'node'] },
   // Two of prom-client's default process and Node.js metrics.
   process_cpu_seconds_total: { type: 'COUNTER', labels: [] },
@@ -143,6 +144,8 @@ describe('GET /metrics', () => {
     assert.equal(value('hms_sync_store_writable'), 1);
     assert.equal(value('hms_sync_config_problems'), 0);
     assert.equal(samples('hms_sync_config_info')[0]!.labels?.revision, (await harness.engine.status()).revision.label);
+    // One engine on SQLite: one replica, on the revision in force.
+    assert.deepEqual(samples('hms_sync_config_revisions').map((s) => [s.labels?.revision, Number(s.value)]), [[(await harness.engine.status()).revision.label, 1]]);
     assert.equal(samples('hms_sync_build_info')[0]!.labels?.node, process.version);
   });
 

@@ -82,3 +82,22 @@ test('the flags --store and --data naming different stores, an unknown scheme or
   assert.throws(() => parseRunOptions(['--store', 'mysql://root:hunter22@db/x'], {}), (error: Error & { code?: string }) => error.code === 'USAGE' && !error.message.includes('hunter22') && /sqlite:PATH .* postgres:\/\//.test(error.message));
   assert.throws(() => parseRunOptions(['--store', 'postgres://db/x', '--store-schema', 'Bad-Name'], {}), { code: 'USAGE', message: /store schema "Bad-Name" is not valid/ });
 });
+
+test('--lease and --lease-renew default to 30s and 10s, come from HMS_SYNC_LEASE and HMS_SYNC_LEASE_RENEW, and a flag wins', () => {
+  const defaults = parseRunOptions([], {});
+  assert.deepEqual([defaults.leaseMs, defaults.leaseRenewMs], [30_000, 10_000]);
+  const env = { HMS_SYNC_LEASE: '3s', HMS_SYNC_LEASE_RENEW: '1s' };
+  assert.deepEqual([parseRunOptions([], env).leaseMs, parseRunOptions([], env).leaseRenewMs], [3_000, 1_000]);
+  assert.equal(parseRunOptions(['--lease', '1m'], env).leaseMs, 60_000);
+});
+
+test('a lease renewed no sooner than it expires is a usage error', () => {
+  assert.throws(() => parseRunOptions(['--lease', '10s', '--lease-renew', '10s'], {}), { code: 'USAGE', message: /--lease-renew \(10s\) must be above zero and below --lease \(10s\)/ });
+  assert.throws(() => parseRunOptions(['--lease', 'soon'], {}), { code: 'USAGE', message: /--lease \(env HMS_SYNC_LEASE\)/ });
+});
+
+test('--max-store-size with a postgres:// store is a usage error: it cannot shrink PostgreSQL', () => {
+  assert.throws(() => parseRunOptions(['--store', 'postgres://db/x', '--max-store-size', '20GB'], {}), { code: 'USAGE', message: /--max-store-size .* cannot shrink PostgreSQL/ });
+  assert.throws(() => parseRunOptions([], { HMS_SYNC_STORE: 'postgres://db/x', HMS_SYNC_MAX_STORE_SIZE: '1GB' }), { code: 'USAGE' });
+  assert.equal(parseRunOptions(['--max-store-size', '20GB'], {}).retention.maxStoreBytes, 20 * 1000 ** 3);
+});

@@ -307,6 +307,28 @@ describe('the rate limit', () => {
     assert.equal(state.takeToken(plain, T0), 0);
     assert.equal(state.takeToken(tenPerSecond, T0), 0, 'put back, it starts full');
   });
+
+  test('split among live replicas, each takes its share, and the split follows their number', () => {
+    const state = new ConnectorState();
+    state.shareLimit(2);
+    assert.equal(state.takeToken(tenPerSecond, T0), 0);
+    assert.equal(state.takeToken(tenPerSecond, T0), 200, 'five per second on this replica');
+    assert.equal(state.status(tenPerSecond, T0).rateLimit?.perSecond, 5);
+    state.shareLimit(1);
+    assert.equal(state.status(tenPerSecond, T0).rateLimit?.perSecond, 10, 'alone again: the whole limit');
+  });
+});
+
+describe('state another replica recorded', () => {
+  test('an operator\'s pause and a 410 disable adopted from the store hold the connector; adopting none frees it', () => {
+    const state = new ConnectorState();
+    state.adopt({ operatorPause: { by: 'ops on another replica', since: T0 } });
+    assert.equal(state.hold(plain, T0)?.reason, 'paused-by-operator');
+    state.adopt({ disabled: { revision: plain.revision, since: T0, reason: 'the target answered 410 Gone' } });
+    assert.equal(state.hold(plain, T0)?.reason, 'disabled');
+    state.adopt({});
+    assert.equal(state.hold(plain, T0), undefined);
+  });
 });
 
 describe('status', () => {

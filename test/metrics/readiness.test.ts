@@ -17,3 +17,12 @@ test('not ready while the store cannot write or the engine shuts down, with ever
     warnings: [],
   });
 });
+
+test('config skew across replicas is a warning, not a reason', () => {
+  const configSkew = { newest: 'rev-b', behind: [{ id: 'r1', hostname: 'pod-1', revision: 'rev-a' }] };
+  assert.deepEqual(readinessOf({ closing: false, store: WRITABLE, problemFiles: 0, configSkew }), {
+    ready: true,
+    reasons: [],
+    warnings: ['config skew: 1 live replica runs another connector revision than the newest; GET /status (configSkew) names them'],
+  });
+});

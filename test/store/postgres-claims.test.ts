@@ -24,14 +24,16 @@ function keyed(id: string, orderingKey: string | null): NewDelivery {
   return { ...pending(id), orderingKey };
 }
 
-/** Every delivery the two stores claim in rounds (each delivered before the next round), by round. */
+/** Every delivery the two stores claim in rounds (each delivered by its claimer before the next
+ * round), by round. */
 async function claimInRounds(stores: readonly Store[]): Promise<ClaimedDelivery[][]> {
   const rounds: ClaimedDelivery[][] = [];
   for (;;) {
-    const claimed = (await Promise.all(stores.map((store) => store.claimDue({ now: T0, limit: 7, leaseMs: 60_000, connectors: new Set(['crm']) })))).flat();
+    const byStore = await Promise.all(stores.map((store) => store.claimDue({ now: T0, limit: 7, leaseMs: 60_000, connectors: new Set(['crm']) })));
+    const claimed = byStore.flat();
     if (claimed.length === 0) return rounds;
     rounds.push(claimed);
-    await Promise.all(claimed.map((d) => stores[0]!.recordAttempt(attempt(d.id, 1, DELIVERED))));
+    await Promise.all(byStore.flatMap((mine, i) => mine.map((d) => stores[i]!.recordAttempt(attempt(d.id, 1, DELIVERED)))));
   }
 }
 
@@ -77,7 +79,7 @@ describe('postgres store, two stores on one schema', () => {
     assert.equal(versions.at(-1)?.version, LATEST_SCHEMA_VERSION + 1);
   });
 
-  it('expires the leases of a previous run when it opens, so they are claimed at once', async () => {
+  it('ends the leases of a run that closed, so they are claimed at once', async () => {
     const schema = database.freshSchema();
     const first = await database.open({ schema });
     await first.acceptEvents([event('e1', [{ ...pending('held'), state: 'inflight', nextAttemptAt: T0 + 300_000 }, pending('later', 'crm', T0 + 300_000)])]);

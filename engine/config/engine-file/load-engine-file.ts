@@ -33,6 +33,8 @@ const SETTINGS: readonly (readonly [path: readonly string[], env: string, isPath
   [['listen', 'host'], 'HMS_SYNC_HOST'],
   [['listen', 'port'], 'HMS_SYNC_PORT'],
   [['sweep'], 'HMS_SYNC_SWEEP'],
+  [['lease'], 'HMS_SYNC_LEASE'],
+  [['leaseRenew'], 'HMS_SYNC_LEASE_RENEW'],
   [['logLevel'], 'HMS_SYNC_LOG_LEVEL'],
   [['strict'], 'HMS_SYNC_STRICT'],
   [['bodyLimit'], 'HMS_SYNC_BODY_LIMIT'],

@@ -47,6 +47,14 @@ export interface EngineFile {
    */
   sweep?: string;
   /**
+   * How long a delivery claimed by this engine stays its own before another replica may claim it (--lease, HMS_SYNC_LEASE). On PostgreSQL a replica renews its leases every leaseRenew while it holds the deliveries, and stops sending what it held once cut off from the store longer than this; see docs/scale-out.md.
+   */
+  lease?: string;
+  /**
+   * How often a replica on PostgreSQL renews its leases and records its heartbeat (--lease-renew, HMS_SYNC_LEASE_RENEW); well below lease.
+   */
+  leaseRenew?: string;
+  /**
    * What the log shows (--log-level, HMS_SYNC_LOG_LEVEL); see docs/operations.md › Logs.
    */
   logLevel?: "trace" | "debug" | "info" | "warn" | "error";
@@ -83,7 +91,7 @@ export interface EngineFile {
      */
     dead?: string;
     /**
-     * The disk guard: past this size the oldest delivered rows go first, then POST /events answers 507 (--max-store-size, HMS_SYNC_MAX_STORE_SIZE), e.g. 20GB. No default: no guard.
+     * The disk guard: past this size the oldest delivered rows go first, then POST /events answers 507 (--max-store-size, HMS_SYNC_MAX_STORE_SIZE), e.g. 20GB. No default: no guard. SQLite only: with a postgres:// store it is refused (PostgreSQL's disk is the server's to guard).
      */
     maxStoreSize?: string;
   };

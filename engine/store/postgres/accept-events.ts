@@ -13,10 +13,12 @@ const INSERT_EVENTS = `INSERT INTO events (id, type, body, received_at, tracepar
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
   ON CONFLICT (id) DO NOTHING RETURNING id`;
 
-/** Rows in the batch's order, so each delivery's seq (its acceptance order) follows it. */
+/** Rows in the batch's order, so each delivery's seq (its acceptance order) follows it. A
+ * delivery handed straight to the accepting replica's dispatcher (`inflight`) is leased to it. */
 const INSERT_DELIVERIES = `INSERT INTO deliveries
-    (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key)
-  SELECT id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, $10, ordering_key
+    (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key, owner)
+  SELECT id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, $10, ordering_key,
+    CASE WHEN state = 'inflight' THEN $12::text END
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $11::text[])
     WITH ORDINALITY AS d (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, ordering_key, ord)
   ORDER BY ord`;
@@ -28,7 +30,7 @@ const INSERT_DELIVERIES = `INSERT INTO deliveries
  * nextAttemptAt is due when its event was received; a dead one without lastErrorCode died of
  * MAPPING_FAILED. Throws (storing nothing, the savepoint undone) when a delivery id is taken.
  */
-export async function acceptEvents(client: pg.PoolClient, events: readonly NewEvent[], now: number): Promise<AcceptResult[]> {
+export async function acceptEvents(client: pg.PoolClient, events: readonly NewEvent[], now: number, owner: string): Promise<AcceptResult[]> {
   if (events.length === 0) return [];
   const { rows } = await client.query<{ id: string }>(INSERT_EVENTS, [
     events.map((e) => e.id),
@@ -56,7 +58,7 @@ export async function acceptEvents(client: pg.PoolClient, events: readonly NewEv
   }
   if (columns[0]!.length > 0) {
     const [ids, eventIds, connectors, routes, states, errors, codes, due, created, keys] = columns;
-    await client.query(INSERT_DELIVERIES, [ids, eventIds, connectors, routes, states, errors, codes, due, created, now, keys]);
+    await client.query(INSERT_DELIVERIES, [ids, eventIds, connectors, routes, states, errors, codes, due, created, now, keys, owner]);
   }
   return results;
 }

@@ -7,7 +7,13 @@
  * Ordering keys: a delivery with a key is due only while no older delivery (lower seq) of its
  * connector and key is unfinished. A head locked by another claimer is still `pending` to this
  * one (it reads the committed state), so the later deliveries of its key stay blocked: a key is
- * handed out one delivery at a time across claimers too.
+ * handed out one delivery at a time across claimers too. A head leased by another live replica is
+ * `inflight` with a lease that is not due: neither it nor the rest of its key is claimable until
+ * that lease expires (the replica died or was cut off), and then the next claimer takes the head
+ * first, so the key goes on in order.
+ *
+ * The claimer becomes the lease's `owner` (schema migration 2): its heartbeat renews the lease,
+ * and records of the previous owner no longer apply (record-attempt.ts).
  */
 import type pg from 'pg';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
@@ -26,7 +32,7 @@ const SELECT_DUE = `SELECT d.id, d.event_id, e.type AS event_type, d.connector, 
   LIMIT $4
   FOR UPDATE OF d SKIP LOCKED`;
 
-const LEASE = `UPDATE deliveries SET state = 'inflight', next_attempt_at = $1, updated_at = $2 WHERE id = ANY($3::text[])`;
+const LEASE = `UPDATE deliveries SET state = 'inflight', next_attempt_at = $1, updated_at = $2, owner = $4 WHERE id = ANY($3::text[])`;
 
 interface DueRow {
   id: string;
@@ -45,15 +51,15 @@ interface DueRow {
 
 /**
  * Takes up to `limit` due deliveries, oldest first, passing over `skip` ids, and leases them
- * until now + leaseMs. A skipped id still blocks the later deliveries of its key: it is unfinished.
+ * until now + leaseMs, held by `owner`. A skipped id still blocks the later deliveries of its key: it is unfinished.
  * Must run inside a transaction (a write-queue operation): the row locks hold until it commits.
  */
-export async function claimDue(client: pg.PoolClient, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+export async function claimDue(client: pg.PoolClient, options: ClaimOptions, owner: string): Promise<ClaimedDelivery[]> {
   const { now, limit, leaseMs } = options;
   if (limit <= 0 || options.connectors.size === 0) return [];
   const { rows } = await client.query<DueRow>(SELECT_DUE, [now, [...options.connectors], [...(options.skip ?? [])], limit]);
   if (rows.length === 0) return [];
-  await client.query(LEASE, [now + leaseMs, now, rows.map((row) => row.id)]);
+  await client.query(LEASE, [now + leaseMs, now, rows.map((row) => row.id), owner]);
   return rows.map((row) => ({
     id: row.id,
     eventId: row.event_id,

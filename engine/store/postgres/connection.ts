@@ -65,6 +65,11 @@ export function createStorePool(url: string, schema: string, onIdleError: (error
     application_name: 'hms-sync',
   });
   pool.on('error', onIdleError);
+  // A connection the server ends while it is checked out between two statements (a flush doing
+  // its JavaScript work, a lock holder waiting on its job) emits `error` with no query to reject;
+  // unheard, that would stop the process. The next statement on it fails and the holder discards
+  // it, so hearing it here is enough.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -17,8 +17,14 @@
  *   count), events_received (events past retention, walked in (received_at, seq) order).
  * - Operators' finds (postgres/find-deliveries.ts) read by event through deliveries_event, by
  *   state through deliveries_by_state, and otherwise the primary key over a bounded seq range.
- * - A delivery's lease has no owner yet: the replicas work (issue 16, second half) adds an
- *   `owner` column and its index in a migration of its own.
+ *
+ * Migration 2 (replicas sharing one schema, see docs/scale-out.md): a delivery's lease gets an
+ * `owner`, the id of the replica that last held it (claimed it, or took it at ingest; kept after
+ * its attempt, so that a replica whose lease was taken over cannot record over the new holder's
+ * work; null for deliveries never held), and the
+ * `replicas` table records each running replica's heartbeat. A replica is live while
+ * heartbeat_at + lease_ms > now; a lease whose owner is not live may be ended by any replica.
+ * `throttled_connectors` holds a 429's pause per connector, honoured by every replica.
  */
 
 export interface Migration {
@@ -140,6 +146,35 @@ export const MIGRATIONS: readonly Migration[] = [
         connector TEXT PRIMARY KEY,
         replay_id TEXT NOT NULL,
         started_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'lease owners and the replicas table',
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN owner TEXT;
+      -- A replica's renewal and clean shutdown find the leases it holds.
+      CREATE INDEX deliveries_owner ON deliveries (owner) WHERE owner IS NOT NULL;
+
+      CREATE TABLE replicas (
+        id TEXT PRIMARY KEY,
+        hostname TEXT NOT NULL,
+        version TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        -- When this replica adopted its current revision: the newest revision is the one adopted
+        -- last, and replicas on another one are behind (config skew).
+        revision_since BIGINT NOT NULL,
+        started_at BIGINT NOT NULL,
+        heartbeat_at BIGINT NOT NULL,
+        lease_ms BIGINT NOT NULL,
+        held INTEGER NOT NULL DEFAULT 0
+      );
+
+      -- A 429's pause (Retry-After) of a connector, for every replica until \`until\`.
+      CREATE TABLE throttled_connectors (
+        connector TEXT PRIMARY KEY,
+        until BIGINT NOT NULL
       );
     `,
   },

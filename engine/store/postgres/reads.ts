@@ -22,6 +22,7 @@ import { asStoreError, checkOpen, readAfterWrites, type Queryable } from './read
 import { deliveryState, getDelivery, getEvent } from './read-views.js';
 import * as replays from './replay-ops.js';
 import * as retention from './retention-ops.js';
+import { notifyWake } from './wake-listener.js';
 import type { PgWriteQueue } from './write-queue.js';
 
 export interface PostgresStoreContext {
@@ -85,13 +86,17 @@ export function createPostgresReads(context: PostgresStoreContext): PostgresRead
     findDeliveries: (options) => read((db) => findPage(db, options)),
     getDelivery: (id) => read((db) => getDelivery(db, id)),
     deliveryState: (id) => read((db) => deliveryState(db, id)),
-    act: (action, ids, connectors, now) => write((client) => act(client, action, 'id', ids, connectors, now)),
+    act: (action, ids, connectors, now) => write((client) => wakeAfterRetry(client, schema, action, act(client, action, 'id', ids, connectors, now))),
     async actOnMatching(action, filter, connectors, now) {
       let total = 0;
       let after: string | undefined;
       for (;;) {
         const from = after;
-        const { changed, next } = await write((client) => actOnChunk(client, action, filter, connectors, now, from));
+        const { changed, next } = await write(async (client) => {
+          const chunk = await actOnChunk(client, action, filter, connectors, now, from);
+          await wakeAfterRetry(client, schema, action, Promise.resolve(chunk.changed));
+          return chunk;
+        });
         total += changed;
         if (next === null) return total;
         after = next;
@@ -104,4 +109,11 @@ export function createPostgresReads(context: PostgresStoreContext): PostgresRead
     size: () => read((db) => retention.size(db, schema)),
     backlog: () => read((db) => backlog(db)),
   };
+}
+
+/** An operator's retry makes deliveries due now for every replica: wake them (wake-listener.ts). */
+async function wakeAfterRetry(client: pg.PoolClient, schema: string, action: string, changing: Promise<number>): Promise<number> {
+  const changed = await changing;
+  if (action === 'retry' && changed > 0) await notifyWake(client, schema, 'due');
+  return changed;
 }

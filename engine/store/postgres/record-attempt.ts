@@ -20,16 +20,22 @@ const UPDATE_AFTER_ATTEMPTS = `UPDATE deliveries d SET attempts = v.attempt, las
     last_duration_ms = v.duration_ms, last_revision = v.revision, last_traceparent = v.traceparent, updated_at = $12
   FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
     AS v (delivery_id, attempt, status, error, error_code, next_state, next_attempt_at, started_at, duration_ms, revision, traceparent)
-  WHERE d.id = v.delivery_id AND d.attempts < v.attempt`;
+  WHERE d.id = v.delivery_id AND d.attempts < v.attempt AND (d.owner IS NULL OR d.owner = $13)`;
 
-/** Held but not sent: back to waiting, attempts untouched; never attempted means pending. */
+/** The records' deliveries that another replica holds, their rows locked until the commit so no
+ * claim takes one between this check and the update. */
+const OWNED_ELSEWHERE = `SELECT id, owner FROM deliveries WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+
+/** Held but not sent: back to waiting, attempts untouched; never attempted means pending. A
+ * delivery another replica holds now (it took it over) is left alone. */
 const REQUEUE = `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END,
     next_attempt_at = $1, updated_at = $2
-  WHERE id = ANY($3::text[]) AND state IN ('pending', 'inflight', 'retrying')`;
+  WHERE id = ANY($3::text[]) AND state IN ('pending', 'inflight', 'retrying') AND (owner IS NULL OR owner = $4)`;
 
-/** Attempt records as one item kind of the write queue; `now` stamps updated_at. */
-export function attemptRecords(now: () => number): ItemKind<AttemptRecord, void> {
-  return { run: (client, records) => recordAttempts(client, records, now()) };
+/** Attempt records as one item kind of the write queue; `now` stamps updated_at; `owner` is the
+ * recording replica. */
+export function attemptRecords(now: () => number, owner: string): ItemKind<AttemptRecord, void> {
+  return { run: (client, records) => recordAttempts(client, records, now(), owner) };
 }
 
 /**
@@ -39,17 +45,36 @@ export function attemptRecords(now: () => number): ItemKind<AttemptRecord, void>
  * two attempts of one delivery apply in call order. A retrying delivery without nextAttemptAt is
  * due now.
  */
-export async function recordAttempts(client: pg.PoolClient, records: readonly AttemptRecord[], now: number): Promise<Settled<void>[]> {
+export async function recordAttempts(client: pg.PoolClient, records: readonly AttemptRecord[], now: number, owner: string): Promise<Settled<void>[]> {
+  const lost = await heldElsewhere(client, records, owner);
+  const mine = records.filter((record) => !lost.has(record.deliveryId));
   const together = await inSavepoint(client, async () => {
-    for (const chunk of chunksOf(records)) await recordChunk(client, chunk, now);
+    for (const chunk of chunksOf(mine)) await recordChunk(client, chunk, now, owner);
   }, 'attempts');
-  if (together.ok) return records.map(() => together);
   const results: Settled<void>[] = [];
-  for (const record of records) results.push(await inSavepoint(client, () => recordChunk(client, [record], now), 'attempt'));
+  for (const record of records) {
+    if (lost.has(record.deliveryId)) results.push({ ok: false, error: leaseLost(record, lost.get(record.deliveryId)!) });
+    else results.push(together.ok ? together : await inSavepoint(client, () => recordChunk(client, [record], now, owner), 'attempt'));
+  }
   return results;
 }
 
-async function recordChunk(client: pg.PoolClient, chunk: readonly AttemptRecord[], now: number): Promise<void> {
+/**
+ * A replica whose lease expired (it was cut off from the store, or stalled) may finish a request
+ * after another replica claimed the delivery. Its record is then refused (LEASE_LOST) and changes
+ * nothing: the new holder's attempts, state and history stand, and the target got the request
+ * twice, with the same Idempotency-Key.
+ */
+async function heldElsewhere(client: pg.PoolClient, records: readonly AttemptRecord[], owner: string): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ id: string; owner: string | null }>(OWNED_ELSEWHERE, [records.map((r) => r.deliveryId)]);
+  return new Map(rows.filter((row) => row.owner !== null && row.owner !== owner).map((row) => [row.id, row.owner!]));
+}
+
+function leaseLost(record: AttemptRecord, holder: string): HmsError {
+  return new HmsError('LEASE_LOST', `attempt ${record.attempt} of delivery ${record.deliveryId} was not recorded: replica ${holder} took it over after this replica's lease expired`);
+}
+
+async function recordChunk(client: pg.PoolClient, chunk: readonly AttemptRecord[], now: number, owner: string): Promise<void> {
   const failed = chunk.filter((r) => r.nextState !== 'delivered');
   if (failed.length > 0) {
     await client.query(INSERT_ATTEMPTS, [
@@ -79,6 +104,7 @@ async function recordChunk(client: pg.PoolClient, chunk: readonly AttemptRecord[
     chunk.map((r) => r.revision),
     chunk.map((r) => r.traceparent ?? null),
     now,
+    owner,
   ]);
   if (rowCount !== chunk.length) {
     const what = chunk.length === 1 ? `no delivery ${chunk[0]!.deliveryId} with fewer than ${chunk[0]!.attempt} attempts` : 'an attempt names an unknown delivery, or one already made';
@@ -103,6 +129,6 @@ function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]
 }
 
 /** See Store.requeue. */
-export async function requeue(client: pg.PoolClient, ids: readonly string[], dueAt: number, now: number): Promise<void> {
-  if (ids.length > 0) await client.query(REQUEUE, [dueAt, now, ids]);
+export async function requeue(client: pg.PoolClient, ids: readonly string[], dueAt: number, now: number, owner: string): Promise<void> {
+  if (ids.length > 0) await client.query(REQUEUE, [dueAt, now, ids, owner]);
 }

@@ -10,6 +10,11 @@
  *   back alone and rejects with its own error, while the others still commit.
  * - When the transaction itself fails (the server went away, COMMIT failed), every operation of
  *   the flush rejects and none of it is stored: nothing is half-written.
+ * - A flush that PostgreSQL aborts as a deadlock victim (40P01) or a serialization failure
+ *   (40001), in its transaction or in one of its operations, is rolled back whole and run again,
+ *   up to FLUSH_ATTEMPTS times: with several replicas on one schema their writes may cross (a
+ *   renewal and a late record lock the same deliveries in another order). Operations are functions
+ *   of the open transaction, so running one again after a rollback writes it once.
  * - Operations are applied in call order, across flushes too (one flush at a time), and a later
  *   one sees the effects of earlier ones; `settled()` lets a reader wait for every write called
  *   before it.
@@ -25,6 +30,11 @@ import type pg from 'pg';
 
 /** How long bookkeeping nobody waits on (attempt records) may gather before it commits. */
 export const RELAXED_FLUSH_DELAY_MS = 10;
+
+/** Runs of one flush at most, when PostgreSQL aborts it as a deadlock or serialization failure. */
+export const FLUSH_ATTEMPTS = 4;
+/** SQLSTATEs after which the same transaction, run again, may well succeed. */
+const TRANSIENT_STATES = new Set(['40P01', '40001']);
 
 export type Settled<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -108,6 +118,27 @@ export function createPgWriteQueue(pool: pg.Pool, failure: (error: unknown) => u
   }
 
   async function runFlush(ops: QueuedOp[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await runTransaction(ops);
+      if (!outcome.ok && attempt < FLUSH_ATTEMPTS && isTransient(outcome.error)) continue;
+      if (!outcome.ok) {
+        const mapped = failure(outcome.error);
+        for (const op of ops) op.reject(mapped);
+        return;
+      }
+      committed();
+      ops.forEach((op, i) => {
+        const result = outcome.value[i]!;
+        if (result.ok) op.resolve(result.value);
+        else op.reject(failure(result.error));
+      });
+      return;
+    }
+  }
+
+  /** One run of the flush's transaction: each operation's result once committed, or why the
+   * transaction failed (rolled back). An operation aborted as transient fails the whole run. */
+  async function runTransaction(ops: readonly QueuedOp[]): Promise<Settled<Settled[]>> {
     let client: pg.PoolClient | undefined;
     let broken: Error | undefined;
     try {
@@ -117,17 +148,13 @@ export function createPgWriteQueue(pool: pg.Pool, failure: (error: unknown) => u
       const results: Settled[] = [];
       if (ops.length === 1) results.push({ ok: true, value: await ops[0]!.run(c) });
       else for (const op of ops) results.push(await inSavepoint(c, () => op.run(c)));
+      const transient = results.find((result) => !result.ok && isTransient(result.error));
+      if (transient !== undefined && !transient.ok) throw transient.error;
       await c.query('COMMIT');
-      committed();
-      ops.forEach((op, i) => {
-        const result = results[i]!;
-        if (result.ok) op.resolve(result.value);
-        else op.reject(failure(result.error));
-      });
+      return { ok: true, value: results };
     } catch (error) {
       if (client !== undefined) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      const mapped = failure(error);
-      for (const op of ops) op.reject(mapped);
+      return { ok: false, error };
     } finally {
       client?.release(broken);
     }
@@ -172,3 +199,8 @@ export function createPgWriteQueue(pool: pg.Pool, failure: (error: unknown) => u
 }
 
 function noop(): void {}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_STATES.has(code);
+}

@@ -6,6 +6,7 @@
  * a `backfill:`, which the store records with the replay it starts.
  */
 import { HmsError } from '../../errors.js';
+import { oneReplicaAtATime } from '../../store/replicas.js';
 import type { NewReplay, ReplayRecord, ReplaySpec, ReplayView } from '../../store/store.js';
 import { dryRunReplay, type ReplayDryRun } from './replay-dry-run.js';
 import { createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
@@ -84,7 +85,13 @@ export function createReplays(options: ReplaysOptions): Replays {
     if (!closed) void startDeclared([replay.connector]);
   }
 
+  /** On a shared store one replica at a time starts declared backfills; each starts once ever
+   * anyway (Store.startReplay), the lock keeps two replicas from racing to do it. */
   async function startDeclared(names: readonly string[]): Promise<void> {
+    await oneReplicaAtATime(store.replicas, 'backfill', () => startEach(names));
+  }
+
+  async function startEach(names: readonly string[]): Promise<void> {
     for (const name of names) {
       const connector = registry.get(name);
       if (connector?.backfill === undefined || runners.has(name)) continue;
