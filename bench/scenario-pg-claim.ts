@@ -44,7 +44,7 @@ export async function runPgClaimScenario(url: string, schema: string, rows: numb
     let claimed = 0;
     for (let repeat = 0; repeat < CLAIM_REPEATS; repeat++) {
       const started = performance.now();
-      const batch = await store.claimDue({ now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) }, 'bench-claim');
+      const batch = await store.claimDue({ now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) });
       times.push(performance.now() - started);
       if (repeat === 0) claimed = batch.length;
     }
