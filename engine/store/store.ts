@@ -314,6 +314,12 @@ export interface ReplayStep {
   readonly deliveries: readonly NewReplayDelivery[];
   /** The new position: every event at or before it is done. */
   readonly position: number;
+  /**
+   * The position the step was taken from (null: the replay's start). When given, the step is
+   * refused (creating nothing) unless the replay is still at it: two runners of one replay (two
+   * replicas) never both create a step's deliveries.
+   */
+  readonly from?: number | null;
   readonly matched: number;
   readonly skippedByRetention: number;
   /** True when the window is done: the replay becomes `done`. */
@@ -415,7 +421,7 @@ export interface Store {
   /** The window's stored events after a position, a stretch of at most `limit` positions at a time. */
   scanReplayEvents(scan: ReplayScan): Promise<ReplayScanPage>;
   /** Creates the step's deliveries and records its progress in one transaction, if the replay is
-   * still running; resolves false, creating nothing, otherwise. */
+   * still running (and still at `step.from`, when given); resolves false, creating nothing, otherwise. */
   recordReplayStep(id: string, step: ReplayStep): Promise<boolean>;
   /** A running replay becomes `cancelled` (it creates nothing more); one that is not running is
    * left as it is. Resolves with the replay, undefined when there is none. */

@@ -121,6 +121,18 @@ export function replaysContract(openFresh: OpenFreshStore): void {
       assert.ok(live.every((d) => d.replayId === null), 'live deliveries carry no replay');
     }));
 
+  it('refuses a step taken from a position the replay has moved past: two runners never both create it', () =>
+    withClockedStore(openFresh, async (store) => {
+      await eventsEachMinute(store, 3);
+      await store.startReplay(replay('r1'));
+      assert.equal(await store.recordReplayStep('r1', step(1, [delivery('a0', 'e0')], { from: null })), true);
+      assert.equal(await store.recordReplayStep('r1', step(1, [delivery('b0', 'e0')], { from: null })), false, 'the other runner took the same step');
+      assert.equal(await store.recordReplayStep('r1', step(2, [delivery('a1', 'e1')], { from: 1 })), true);
+      const view = await store.getReplay('r1');
+      assert.deepEqual([view?.position, view?.created], [2, 2]);
+      assert.equal((await store.getEvent('e0'))?.deliveries.filter((d) => d.id === 'b0').length, 0, 'the refused step created nothing');
+    }));
+
   it('ends a replay with its last step, and a cancelled one creates nothing more', () =>
     withStore(openFresh, async (store) => {
       await eventsEachMinute(store, 3);

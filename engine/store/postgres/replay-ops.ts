@@ -75,8 +75,8 @@ export async function recordReplayStep(db: Queryable, id: string, step: ReplaySt
   const advanced = await db.query(
     `UPDATE replays SET position = $2, matched = matched + $3, skipped_by_retention = skipped_by_retention + $4, created = created + $5,
         state = CASE WHEN $6 THEN 'done' ELSE state END, finished_at = CASE WHEN $6 THEN $7 ELSE finished_at END
-      WHERE id = $1 AND state = 'running'`,
-    [id, step.position, step.matched, step.skippedByRetention, step.deliveries.length, step.done, step.now],
+      WHERE id = $1 AND state = 'running' AND ($8::boolean OR position IS NOT DISTINCT FROM $9::bigint)`,
+    [id, step.position, step.matched, step.skippedByRetention, step.deliveries.length, step.done, step.now, step.from === undefined, step.from ?? null],
   );
   if (advanced.rowCount === 0) return false;
   if (step.deliveries.length === 0) return true;

@@ -68,6 +68,8 @@ export function recordReplayStep(rs: ReplayStatements, id: string, step: ReplayS
     created: step.deliveries.length,
     done: step.done ? 1 : 0,
     now: step.now,
+    anyFrom: step.from === undefined ? 1 : 0,
+    from: step.from ?? null,
   });
   if (advanced.changes === 0) return false;
   const events = new Set<string>();

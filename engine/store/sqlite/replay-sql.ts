@@ -34,7 +34,7 @@ export const REPLAY_SQL = {
   advanceReplay: `UPDATE replays SET position = @position, matched = matched + @matched,
       skipped_by_retention = skipped_by_retention + @skipped, created = created + @created,
       state = CASE WHEN @done THEN 'done' ELSE state END, finished_at = CASE WHEN @done THEN @now ELSE finished_at END
-    WHERE id = @id AND state = 'running'`,
+    WHERE id = @id AND state = 'running' AND (@anyFrom OR position IS @from)`,
   insertReplayDelivery: `INSERT INTO deliveries
     (id, event_id, connector, route, state, last_error, last_error_code, next_attempt_at, created_at, updated_at, ordering_key, replay_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -44,8 +44,12 @@ export interface ReplayRunnerOptions {
   /** Deliveries were left in the store (ordered ones, or no room): the sweep should run. */
   readonly kick: () => void;
   /** The replay is over: every matching event has its deliveries, or it was cancelled. */
-  readonly ended: (replay: ReplayRecord, how: 'done' | 'cancelled') => void;
+  readonly ended: (replay: ReplayRecord, how: ReplayEnd) => void;
 }
+
+/** How a runner ended: the replay done, cancelled, or advanced by another runner (another replica),
+ * which goes on with it. */
+export type ReplayEnd = 'done' | 'cancelled' | 'elsewhere';
 
 export interface ReplayRunner {
   /** Stops after the step under way, if any; the replay stays running in the store. */
@@ -87,12 +91,13 @@ export function startReplayRunner(replay: ReplayRecord, options: ReplayRunnerOpt
       const applied = await store.recordReplayStep(replay.id, {
         deliveries: deliveries.map(({ delivery }) => delivery),
         position: taken.position ?? 0,
+        from: recorded,
         matched: taken.events.length,
         skippedByRetention: taken.skipped,
         done: taken.done,
         now,
       });
-      if (!applied) return end('cancelled');
+      if (!applied) return end((await store.getReplay(replay.id))?.state === 'running' ? 'elsewhere' : 'cancelled');
       recorded = taken.position;
       pace.spent(deliveries.length);
       handOver(deliveries);
@@ -139,7 +144,7 @@ export function startReplayRunner(replay: ReplayRecord, options: ReplayRunnerOpt
     if (leftInStore) options.kick();
   }
 
-  function end(how: 'done' | 'cancelled'): void {
+  function end(how: ReplayEnd): void {
     stopped = true;
     options.ended(replay, how);
   }

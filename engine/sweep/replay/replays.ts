@@ -10,7 +10,7 @@ import { oneReplicaAtATime } from '../../store/replicas.js';
 import type { NewReplay, ReplayRecord, ReplaySpec, ReplayView } from '../../store/store.js';
 import { dryRunReplay, type ReplayDryRun } from './replay-dry-run.js';
 import { createReplayMatcher, type PlanRoutes } from './replay-matcher.js';
-import { startReplayRunner, type ReplayRunner, type ReplayRunnerOptions } from './replay-runner.js';
+import { startReplayRunner, type ReplayEnd, type ReplayRunner, type ReplayRunnerOptions } from './replay-runner.js';
 import { iso, resolveReplay, type ReplayRequest } from './replay-spec.js';
 
 export type { ReplayDryRun } from './replay-dry-run.js';
@@ -73,8 +73,9 @@ export function createReplays(options: ReplaysOptions): Replays {
     runners.set(replay.connector, runner);
   }
 
-  function ended(replay: ReplayRecord, how: 'done' | 'cancelled'): void {
+  function ended(replay: ReplayRecord, how: ReplayEnd): void {
     runners.delete(replay.connector);
+    if (how === 'elsewhere') logger.info({ replay: replay.id, connector: replay.connector }, 'replay advanced by another replica: it goes on there');
     if (how === 'done') {
       void store
         .getReplay(replay.id)
