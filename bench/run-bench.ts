@@ -21,6 +21,7 @@
  * A scenario that fails is reported and the others still run. The process exits by itself; if
  * anything is still open EXIT_GUARD_MS after the report, it says so and exits 1.
  */
+import { scenarioRunner } from './scenario-runner.js';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions } from './bench-options.js';
@@ -78,21 +79,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const scenario = async <T>(title: string, run: () => Promise<T>): Promise<T | null> => {
-    log(title);
-    const started = Date.now();
-    try {
-      const result = await run();
-      log(`    done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return result;
-    } catch (error) {
-      problems.push(`${title.trim()} failed: ${error instanceof Error ? error.message : String(error)}`);
-      log(`    failed: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
-    } finally {
-      globalThis.gc?.();
-    }
-  };
+  const scenario = scenarioRunner(problems, log);
   /** A scenario that ran but whose figure is incomplete says why. */
   const incomplete = (name: string, result: { firstError: string | null } | null) => {
     if (result?.firstError) problems.push(`${name} ${result.firstError}`);

@@ -9,6 +9,7 @@
  * Fail-over after a SIGKILL is not measured: it needs the replicas' leases with owners (issue 16,
  * second half). Targets are reported, never asserted.
  */
+import { scenarioRunner } from './scenario-runner.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { startPostgres } from '../test/helpers/servers/postgres-server.js';
@@ -35,19 +36,7 @@ export interface StoreBenchResults {
 
 export async function runStoreBench(options: BenchOptions, header: { command: string; npmCommand: string; machine: MachineInfo }, resultsPath: string, log: (line: string) => void): Promise<void> {
   const problems: string[] = [];
-  const scenario = async <T>(title: string, run: () => Promise<T>): Promise<T | null> => {
-    log(title);
-    const started = Date.now();
-    try {
-      const result = await run();
-      log(`    done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return result;
-    } catch (error) {
-      problems.push(`${title.trim()} failed: ${error instanceof Error ? error.message : String(error)}`);
-      log(`    failed: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
-    }
-  };
+  const scenario = scenarioRunner(problems, log);
   const n = (value: number) => value.toLocaleString('en-US');
   const receiver = await startCountingReceiver();
   const server = await startPostgres({ durable: true });

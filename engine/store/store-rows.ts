@@ -4,7 +4,7 @@
  * their answers cannot drift apart.
  */
 import type { DeliveryState } from '../model.js';
-import type { AttemptView, DeliveryDetail, DeliveryListItem, DeliveryView, EventView, ReplayMode, ReplayState, ReplayView } from './store.js';
+import type { AttemptView, ClaimedDelivery, DeliveryDetail, DeliveryListItem, DeliveryView, EventView, ReplayMode, ReplayState, ReplayView } from './store.js';
 
 export interface EventRow {
   id: string;
@@ -71,6 +71,22 @@ export interface FoundRow {
   created_at: number;
   updated_at: number;
   event_body: string | null;
+}
+
+/** A due delivery with its event, as a claim reads it. */
+export interface DueRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  connector: string;
+  route: string;
+  attempts: number;
+  schedule_offset: number;
+  ordering_key: string | null;
+  body: string;
+  received_at: number;
+  traceparent: string | null;
+  replay_id: string | null;
 }
 
 export interface ReplayRow {
@@ -145,6 +161,24 @@ export function toListItem(row: FoundRow): DeliveryListItem {
     acceptedAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.event_body !== null && { eventBody: row.event_body }),
+  };
+}
+
+/** A claimed row as the dispatcher takes it. */
+export function claimedDelivery(row: DueRow): ClaimedDelivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    connector: row.connector,
+    route: row.route,
+    orderingKey: row.ordering_key,
+    attempts: row.attempts,
+    scheduleOffset: row.schedule_offset,
+    eventBody: row.body,
+    receivedAt: row.received_at,
+    traceparent: row.traceparent,
+    replayId: row.replay_id,
   };
 }
 

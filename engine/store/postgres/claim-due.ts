@@ -17,6 +17,7 @@
  */
 import type pg from 'pg';
 import type { ClaimedDelivery, ClaimOptions } from '../store.js';
+import { claimedDelivery, type DueRow } from '../store-rows.js';
 
 /** The state lists match the WHERE of the deliveries_due and deliveries_ordering indexes. */
 const SELECT_DUE = `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
@@ -34,21 +35,6 @@ const SELECT_DUE = `SELECT d.id, d.event_id, e.type AS event_type, d.connector, 
 
 const LEASE = `UPDATE deliveries SET state = 'inflight', next_attempt_at = $1, updated_at = $2, owner = $4 WHERE id = ANY($3::text[])`;
 
-interface DueRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  connector: string;
-  route: string;
-  attempts: number;
-  schedule_offset: number;
-  ordering_key: string | null;
-  body: string;
-  received_at: number;
-  traceparent: string | null;
-  replay_id: string | null;
-}
-
 /**
  * Takes up to `limit` due deliveries, oldest first, passing over `skip` ids, and leases them
  * until now + leaseMs, held by `owner`. A skipped id still blocks the later deliveries of its key: it is unfinished.
@@ -60,18 +46,5 @@ export async function claimDue(client: pg.PoolClient, options: ClaimOptions, own
   const { rows } = await client.query<DueRow>(SELECT_DUE, [now, [...options.connectors], [...(options.skip ?? [])], limit]);
   if (rows.length === 0) return [];
   await client.query(LEASE, [now + leaseMs, now, rows.map((row) => row.id), owner]);
-  return rows.map((row) => ({
-    id: row.id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    connector: row.connector,
-    route: row.route,
-    orderingKey: row.ordering_key,
-    attempts: row.attempts,
-    scheduleOffset: row.schedule_offset,
-    eventBody: row.body,
-    receivedAt: row.received_at,
-    traceparent: row.traceparent,
-    replayId: row.replay_id,
-  }));
+  return rows.map(claimedDelivery);
 }

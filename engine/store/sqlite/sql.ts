@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
 import type { DisabledConnector } from '../store.js';
-import type { AttemptRow, DeliveryDetailRow, DeliveryRow, EventRow } from '../store-rows.js';
+import type { AttemptRow, DeliveryDetailRow, DeliveryRow, DueRow, EventRow } from '../store-rows.js';
 
 type Db = Database.Database;
 
@@ -266,25 +266,6 @@ export const MAX_ROWS_PER_STATEMENT = 64;
 function placeholders(rows: number, columns: number): string {
   const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
   return Array.from({ length: rows }, () => row).join(', ');
-}
-
-/** A delivery with its event's id and type, as selectDue returns it. */
-interface DeliveryOfEventRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  connector: string;
-  route: string;
-  attempts: number;
-}
-
-export interface DueRow extends DeliveryOfEventRow {
-  schedule_offset: number;
-  ordering_key: string | null;
-  body: string;
-  received_at: number;
-  traceparent: string | null;
-  replay_id: string | null;
 }
 
 /** A count of one connector's deliveries in one state, or (state 'oldest') when its oldest

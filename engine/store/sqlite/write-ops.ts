@@ -17,6 +17,7 @@ import {
 import type { DeliveryFinder } from './find-deliveries.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type ActionParams, type Statements } from './sql.js';
 import { inSavepoint, type Settled } from './write-queue.js';
+import { claimedDelivery } from '../store-rows.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
@@ -75,20 +76,7 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
   if (limit <= 0 || options.connectors.size === 0) return claimed;
   for (const row of sql.selectDue.iterate(now, nameList(options.connectors))) {
     if (skip?.has(row.id)) continue;
-    claimed.push({
-      id: row.id,
-      eventId: row.event_id,
-      eventType: row.event_type,
-      connector: row.connector,
-      route: row.route,
-      orderingKey: row.ordering_key,
-      attempts: row.attempts,
-      scheduleOffset: row.schedule_offset,
-      eventBody: row.body,
-      receivedAt: row.received_at,
-      traceparent: row.traceparent,
-      replayId: row.replay_id,
-    });
+    claimed.push(claimedDelivery(row));
     if (claimed.length >= limit) break;
   }
   if (claimed.length > 0) sql.claim.run(now + leaseMs, now, JSON.stringify(claimed.map((delivery) => delivery.id)));
