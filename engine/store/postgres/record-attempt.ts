@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { HmsError } from '../../errors.js';
 import type { AttemptRecord } from '../store.js';
+import { attemptRuns } from '../attempt-runs.js';
 import { inSavepoint, type ItemKind, type Settled } from './write-queue.js';
 
 /** A failed attempt is an attempts row; a delivered one is kept on its delivery only (last_*). */
@@ -49,7 +50,7 @@ export async function recordAttempts(client: pg.PoolClient, records: readonly At
   const lost = await heldElsewhere(client, records, owner);
   const mine = records.filter((record) => !lost.has(record.deliveryId));
   const together = await inSavepoint(client, async () => {
-    for (const chunk of chunksOf(mine)) await recordChunk(client, chunk, now, owner);
+    for (const chunk of attemptRuns(mine)) await recordChunk(client, chunk, now, owner);
   }, 'attempts');
   const results: Settled<void>[] = [];
   for (const record of records) {
@@ -110,22 +111,6 @@ async function recordChunk(client: pg.PoolClient, chunk: readonly AttemptRecord[
     const what = chunk.length === 1 ? `no delivery ${chunk[0]!.deliveryId} with fewer than ${chunk[0]!.attempt} attempts` : 'an attempt names an unknown delivery, or one already made';
     throw new HmsError('NOT_FOUND', what);
   }
-}
-
-/** Runs of records in which no delivery appears twice, so each is one UPDATE ... FROM unnest. */
-function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]> {
-  let chunk: AttemptRecord[] = [];
-  const ids = new Set<string>();
-  for (const record of records) {
-    if (ids.has(record.deliveryId)) {
-      yield chunk;
-      chunk = [];
-      ids.clear();
-    }
-    chunk.push(record);
-    ids.add(record.deliveryId);
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 /** See Store.requeue. */

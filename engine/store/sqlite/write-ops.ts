@@ -18,6 +18,7 @@ import type { DeliveryFinder } from './find-deliveries.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type ActionParams, type Statements } from './sql.js';
 import { inSavepoint, type Settled } from './write-queue.js';
 import { claimedDelivery } from '../store-rows.js';
+import { attemptRuns } from '../attempt-runs.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
 const REDRIVE_CODES_JSON = JSON.stringify(REDRIVE_ERROR_CODES);
@@ -104,7 +105,7 @@ export function recordAttempt(sql: Statements, r: AttemptRecord, now: number): v
  */
 export function recordAttempts(sql: Statements, records: readonly AttemptRecord[], now: number): Settled<void>[] {
   const together = inSavepoint(sql, () => {
-    for (const chunk of chunksOf(records)) recordChunk(sql, chunk, now);
+    for (const chunk of attemptRuns(records, MAX_ROWS_PER_STATEMENT)) recordChunk(sql, chunk, now);
   });
   const results = together.ok ? records.map(() => together) : records.map((record) => inSavepoint(sql, () => recordAttempt(sql, record, now)));
   // Deliveries finished: each connector's floor moves up to its oldest unfinished one (migration 9).
@@ -125,21 +126,6 @@ function recordChunk(sql: Statements, chunk: readonly AttemptRecord[], now: numb
 
 /** Parameters of one attempts row (SQL.insertAttempts). */
 const ATTEMPT_COLUMNS = 11;
-
-function* chunksOf(records: readonly AttemptRecord[]): Generator<AttemptRecord[]> {
-  let chunk: AttemptRecord[] = [];
-  const ids = new Set<string>();
-  for (const record of records) {
-    if (chunk.length === MAX_ROWS_PER_STATEMENT || ids.has(record.deliveryId)) {
-      yield chunk;
-      chunk = [];
-      ids.clear();
-    }
-    chunk.push(record);
-    ids.add(record.deliveryId);
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 /** See Store.requeue. */
 export function requeue(sql: Statements, ids: readonly string[], dueAt: number, now: number): void {
