@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { request } from 'undici';
 import { startEngineProcess } from '../helpers/engine-process.js';
+import { postUntilKilled } from '../helpers/post-until-killed.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -22,28 +22,7 @@ test('every acknowledged event reaches the receiver after a SIGKILL and a restar
   const env = { RECEIVER_URL: receiver.url };
 
   const first = await startEngineProcess(args, env);
-  const acknowledged = new Set<string>();
-  const batches = Array.from({ length: EVENTS / BATCH }, (_, b) =>
-    Array.from({ length: BATCH }, (_, i) => ({ type: 'permitApproved', id: `e-${b * BATCH + i}` })),
-  );
-  let killed = false;
-  await Promise.all(
-    [0, 1, 2, 3].map(async (lane) => {
-      for (let b = lane; b < batches.length && !killed; b += 4) {
-        try {
-          const response = await request(`${first.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batches[b]) });
-          const body = (await response.body.json()) as { accepted?: { id: string }[] };
-          if (response.statusCode === 202) for (const { id } of body.accepted!) acknowledged.add(id);
-        } catch {
-          return; // the engine is gone; this batch was never acknowledged
-        }
-        if (acknowledged.size >= EVENTS / 2 && !killed) {
-          killed = true;
-          assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
-        }
-      }
-    }),
-  );
+  const acknowledged = await postUntilKilled(first, { events: EVENTS, batch: BATCH, lanes: 4 });
   const seenBeforeRestart = new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { id: string }).id));
   assert.ok(acknowledged.size >= EVENTS / 2, `acknowledged ${acknowledged.size}`);
   assert.ok(seenBeforeRestart.size < acknowledged.size, `the kill must leave work undone (seen ${seenBeforeRestart.size} of ${acknowledged.size})`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { startEngineProcess } from '../helpers/engine-process.js';
+import { postUntilKilled } from '../helpers/post-until-killed.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { borrowPostgresDatabase, type Borrowed } from '../helpers/servers/shared-servers.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -47,26 +48,7 @@ test('on PostgreSQL the engine delivers what it accepted, hides the password, an
   assert.equal(status.statusCode, 200, text);
   assert.equal((JSON.parse(text) as { store: { location: string } }).store.location, storeUrl().replace(PASSWORD, '***'));
 
-  const acknowledged = new Set<string>();
-  let killed = false;
-  const batches = Array.from({ length: EVENTS / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, i) => ({ type: 'permitApproved', id: `e-${b * BATCH + i}` })));
-  await Promise.all(
-    [0, 1].map(async (lane) => {
-      for (let b = lane; b < batches.length && !killed; b += 2) {
-        try {
-          const response = await request(`${first.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batches[b]) });
-          const body = (await response.body.json()) as { accepted?: { id: string }[] };
-          if (response.statusCode === 202) for (const { id } of body.accepted!) acknowledged.add(id);
-        } catch {
-          return; // the engine is gone; this batch was never acknowledged
-        }
-        if (acknowledged.size >= EVENTS / 2 && !killed) {
-          killed = true;
-          assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
-        }
-      }
-    }),
-  );
+  const acknowledged = await postUntilKilled(first, { events: EVENTS, batch: BATCH, lanes: 2 });
   assert.ok(acknowledged.size >= EVENTS / 2, `acknowledged ${acknowledged.size}`);
   assert.ok(delivered().size < acknowledged.size, `the kill must leave work undone (seen ${delivered().size} of ${acknowledged.size})`);
   assert.ok(!`${first.stdout()}${first.stderr()}`.includes(PASSWORD), 'the password is in no log line');
