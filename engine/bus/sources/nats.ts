@@ -41,7 +41,16 @@ export function createNatsAdapter(source: CompiledSource & { readonly type: 'nat
   let fetching = false;
   let working: NodeJS.Timeout | undefined;
 
-  const lost = (why: string) => buffer.fail(new HmsError('SOURCE_UNAVAILABLE', `the connection to NATS was lost: ${why}`));
+  const lostError = (why: string) => new HmsError('SOURCE_UNAVAILABLE', `the connection to NATS was lost: ${why}`);
+  const lost = (why: string) => buffer.fail(lostError(why));
+  /** Runs an acknowledgement; the client throws when the connection has closed under it, which is the connection lost. */
+  const whileConnected = (acknowledge: () => void) => {
+    try {
+      acknowledge();
+    } catch (error) {
+      throw lostError(messageOf(error));
+    }
+  };
 
   function fetch(max: number): void {
     if (fetching || consumer === undefined) return;
@@ -82,14 +91,14 @@ export function createNatsAdapter(source: CompiledSource & { readonly type: 'nat
     },
     async ack(messages) {
       for (const message of messages) {
-        message.raw.ack();
+        whileConnected(() => message.raw.ack());
         held.delete(message.raw);
       }
     },
     async reject(message, reason) {
       // Servers before 2.11 take "+TERM reason" for something else than a term.
-      if (connection !== undefined && serverAtLeast(connection.info?.version, 2, 11)) message.raw.term(reason);
-      else message.raw.term();
+      if (connection !== undefined && serverAtLeast(connection.info?.version, 2, 11)) whileConnected(() => message.raw.term(reason));
+      else whileConnected(() => message.raw.term());
       held.delete(message.raw);
     },
     async lag() {
