@@ -17,6 +17,11 @@ import { SHARED_POSTGRES_ENV, SHARED_RABBITMQ_ENV } from './helpers/servers/shar
 
 /** Test files run at once (the machines have two cores). */
 const TEST_CONCURRENCY = 2;
+/** Longest a single test may run before it fails (the longest, the 3-replica fail-over, takes about
+ * 100 s on a quiet machine): a test that hangs fails the run instead of stalling CI. With
+ * --test-force-exit, a file whose tests have all ended exits even when something it started (a
+ * server, a child process) is still open, rather than holding the run open for ever. */
+const TEST_TIMEOUT_MS = 600_000;
 
 const testRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -44,7 +49,7 @@ async function main(args: readonly string[]): Promise<number> {
   };
   const stopServers = () => Promise.all([rabbit?.stop(), postgres?.stop()]);
   try {
-    const child = spawn(process.execPath, ['--test', `--test-concurrency=${TEST_CONCURRENCY}`, ...files], { env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--test', `--test-concurrency=${TEST_CONCURRENCY}`, `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', ...files], { env, stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

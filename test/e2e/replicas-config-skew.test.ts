@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { startEngineProcesses, type EngineProcess } from '../helpers/engine-process.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { borrowPostgresDatabase, type Borrowed } from '../helpers/servers/shared-servers.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -45,8 +45,7 @@ test('a rolling config change shows as config skew in /status, /readyz and the m
   await dir.write('b/sink.yaml', SINK('{ "id": id }'));
   const common = ['--store', database.url, '--store-schema', 'skew_e2e', '--lease', '3s', '--lease-renew', '500ms'];
   const env = { RECEIVER_URL: receiver.url };
-  const a = await startEngineProcess(['--connectors', dirA, ...common], env);
-  const b = await startEngineProcess(['--connectors', dirB, ...common], env);
+  const [a, b] = await startEngineProcesses([[['--connectors', dirA, ...common], env], [['--connectors', dirB, ...common], env]]);
   try {
     const both = await waitUntil(async () => {
       const { body } = await json<Status>(`${a.url}/status`);

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { startEngineProcesses, type EngineProcess } from '../helpers/engine-process.js';
 import type { ReceivedRequest } from '../helpers/receiver.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { borrowPostgresDatabase, type Borrowed } from '../helpers/servers/shared-servers.js';
@@ -70,8 +70,7 @@ test('three replicas share one schema: after one is SIGKILLed the others deliver
   await dir.write('connectors.d/ordered.yaml', connector('ordered', 'orderingKey: key\n'));
   await dir.write('connectors.d/unordered.yaml', connector('unordered', ''));
   const args = ['--connectors', connectors, '--store', database.url, '--store-schema', 'replicas_e2e', '--lease', '3s', '--lease-renew', '1s', '--sweep', '*/1 * * * * *'];
-  const replicas: EngineProcess[] = [];
-  for (let i = 0; i < 3; i++) replicas.push(await startEngineProcess(args, { RECEIVER_URL: receiver.url }));
+  const replicas = await startEngineProcesses(Array.from({ length: 3 }, () => [args, { RECEIVER_URL: receiver.url }] as const));
   try {
     const seen = await waitUntil(async () => {
       const live = await liveReplicas(replicas[0]!);

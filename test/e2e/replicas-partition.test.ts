@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { startEngineProcess } from '../helpers/engine-process.js';
+import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { borrowPostgresDatabase, type Borrowed } from '../helpers/servers/shared-servers.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -63,9 +63,12 @@ test('a replica cut off from PostgreSQL past its lease does not send what it hel
   viaProxy.port = String(proxy.port);
   const common = ['--connectors', connectors, '--store-schema', 'partition_e2e', '--lease', '3s', '--lease-renew', '1s', '--sweep', '*/1 * * * * *'];
   const env = { RECEIVER_URL: receiver.url };
-  const a = await startEngineProcess([...common, '--store', viaProxy.href], env);
-  const b = await startEngineProcess([...common, '--store', database.url], env);
+  /** A, then B: each stopped at the end, even when the other did not start. */
+  const engines: EngineProcess[] = [];
   try {
+    const a = await startEngineProcess([...common, '--store', viaProxy.href], env);
+    engines.push(a);
+    engines.push(await startEngineProcess([...common, '--store', database.url], env));
     const events = Array.from({ length: EVENTS }, (_, i) => ({ type: 'tick', id: `e-${i}` }));
     const accepted = await request(`${a.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
     assert.equal(accepted.statusCode, 202, await accepted.body.text());
@@ -82,8 +85,8 @@ test('a replica cut off from PostgreSQL past its lease does not send what it hel
     const keys = receiver.requests.filter((r) => (JSON.parse(r.body) as { id: string }).id === 'e-0').map((r) => r.headers['idempotency-key']);
     assert.equal(new Set(keys).size, 1, 'with the same Idempotency-Key');
   } finally {
-    await a.stop('SIGKILL');
-    await b.stop('SIGTERM');
+    await engines[0]?.stop('SIGKILL');
+    await engines[1]?.stop('SIGTERM');
     await proxy.close();
   }
 });

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { startEngineProcesses, type EngineProcess } from '../helpers/engine-process.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { startPostgres, type PostgresDatabase, type PostgresServer } from '../helpers/servers/postgres-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -44,7 +44,7 @@ test('PostgreSQL down mid-flight: 503 for events and readiness while it is down,
   await dir.write('connectors.d/sink.yaml', 'name: sink\ntarget:\n  url: ${env:RECEIVER_URL}\nroutes:\n  - on: "*"\n    map: \'{ "id": id }\'\n');
   const args = ['--connectors', connectors, '--store', database.url, '--store-schema', 'restart_e2e', '--lease', '3s', '--lease-renew', '1s', '--sweep', '*/1 * * * * *'];
   const env = { RECEIVER_URL: receiver.url };
-  const replicas = [await startEngineProcess(args, env), await startEngineProcess(args, env)];
+  const replicas = await startEngineProcesses([[args, env], [args, env]]);
   const acknowledged = new Set<string>();
   try {
     for (let i = 0; i < 10; i++) {

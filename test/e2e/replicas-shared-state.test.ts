@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
+import { startEngineProcesses, type EngineProcess } from '../helpers/engine-process.js';
 import { useReceiverAndDir } from '../helpers/receiver-and-dir.js';
 import { borrowPostgresDatabase, type Borrowed } from '../helpers/servers/shared-servers.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -38,8 +38,7 @@ test('an operator\'s pause on one replica holds the connector on the other, its 
   // Hourly sweeps: only a wake-up can make the second replica see the change soon.
   const args = ['--connectors', connectors, '--store', database.url, '--store-schema', 'shared_state_e2e', '--lease', '3s', '--lease-renew', '500ms', '--sweep', '0 0 * * * *'];
   const env = { RECEIVER_URL: receiver.url };
-  const a = await startEngineProcess(args, env);
-  const b = await startEngineProcess(args, env);
+  const [a, b] = await startEngineProcesses([[args, env], [args, env]]);
   try {
     await waitUntil(async () => ((await flowOf(a)).rateLimit?.perSecond === 5 && (await flowOf(b)).rateLimit?.perSecond === 5 ? true : undefined), 'the rate limit split in two', 10_000, 100);
 

@@ -43,7 +43,11 @@ export function startEngineProcess(args: readonly string[], env: Record<string, 
   let stderr = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`engine did not start within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+    // An engine that does not start in time is killed, so no test leaves one running behind it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`engine did not start within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -67,4 +71,22 @@ export function startEngineProcess(args: readonly string[], env: Record<string, 
       reject(new Error(`engine exited (${code}) before listening\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     });
   });
+}
+
+/** The arguments and environment of one engine to start. */
+export type EngineStart = readonly [args: readonly string[], env?: Record<string, string>];
+
+/**
+ * Starts engines one after another, each with its own arguments and environment. When one does not
+ * start, those already started are killed before the error is thrown, so no engine outlives its test.
+ */
+export async function startEngineProcesses<const Starts extends ReadonlyArray<EngineStart>>(starts: Starts): Promise<{ -readonly [K in keyof Starts]: EngineProcess }> {
+  const started: EngineProcess[] = [];
+  try {
+    for (const [args, env] of starts) started.push(await startEngineProcess(args, env));
+    return started as { -readonly [K in keyof Starts]: EngineProcess };
+  } catch (error) {
+    await Promise.all(started.map((engine) => engine.stop('SIGKILL')));
+    throw error;
+  }
 }

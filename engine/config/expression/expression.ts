@@ -12,13 +12,19 @@ import { linearRegexEngine, UnsupportedRegexError } from './linear-regex.js';
 
 export { isTruthy } from './truthy.js';
 
-/** Longest an evaluation may run before it rejects (jsonata checks between evaluation steps). */
+/** Longest an evaluation may run before it rejects (jsonata checks between evaluation steps). It is
+ * time by the clock, so a process the machine stalls (a busy core, a long GC) can pass it with an
+ * expression that is not runaway: an evaluation past it is tried once more before it fails, and a
+ * runaway expression fails after twice this. */
 export const EXPRESSION_TIMEOUT_MS = 250;
 /** Deepest nesting of function calls an evaluation may reach (stops non-tail recursion). */
 export const EXPRESSION_STACK_DEPTH = 200;
 
 /** jsonata's codes for an evaluation a guardrail stopped: too deep (D1011), too long (D1012). */
-const GUARDRAIL_CODES: ReadonlySet<unknown> = new Set(['D1011', 'D1012']);
+const TIMEOUT_CODE = 'D1012';
+const GUARDRAIL_CODES: ReadonlySet<unknown> = new Set(['D1011', TIMEOUT_CODE]);
+/** jsonata's error code, when the error has one. */
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 /** The MAPPING_FAILED of an evaluation that a guardrail stopped, rather than one the expression
  * itself failed: a caller that runs one expression over many inputs stops on it. */
@@ -88,10 +94,10 @@ export function compileExpression(source: string, where: string): CompiledExpres
         if (result !== DECLINE) return result;
       }
       try {
-        return await expression.evaluate(input);
+        return await expression.evaluate(input).catch((error: unknown) => (codeOf(error) === TIMEOUT_CODE ? expression.evaluate(input) : Promise.reject(error)));
       } catch (error) {
         const message = `${where}: ${messageOf(error)}`;
-        throw GUARDRAIL_CODES.has((error as { code?: unknown } | null)?.code) ? new ExpressionGuardrailError(message) : new HmsError('MAPPING_FAILED', message);
+        throw GUARDRAIL_CODES.has(codeOf(error)) ? new ExpressionGuardrailError(message) : new HmsError('MAPPING_FAILED', message);
       }
     },
   });

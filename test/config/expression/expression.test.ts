@@ -36,6 +36,25 @@ test('a runaway tail-recursive expression rejects with MAPPING_FAILED instead of
   assert.ok(Date.now() - started < EXPRESSION_TIMEOUT_MS * 8, 'the guardrail stops it promptly');
 });
 
+test('an evaluation the machine stalls past the time budget once is tried again rather than failed', async () => {
+  const expression = compileExpression('{ "value": stalled, "id": $string(id) }', 'routes[0].map');
+  let reads = 0;
+  // The first read blocks the process past the budget, as a busy core or a long GC would.
+  const input = {
+    get stalled() {
+      reads += 1;
+      if (reads === 1) {
+        const until = Date.now() + EXPRESSION_TIMEOUT_MS + 50;
+        while (Date.now() < until);
+      }
+      return 'ok';
+    },
+    id: 7,
+  };
+  assert.deepEqual(JSON.parse(JSON.stringify(await expression.evaluate(input))), { value: 'ok', id: '7' });
+  assert.equal(reads, 2, 'evaluated twice: the first evaluation ran out of time');
+});
+
 test('deep non-tail recursion rejects with MAPPING_FAILED (stack guardrail)', async () => {
   const expression = compileExpression('($deep := function($x) { 1 + $deep($x) }; $deep(1))', 'routes[1].when');
   await assert.rejects(expression.evaluate({}), { code: 'MAPPING_FAILED', message: /^routes\[1\]\.when: Stack overflow/ });
