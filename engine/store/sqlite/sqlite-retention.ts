@@ -1,8 +1,13 @@
 /**
  * Retention in the SQLite store (see Store.deleteExpired and Store.shrinkTo): loops over the
  * chunks of retention-ops.ts, each chunk one transaction of its own, so that ingest and dispatch
- * commit between chunks. Each is timed from BEGIN to COMMIT (a checkpoint SQLite makes at that
- * COMMIT included); the longest is the figure a caller reports as retention's longest hold.
+ * commit between chunks. Each chunk is followed, on a turn of its own, by a PASSIVE checkpoint of
+ * the WAL, and its COMMIT makes none itself: a chunk of deletes writes hundreds of pages, and
+ * SQLite's auto-checkpoint at a COMMIT copies every page of the WAL into the database file and
+ * syncs it, which in the bench made up most of the slowest chunks' holds (a checkpoint's fsync
+ * waits on the disk, sometimes for hundreds of ms). Both steps are timed, BEGIN to COMMIT and
+ * the checkpoint alone; the longest of either is the figure a caller reports as retention's
+ * longest hold, since ingest and dispatch wait for both.
  */
 import type { RetentionPolicy, RetentionResult } from '../store.js';
 import * as ops from './retention-ops.js';
@@ -19,6 +24,8 @@ export interface RetentionAccess {
   /** Runs `run` as a write in a transaction of its own; `held` hears how long it took. */
   write<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T>;
   read<T>(run: () => T): Promise<T>;
+  /** Checkpoints the WAL outside any transaction; `held` hears how long it took. */
+  checkpoint(held: (hold: WriteHold) => void): Promise<unknown>;
   /** StoreSize.dataBytes. */
   dataBytes(): Promise<number>;
 }
@@ -68,22 +75,31 @@ function tally() {
 export function createSqliteRetention(access: RetentionAccess): SqliteRetention {
   const { sql } = access;
 
+  /** One chunk: `step` in a transaction of its own, then a checkpoint of what it wrote (and of
+   * what other writes added meanwhile), so that the WAL never holds more than a chunk's pages
+   * beyond WAL_AUTOCHECKPOINT_PAGES. */
+  async function chunk<T>(step: () => T, held: (hold: WriteHold) => void, counts: ReturnType<typeof tally>): Promise<T> {
+    const done = await access.write(step, held);
+    await access.checkpoint(counts.held);
+    return done;
+  }
+
   /** Repeats `step` (deleting up to its `limit` rows), one write each, until it deletes less than
    * its limit or `signal` aborts. */
   async function repeat(step: (limit: number) => ops.ChunkDeleted, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined, dead = false): Promise<void> {
     while (!signal?.aborted) {
       const limit = counts.rows();
-      const deleted = await access.write(() => step(limit), counts.heldChunk);
+      const deleted = await chunk(() => step(limit), counts.heldChunk, counts);
       counts.add(deleted, dead);
       if (Math.max(deleted.deliveries, deleted.events) < limit) return;
     }
   }
 
   /** Gives free pages beyond `keepFreeBytes` back, a chunk per write. The file itself is cut at
-   * the next checkpoint (SQLite's own, every 4 MB of WAL, or at close). */
+   * the checkpoint that follows each chunk. */
   async function reclaim(keepFreeBytes: number, counts: ReturnType<typeof tally>, signal: AbortSignal | undefined): Promise<void> {
     while (!signal?.aborted) {
-      if ((await access.write(() => ops.reclaimChunk(sql, keepFreeBytes), counts.held)) === 0) return;
+      if ((await chunk(() => ops.reclaimChunk(sql, keepFreeBytes), counts.held, counts)) === 0) return;
     }
   }
 
@@ -110,8 +126,8 @@ export function createSqliteRetention(access: RetentionAccess): SqliteRetention 
       let dataBytes = await access.dataBytes();
       while (dataBytes > maxBytes && !signal?.aborted) {
         const limit = counts.rows();
-        let deleted: ops.ChunkDeleted = await access.write(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, limit) }), counts.heldChunk);
-        if (deleted.events === 0) deleted = await access.write(() => ops.deleteOldestDelivered(sql, limit), counts.heldChunk);
+        let deleted: ops.ChunkDeleted = await chunk(() => ({ deliveries: 0, events: ops.deleteUnreferencedEvents(sql, Number.MAX_SAFE_INTEGER, limit) }), counts.heldChunk, counts);
+        if (deleted.events === 0) deleted = await chunk(() => ops.deleteOldestDelivered(sql, limit), counts.heldChunk, counts);
         if (deleted.deliveries + deleted.events === 0) break;
         counts.add(deleted);
         // Over its size, the store keeps no free pages in reserve.
