@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { manualClock } from '../../engine/clock.js';
+import { createCheckpointPacer, CHECKPOINT_WAL_FRAMES, MAX_CHUNKS_PER_CHECKPOINT } from '../../engine/store/sqlite/checkpoint-pacer.js';
 import { DB_FILE_NAME, openDatabase } from '../../engine/store/sqlite/open-database.js';
 import { RETENTION_CHUNK_ROWS } from '../../engine/store/sqlite/retention-ops.js';
 import { prepareStatements, WAL_AUTOCHECKPOINT_PAGES } from '../../engine/store/sqlite/sql.js';
@@ -46,7 +47,38 @@ function walBytes(dataDir: string): number {
 }
 
 describe('sqlite store checkpoints around retention', () => {
-  it("commits each chunk with auto-checkpoint off, then checkpoints the whole WAL outside any transaction, and turns auto-checkpoint back on", async () => {
+  it('checkpoints after the first chunk, then before the next chunk could take the WAL past its mark by the frames per row it learned, and at least every few chunks', async () => {
+    const checkpoints: number[] = [];
+    let chunk = 0;
+    const pacer = createCheckpointPacer(async () => {
+      checkpoints.push(chunk);
+      // Every chunk since the last checkpoint wrote one frame per row (100 rows each).
+      return { walFrames: 100 * (chunk - (checkpoints.at(-2) ?? 0)) };
+    });
+    const rowsPerChunk = 100;
+    for (chunk = 1; chunk <= 12; chunk++) await pacer.afterChunk(rowsPerChunk, rowsPerChunk);
+    // After chunk 1: one frame per row, so 500 frames are five chunks; a checkpoint comes when
+    // the next chunk would reach them.
+    const perCheckpoint = CHECKPOINT_WAL_FRAMES / rowsPerChunk;
+    assert.deepEqual(checkpoints, [1, perCheckpoint, 2 * perCheckpoint - 1, 3 * perCheckpoint - 2].filter((at) => at <= 12));
+    chunk = 13;
+    await pacer.afterChunk(Number.POSITIVE_INFINITY, rowsPerChunk);
+    assert.equal(checkpoints.at(-1), 13, 'a chunk not counted in rows is followed by a checkpoint');
+    await pacer.finish();
+    assert.equal(checkpoints.at(-1), 13, 'nothing written since: no checkpoint at the end');
+
+    const tiny = createCheckpointPacer(async () => {
+      checkpoints.push(-1);
+      return { walFrames: 1 };
+    });
+    checkpoints.length = 0;
+    for (let i = 0; i < MAX_CHUNKS_PER_CHECKPOINT * 2 + 1; i++) await tiny.afterChunk(1_000, 1_000);
+    assert.equal(checkpoints.length, 3, 'the first chunk, then every MAX_CHUNKS_PER_CHECKPOINT chunks');
+    await tiny.finish();
+    assert.equal(checkpoints.length, 3, 'nothing left to checkpoint at the end');
+  });
+
+  it("commits each chunk with auto-checkpoint off, checkpoints the WAL between chunks outside any transaction, and turns auto-checkpoint back on", async () => {
     const dataDir = await tempDir();
     const clock = manualClock(T0);
     const seeding = await openSqliteStore({ dataDir, clock });
@@ -80,8 +112,13 @@ describe('sqlite store checkpoints around retention', () => {
     try {
       const result = await retention.deleteExpired(everythingBefore(clock.now()));
       assert.equal(result.deleted.deliveries, RETENTION_CHUNK_ROWS * 2);
-      assert.ok(steps.length >= 8, `${steps.length} steps`);
-      steps.forEach((step, i) => assert.equal(step, i % 2 === 0 ? 'chunk with auto-checkpoint 0' : 'checkpoint', `step ${i}: ${steps.join(', ')}`));
+      const chunks = steps.filter((step) => step.startsWith('chunk'));
+      assert.ok(chunks.length >= 5, steps.join(', '));
+      assert.deepEqual(new Set(chunks), new Set(['chunk with auto-checkpoint 0']));
+      assert.equal(steps.at(-1), 'checkpoint', 'a run ends with the WAL checkpointed');
+      assert.equal(steps[1], 'checkpoint', 'the first chunk is followed by a checkpoint');
+      const runs = steps.join(',').split('checkpoint,').map((run) => run.split(',').filter((step) => step.startsWith('chunk')).length);
+      assert.ok(Math.max(...runs) <= MAX_CHUNKS_PER_CHECKPOINT, steps.join(', '));
       assert.ok(result.longestWriteMs > 0 && result.longestWriteCpuMs >= 0);
       assert.equal(autocheckpoint(), WAL_AUTOCHECKPOINT_PAGES);
     } finally {

@@ -112,32 +112,9 @@ export function createSqliteAccess(db: Database, sql: Statements, dataDir: strin
 
   /** Runs `step` on a later turn, after committing whatever is queued, unless the store is closing. */
   function onItsOwnTurn<T>(step: () => T): Promise<T> {
-    return whileOpen(
-      () =>
-        new Promise<T>((resolve, reject) =>
-          setImmediate(() => {
-            if (closed !== undefined) return reject(closedError());
-            try {
-              queue.flushNow();
-              resolve(step());
-            } catch (error) {
-              reject(failure(error));
-            }
-          }),
-        ),
-    );
-  }
-
-  /** Times `run`, by the clock and in CPU time of the process, for `held`. */
-  function timed<T>(run: () => T, held: (hold: WriteHold) => void): T {
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    try {
-      return run();
-    } finally {
-      const { user, system } = process.cpuUsage(cpu);
-      held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
-    }
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // `read` flushes what is queued and refuses once the store is closing, as this must.
+    return whileOpen(() => turn().then(() => read(step)));
   }
 
   function writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T> {
@@ -188,4 +165,16 @@ export function createSqliteAccess(db: Database, sql: Statements, dataDir: strin
       return closed;
     },
   };
+}
+
+/** Times `run`, by the clock and in CPU time of the process, for `held`. */
+function timed<T>(run: () => T, held: (hold: WriteHold) => void): T {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    return run();
+  } finally {
+    const { user, system } = process.cpuUsage(cpu);
+    held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
+  }
 }
