@@ -370,7 +370,8 @@ export interface RetentionResult {
     readonly dead: number;
     readonly events: number;
   };
-  /** Its longest write transaction, ms: the longest other writes waited on it. */
+  /** Its longest write transaction, ms: the longest other writes waited on it (on SQLite, the
+   * checkpoint after each chunk is one such wait too). */
   readonly longestWriteMs: number;
   /** The most CPU time one of its write transactions took, ms: the same figure as the work done,
    * which other load on the machine does not stretch. */

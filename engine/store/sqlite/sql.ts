@@ -21,6 +21,9 @@ export interface Stmt<Params extends unknown[], Row = unknown> {
   iterate(...params: Params): IterableIterator<Row>;
 }
 
+/** WAL frames (pages) past which a commit checkpoints: 1,000 of 4 KiB, about 4 MB of WAL. */
+export const WAL_AUTOCHECKPOINT_PAGES = 1_000;
+
 /**
  * Connection settings, applied in this order before anything touches the file.
  * - locking_mode=EXCLUSIVE first: the connection keeps its lock until it closes, so one engine
@@ -41,6 +44,10 @@ export interface Stmt<Params extends unknown[], Row = unknown> {
  *   without dominating the engine's memory (RSS stays under 200 MB through 100,000 events).
  * - journal_size_limit 64 MiB: a checkpoint truncates a WAL that a large transaction (a burst, a
  *   VACUUM) grew past it, so the store's size on disk falls back once the data is checkpointed.
+ * - wal_autocheckpoint (WAL_AUTOCHECKPOINT_PAGES, SQLite's default, written out): the commit that
+ *   takes the WAL past it checkpoints before it returns, which bounds the WAL under constant
+ *   ingest. Retention's chunks commit with it off and checkpoint on a turn of their own instead
+ *   (sqlite-access.ts, writeAlone and checkpointAlone).
  */
 export const PRAGMAS = [
   'locking_mode = EXCLUSIVE',
@@ -52,6 +59,7 @@ export const PRAGMAS = [
   'cache_size = -16384',
   'temp_store = MEMORY',
   'journal_size_limit = 67108864',
+  `wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
 ] as const;
 
 /** What giving a dead delivery another go writes (redrive, retryDead): `retrying`, due at the first
@@ -69,6 +77,9 @@ export const SQL = {
   release: 'RELEASE op',
   rollbackToSavepoint: 'ROLLBACK TO op',
   checkpoint: 'PRAGMA wal_checkpoint(TRUNCATE)',
+  checkpointPassive: 'PRAGMA wal_checkpoint(PASSIVE)',
+  autocheckpointOff: 'PRAGMA wal_autocheckpoint = 0',
+  autocheckpointOn: `PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`,
   syncFull: 'PRAGMA synchronous = FULL',
   syncNormal: 'PRAGMA synchronous = NORMAL',
 
@@ -372,6 +383,11 @@ export function prepareStatements(db: Db) {
     oldestUnfinishedAt: prepare<[], { created_at: number }>(SQL.oldestUnfinishedAt),
     backlogByConnector: prepare<[], BacklogRow>(SQL.backlogByConnector),
     checkpoint: prepare<[]>(SQL.checkpoint),
+    checkpointPassive: prepare<[], { busy: number; log: number; checkpointed: number }>(SQL.checkpointPassive),
+    // Run whole each time: SQLite applies a PRAGMA's new value when it prepares the statement, so
+    // a prepared one would set it once, at prepare, and not at every run.
+    autocheckpointOff: { run: (): void => void db.exec(SQL.autocheckpointOff) },
+    autocheckpointOn: { run: (): void => void db.exec(SQL.autocheckpointOn) },
     deliveredConnectors: prepare<[], { name: string }>(SQL.deliveredConnectors),
     diedConnectors: prepare<[], { name: string }>(SQL.diedConnectors),
     discardedConnectors: prepare<[], { name: string }>(SQL.discardedConnectors),

@@ -15,6 +15,12 @@ import { diskFailure, storeUnavailable } from './store-errors.js';
 import { createWriteQueue, type Durability, type ItemKind } from './write-queue.js';
 import { RESTART_CHUNK_ROWS } from './write-ops.js';
 
+/** What a checkpoint found in the WAL, and how much of it is now in the database file. */
+export interface Checkpointed {
+  readonly walFrames: number;
+  readonly checkpointed: number;
+}
+
 export interface SqliteAccess {
   /** A write in the next group commit. */
   write<T>(run: () => T, durability?: Durability): Promise<T>;
@@ -29,9 +35,17 @@ export interface SqliteAccess {
    * A write in a transaction of its own, on a later turn: whatever is queued commits first, so
    * `held` times this write alone, BEGIN to COMMIT, by the clock and in CPU time of the process
    * (which a machine busy with other work does not stretch), and other work runs between two such
-   * writes.
+   * writes. Its COMMIT never checkpoints (auto-checkpoint is off for it): the caller follows it
+   * with checkpointAlone, so that the WAL stays bounded.
    */
   writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T>;
+  /**
+   * A PASSIVE checkpoint on a later turn, outside any transaction, after whatever is queued has
+   * committed: it copies the WAL's pages into the database file and syncs it. `held` times it as
+   * writeAlone does; nothing else writes meanwhile. With one connection and no reader it always
+   * copies every frame, so the next write starts the WAL over from its beginning.
+   */
+  checkpointAlone(held: (hold: WriteHold) => void): Promise<Checkpointed>;
   /** Runs `operation` unless the store is closing. */
   whileOpen<T>(operation: () => Promise<T>): Promise<T>;
   health(): StoreHealth;
@@ -96,23 +110,34 @@ export function createSqliteAccess(db: Database, sql: Statements, dataDir: strin
     }
   }
 
+  /** Runs `step` on a later turn, after committing whatever is queued, unless the store is closing. */
+  function onItsOwnTurn<T>(step: () => T): Promise<T> {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // `read` flushes what is queued and refuses once the store is closing, as this must.
+    return whileOpen(() => turn().then(() => read(step)));
+  }
+
   function writeAlone<T>(run: () => T, held: (hold: WriteHold) => void): Promise<T> {
-    return whileOpen(
-      () =>
-        new Promise<T>((resolve, reject) =>
-          setImmediate(() => {
-            if (closed !== undefined) return reject(closedError());
-            queue.flushNow();
-            const written = queue.enqueue(run, 'awaited');
-            const started = performance.now();
-            const cpu = process.cpuUsage();
-            queue.flushNow();
-            const { user, system } = process.cpuUsage(cpu);
-            held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
-            written.then(resolve, reject);
-          }),
-        ),
-    );
+    // The step returns the write's promise, which settles once the queue has run it.
+    return onItsOwnTurn(() => {
+      const written = queue.enqueue(run, 'awaited');
+      // Its COMMIT must not checkpoint: that would add the copy of every page in the WAL, and an
+      // fsync of the database file, to this transaction's hold. checkpointAlone does it next.
+      sql.autocheckpointOff.run();
+      try {
+        timed(() => queue.flushNow(), held);
+      } finally {
+        sql.autocheckpointOn.run();
+      }
+      return written;
+    }).then((written) => written);
+  }
+
+  function checkpointAlone(held: (hold: WriteHold) => void): Promise<Checkpointed> {
+    return onItsOwnTurn(() => {
+      const { log, checkpointed } = timed(() => sql.checkpointPassive.get()!, held);
+      return { walFrames: log, checkpointed };
+    });
   }
 
   function closeDatabase(): void {
@@ -131,6 +156,7 @@ export function createSqliteAccess(db: Database, sql: Statements, dataDir: strin
     inChunks,
     fromCursor,
     writeAlone,
+    checkpointAlone,
     whileOpen,
     health: () => health,
     close() {
@@ -139,4 +165,16 @@ export function createSqliteAccess(db: Database, sql: Statements, dataDir: strin
       return closed;
     },
   };
+}
+
+/** Times `run`, by the clock and in CPU time of the process, for `held`. */
+function timed<T>(run: () => T, held: (hold: WriteHold) => void): T {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    return run();
+  } finally {
+    const { user, system } = process.cpuUsage(cpu);
+    held({ ms: performance.now() - started, cpuMs: (user + system) / 1000 });
+  }
 }

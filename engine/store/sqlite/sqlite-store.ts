@@ -49,7 +49,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   /** The database's pages: the file's size once the WAL is checkpointed (pages given back leave the
    * file at the next checkpoint). */
   const dataBytes = () => read(() => (sql.pageCount.get() ?? 0) * (sql.pageSize.get() ?? 0));
-  const retention = createSqliteRetention({ sql, dataBytes, read, write: access.writeAlone });
+  const retention = createSqliteRetention({ sql, dataBytes, read, write: access.writeAlone, checkpoint: access.checkpointAlone });
 
   return {
     acceptEvents: (events) => write(() => ops.acceptEvents(sql, events, clock.now())),
