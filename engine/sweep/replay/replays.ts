@@ -1,7 +1,9 @@
 /**
  * Replays and backfills, for operators (POST /replays and friends) and for connector files
  * (`backfill:`): a dry run counts what a replay would create; a replay runs in the background
- * (replay-runner.ts), one at a time per connector, and resumes after a restart; a declared
+ * (replay-runner.ts), one at a time per connector, and resumes after a restart; on a shared store
+ * one replica, its runner, advances it, and a live replica takes over the replays of a runner
+ * that stopped (resume, called after each heartbeat); a declared
  * backfill starts once per connector name, the first time a connector of that name is loaded with
  * a `backfill:`, which the store records with the replay it starts.
  */
@@ -38,7 +40,9 @@ export interface Replays {
   list(running?: boolean): Promise<ReplayView[]>;
   /** Cancels what a running replay has not created yet. NOT_FOUND, or REPLAY_FINISHED. */
   cancel(id: string, by: string): Promise<ReplayView>;
-  /** Runs again the replays the store has as running (at start, after a restart or a crash). */
+  /** Runs the replays the store has as running and no live replica runs: at start (after a
+   * restart or a crash), and on a shared store after each heartbeat, taking over the replays of
+   * a replica that stopped (store.replicas.adoptReplays). Calls never overlap. */
   resume(): Promise<void>;
   /** Starts the declared backfill of each of these connectors that has one and never started it. */
   startDeclared(names: readonly string[]): Promise<void>;
@@ -51,6 +55,7 @@ export function createReplays(options: ReplaysOptions): Replays {
   /** Runners by connector; a connector being started holds its place with undefined. */
   const runners = new Map<string, ReplayRunner | undefined>();
   let closed = false;
+  let resuming: Promise<void> | undefined;
 
   /** Records and runs a replay, unless one of its connector runs (or, declared, it ran before). */
   async function begin(spec: ReplaySpec, by: string, declared: boolean): Promise<ReplayView | undefined> {
@@ -105,6 +110,24 @@ export function createReplays(options: ReplaysOptions): Replays {
     }
   }
 
+  /** On a shared store only the replays this replica adopted (their runner stopped, or left);
+   * alone, every running one. Adopted first, then read: the position read is the one to go on from. */
+  async function resumeStopped(): Promise<void> {
+    if (closed) return;
+    const running = await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER });
+    if (!running.some((replay) => !runners.has(replay.connector))) return;
+    const adopted = store.replicas === undefined ? undefined : new Map((await store.replicas.adoptReplays(clock.now())).map((a) => [a.id, a.previous]));
+    for (const listed of running) {
+      if (closed || runners.has(listed.connector) || (adopted !== undefined && !adopted.has(listed.id))) continue;
+      const replay = adopted === undefined ? listed : await store.getReplay(listed.id);
+      if (replay?.state !== 'running') continue;
+      const progress = { replay: replay.id, connector: replay.connector, created: replay.created };
+      if (adopted === undefined) logger.info(progress, 'replay resumed after a restart');
+      else logger.info({ ...progress, from: adopted.get(listed.id) ?? null }, 'replay taken over: no live replica was running it');
+      run(replay);
+    }
+  }
+
   async function found(id: string): Promise<ReplayView> {
     const replay = await store.getReplay(id);
     if (replay === undefined) throw new HmsError('NOT_FOUND', `no replay with id "${id}"; GET /replays lists them`);
@@ -134,12 +157,9 @@ export function createReplays(options: ReplaysOptions): Replays {
       logger.info({ replay: id, connector: before.connector, by, created: cancelled.created }, 'replay cancelled: it creates nothing more; what it created goes on');
       return cancelled;
     },
-    async resume() {
-      for (const replay of await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER })) {
-        if (runners.has(replay.connector)) continue;
-        logger.info({ replay: replay.id, connector: replay.connector, created: replay.created }, 'replay resumed after a restart');
-        run(replay);
-      }
+    resume() {
+      resuming ??= resumeStopped().finally(() => (resuming = undefined));
+      return resuming;
     },
     startDeclared,
     async close() {
