@@ -83,8 +83,9 @@ export interface ReplicaCoordination {
   exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
   /** Records that a 429 paused `connector` until `until` (a later pause wins), for every replica. */
   throttle(connector: string, until: number): Promise<void>;
-  /** Becomes the runner of the running replays whose runner is not live at `now`, or have none. */
-  adoptReplays(now: number): Promise<AdoptedReplay[]>;
+  /** Becomes the runner of the running replays whose runner is not live at `now`, or have none,
+   * but none of the connectors in `busy` (this replica runs a replay of each already). */
+  adoptReplays(now: number, busy: readonly string[]): Promise<AdoptedReplay[]>;
   /** The connectors paused by a 429 past `now`, with their ends. A read. */
   throttles(now: number): Promise<ReadonlyMap<string, number>>;
   /** Calls `onWake` when any replica (this one included) notifies a wake-up; listens again by

@@ -135,7 +135,7 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
         await notifyWake(client, schema, 'connectors');
       }),
     throttles: (now) => read(() => replicaOps.throttles(pool, now)),
-    adoptReplays: (now) => write((client) => replicaOps.adoptReplays(client, self, now)),
+    adoptReplays: (now, busy) => write((client) => replicaOps.adoptReplays(client, self, now, busy)),
     listen: (onWake) => whileOpen(() => listenForWakes({ url, schema, onWake, ...(logger && { logger }) })),
     exclusive: (kind, run) => whileOpen(() => replicaOps.exclusive(pool, schema, kind, run).catch((error: unknown) => Promise.reject(failure(error)))),
   };

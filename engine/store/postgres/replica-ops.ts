@@ -33,11 +33,11 @@ const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL WHE
 /** A clean leave: the replays it ran are any live replica's to adopt at its next heartbeat. */
 const LEAVE_REPLAYS = `UPDATE replays SET runner = NULL WHERE runner = $1 AND state = 'running'`;
 
-/** Running replays with no live runner become `$1`'s; a row another replica is adopting at the
- * same moment is skipped (it is that one's). */
+/** Running replays with no live runner become `$1`'s, but none of the connectors in `$3`; a row
+ * another replica is adopting (or stepping) at the same moment is skipped, for this time. */
 const ADOPT_REPLAYS = `WITH stopped AS (
     SELECT id, runner FROM replays
-      WHERE state = 'running' AND (runner IS NULL OR runner <> $1)
+      WHERE state = 'running' AND (runner IS NULL OR runner <> $1) AND connector <> ALL($3::text[])
         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = replays.runner AND r.heartbeat_at + r.lease_ms > $2)
       FOR UPDATE OF replays SKIP LOCKED)
   UPDATE replays SET runner = $1 FROM stopped WHERE replays.id = stopped.id
@@ -98,8 +98,8 @@ export async function live(db: Queryable, now: number): Promise<ReplicaView[]> {
 }
 
 /** See ReplicaCoordination.adoptReplays; one transaction (a write-queue operation). */
-export async function adoptReplays(client: pg.PoolClient, self: ReplicaIdentity, now: number): Promise<AdoptedReplay[]> {
-  const { rows } = await client.query<{ id: string; previous: string | null }>(ADOPT_REPLAYS, [self.id, now]);
+export async function adoptReplays(client: pg.PoolClient, self: ReplicaIdentity, now: number, busy: readonly string[]): Promise<AdoptedReplay[]> {
+  const { rows } = await client.query<{ id: string; previous: string | null }>(ADOPT_REPLAYS, [self.id, now, busy]);
   return rows.map((row) => ({ id: row.id, previous: row.previous }));
 }
 

@@ -110,24 +110,6 @@ export function createReplays(options: ReplaysOptions): Replays {
     }
   }
 
-  /** On a shared store only the replays this replica adopted (their runner stopped, or left);
-   * alone, every running one. Adopted first, then read: the position read is the one to go on from. */
-  async function resumeStopped(): Promise<void> {
-    if (closed) return;
-    const running = await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER });
-    if (!running.some((replay) => !runners.has(replay.connector))) return;
-    const adopted = store.replicas === undefined ? undefined : new Map((await store.replicas.adoptReplays(clock.now())).map((a) => [a.id, a.previous]));
-    for (const listed of running) {
-      if (closed || runners.has(listed.connector) || (adopted !== undefined && !adopted.has(listed.id))) continue;
-      const replay = adopted === undefined ? listed : await store.getReplay(listed.id);
-      if (replay?.state !== 'running') continue;
-      const progress = { replay: replay.id, connector: replay.connector, created: replay.created };
-      if (adopted === undefined) logger.info(progress, 'replay resumed after a restart');
-      else logger.info({ ...progress, from: adopted.get(listed.id) ?? null }, 'replay taken over: no live replica was running it');
-      run(replay);
-    }
-  }
-
   async function found(id: string): Promise<ReplayView> {
     const replay = await store.getReplay(id);
     if (replay === undefined) throw new HmsError('NOT_FOUND', `no replay with id "${id}"; GET /replays lists them`);
@@ -158,7 +140,7 @@ export function createReplays(options: ReplaysOptions): Replays {
       return cancelled;
     },
     resume() {
-      resuming ??= resumeStopped().finally(() => (resuming = undefined));
+      resuming ??= resumeStopped({ ...options, runners, closed: () => closed, run }).finally(() => (resuming = undefined));
       return resuming;
     },
     startDeclared,
@@ -171,3 +153,34 @@ export function createReplays(options: ReplaysOptions): Replays {
   };
 }
 
+
+interface ResumeContext extends Pick<ReplaysOptions, 'store' | 'clock' | 'logger'> {
+  /** The replays this replica runs, by connector. */
+  readonly runners: ReadonlyMap<string, unknown>;
+  readonly closed: () => boolean;
+  readonly run: (replay: ReplayRecord) => void;
+}
+
+/**
+ * Alone, runs every running replay; on a shared store only those this replica adopts (their
+ * runner stopped, or left), never one of a connector it runs a replay of already. Adopted first,
+ * then read: the position read is the one to go on from, as no other replica steps it now.
+ */
+async function resumeStopped({ store, clock, logger, runners, closed, run }: ResumeContext): Promise<void> {
+  if (closed()) return;
+  const replicas = store.replicas;
+  if (replicas === undefined) {
+    for (const replay of await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER })) {
+      if (closed() || runners.has(replay.connector)) continue;
+      logger.info({ replay: replay.id, connector: replay.connector, created: replay.created }, 'replay resumed after a restart');
+      run(replay);
+    }
+    return;
+  }
+  for (const { id, previous } of await replicas.adoptReplays(clock.now(), [...runners.keys()])) {
+    const replay = await store.getReplay(id);
+    if (closed() || replay?.state !== 'running' || runners.has(replay.connector)) continue;
+    logger.info({ replay: id, connector: replay.connector, created: replay.created, from: previous }, 'replay taken over: no live replica was running it');
+    run(replay);
+  }
+}
