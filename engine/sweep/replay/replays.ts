@@ -153,7 +153,6 @@ export function createReplays(options: ReplaysOptions): Replays {
   };
 }
 
-
 interface ResumeContext extends Pick<ReplaysOptions, 'store' | 'clock' | 'logger'> {
   /** The replays this replica runs, by connector. */
   readonly runners: ReadonlyMap<string, unknown>;
