@@ -117,7 +117,8 @@ Instead of all the above:
                         rabbitmq-server and postgresql installed)
   --store postgres      instead, the store scenarios on a PostgreSQL the bench starts (fsync on): (b)'s
                         workload through one engine on SQLite, one on PostgreSQL and two on one
-                        PostgreSQL schema, then the sweep's claim with --claim-rows pending deliveries
+                        PostgreSQL schema, the fail-over after one of two engines is SIGKILLed
+                        (--lease 5s), then the sweep's claim with --claim-rows pending deliveries
                         (3 to 5 minutes on 2 cores; needs postgresql installed)
   --claim-rows N        pending deliveries seeded for the claim timing (default ${DEFAULT_CLAIM_ROWS}; 0 skips it)`;
 

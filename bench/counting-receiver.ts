@@ -8,6 +8,7 @@
  * a numeric `"sentAt":` field (ms since the epoch) also yields that request's latency. A window
  * may also check order: then each body's `"key":` and `"seq":` go through an OrderCheck.
  * Replayed requests (those with an Hms-Sync-Replay header) are only counted, apart, by `replayed()`.
+ * A scenario that needs each request (the fail-over's duplicates) sets an `observe` listener.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,14 @@ export interface WindowResult {
   readonly order: OrderTally | null;
 }
 
+/** One request (not replayed) as an observer sees it. */
+export interface ObservedRequest {
+  /** Its Idempotency-Key header (the delivery's id); '' when absent. */
+  readonly idempotencyKey: string;
+  /** Arrival, ms since the epoch. */
+  readonly at: number;
+}
+
 export interface CountingReceiver {
   readonly url: string;
   startWindow(expected: number, options?: { checkOrder?: boolean }): void;
@@ -40,6 +49,8 @@ export interface CountingReceiver {
    * `timeoutMs` or as soon as `giveUp` settles (e.g. the sender exited). One waiter at a time.
    */
   waitForWindow(timeoutMs: number, giveUp?: Promise<unknown>): Promise<WindowResult>;
+  /** Calls `listener` with every request counted from now on (null: none); one listener at a time. */
+  observe(listener: ((request: ObservedRequest) => void) | null): void;
   /** Replayed requests received since the receiver started; they are never in a window. */
   replayed(): number;
   /** Closes the server and every connection. Idempotent. */
@@ -57,6 +68,7 @@ export async function startCountingReceiver(port = 0): Promise<CountingReceiver>
   let latencyCount = 0;
   let order: OrderCheck | null = null;
   let onComplete: (() => void) | undefined;
+  let observer: ((request: ObservedRequest) => void) | null = null;
   let closing: Promise<void> | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -81,6 +93,7 @@ export async function startCountingReceiver(port = 0): Promise<CountingReceiver>
         if (key && seq) order.see(key[1]!, Number(seq[1]));
       }
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
+      observer?.({ idempotencyKey: String(req.headers['idempotency-key'] ?? ''), at });
       if (received === expected) onComplete?.();
     });
   });
@@ -132,6 +145,9 @@ export async function startCountingReceiver(port = 0): Promise<CountingReceiver>
         onComplete = finish;
         void giveUp?.then(finish, finish);
       });
+    },
+    observe(listener) {
+      observer = listener;
     },
     replayed: () => replayed,
     close() {

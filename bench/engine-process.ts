@@ -36,6 +36,8 @@ export interface EngineChildOptions {
   readonly logLevel?: string;
   /** --sweep cron expression (with seconds); the engine's default when absent. */
   readonly sweep?: string;
+  /** More flags for `hms-sync run` (e.g. --lease 5s). */
+  readonly args?: readonly string[];
   /** Called with each complete line the engine writes to stdout or stderr. */
   readonly onLine?: (line: string) => void;
   /** A port reserved with freePort(), for a caller that must know it before the engine answers. */
@@ -78,6 +80,7 @@ export async function startEngineChild(options: EngineChildOptions): Promise<Eng
   if (options.logLevel) args.push('--log-level', options.logLevel);
   if (options.sweep) args.push('--sweep', options.sweep);
   if (options.sourcesDir) args.push('--sources', options.sourcesDir);
+  if (options.args) args.push(...options.args);
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';

@@ -6,8 +6,9 @@
  *   (p2) the same through one engine on PostgreSQL                     target >= 0.6 x (p1)
  *   (p3) the same through two engines on one PostgreSQL schema, the posters split between them
  *   (p4) the sweep's claim with --claim-rows pending deliveries         target < 20 ms
- * Fail-over after a SIGKILL is not measured: it needs the replicas' leases with owners (issue 16,
- * second half). Targets are reported, never asserted.
+ *   (p5) fail-over after a SIGKILL: two engines, a 5 s lease, one killed while it holds deliveries
+ *        (scenario-failover.ts); run before (p4), whose million rows would weigh on it
+ * Targets are reported, never asserted.
  */
 import { scenarioRunner } from './scenario-runner.js';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,6 +18,8 @@ import type { BenchOptions } from './bench-options.js';
 import { startCountingReceiver } from './counting-receiver.js';
 import type { MachineInfo } from './machine-info.js';
 import { postgresCpuReader } from './postgres-cpu.js';
+import type { FailoverResult } from './failover-figures.js';
+import { runFailoverScenario } from './scenario-failover.js';
 import { runPgClaimScenario, type PgClaimResult } from './scenario-pg-claim.js';
 import { runStoreEngines, type BenchStore, type StoreRunResult } from './scenario-store-engines.js';
 import { formatStoreReport } from './store-report.js';
@@ -30,6 +33,7 @@ export interface StoreBenchResults {
   readonly postgres: StoreRunResult | null;
   readonly postgresTwo: StoreRunResult | null;
   readonly claim: PgClaimResult | null;
+  readonly failover: FailoverResult | null;
   readonly postgresVersion: string | null;
   readonly problems: readonly string[];
 }
@@ -47,9 +51,10 @@ export async function runStoreBench(options: BenchOptions, header: { command: st
     const sqlite = await scenario(`(p1) one engine on SQLite: ${n(options.events)} events`, () => runStoreEngines(receiver, options, { label: 'SQLite, one engine', engines: 1, store: { kind: 'sqlite' }, idPrefix: 'p1' }, log));
     const postgres = await scenario(`(p2) one engine on PostgreSQL: ${n(options.events)} events`, () => runStoreEngines(receiver, options, { label: 'PostgreSQL, one engine', engines: 1, store: postgresStore('bench_one'), idPrefix: 'p2' }, log));
     const postgresTwo = await scenario(`(p3) two engines on one PostgreSQL schema: ${n(options.events)} events`, () => runStoreEngines(receiver, options, { label: 'PostgreSQL, two engines', engines: 2, store: postgresStore('bench_two'), idPrefix: 'p3' }, log));
+    const failover = await scenario('(p5) fail-over after a SIGKILL: two engines on one PostgreSQL schema, one killed', () => runFailoverScenario(receiver, options, { url: database.url, schema: 'bench_failover' }, log));
     const claim = options.claimRows > 0 ? await scenario(`(p4) claim with ${n(options.claimRows)} pending deliveries`, () => runPgClaimScenario(database.url, 'bench_claim', options.claimRows)) : null;
     for (const run of [sqlite, postgres, postgresTwo]) if (run?.firstError) problems.push(`${run.label}: ${run.firstError}`);
-    results = { ...header, options, sqlite, postgres, postgresTwo, claim, postgresVersion: await serverVersion(database.url), problems };
+    results = { ...header, options, sqlite, postgres, postgresTwo, claim, failover, postgresVersion: await serverVersion(database.url), problems };
   } finally {
     await server.stop();
     await receiver.close();

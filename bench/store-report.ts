@@ -2,6 +2,7 @@
 import { TARGET_MAX_PG_CLAIM_MS, TARGET_MIN_POSTGRES_RATIO } from './bench-targets.js';
 import { formatTable } from './report.js';
 import { count, type Row } from './report-rows.js';
+import type { FailoverResult } from './failover-figures.js';
 import { CLAIM_REPEATS } from './scenario-pg-claim.js';
 import type { StoreRunResult } from './scenario-store-engines.js';
 import type { StoreBenchResults } from './store-bench.js';
@@ -50,8 +51,22 @@ export function storeReportRows(results: StoreBenchResults): Row[] {
       ['    seeding (INSERT … SELECT generate_series, ANALYZE)', claim ? `${claim.seedSeconds.toFixed(1)} s` : 'n/a', '', claim ? `first claim took ${count(claim.claimed)}` : ''],
     );
   }
-  rows.push(['fail-over after a SIGKILL', 'not measured', '', 'needs the replicas\' leases with owners (issue 16, second half)']);
+  rows.push(...failoverRows(results.failover));
   return rows;
+}
+
+/** (p5): the fail-over time with the bench's lease and what the default lease implies, the
+ * deliveries held, duplicates (only held ones may repeat), and the survivor's ingest meanwhile. */
+function failoverRows(failover: FailoverResult | null): Row[] {
+  if (failover === null) return [['(p5) fail-over after a SIGKILL', 'not measured', '', '']];
+  const lease = `${failover.leaseMs / 1000} s`;
+  const held = failover.heldUndelivered === 0 ? `${count(failover.heldAtKill)} held at the kill` : `${count(failover.heldUndelivered)} of ${count(failover.heldAtKill)} held never delivered`;
+  return [
+    [`(p5) fail-over after a SIGKILL, --lease ${lease} (renew ${failover.leaseRenewMs / 1000} s): kill -> last held delivery delivered`, seconds(failover.failoverMs), `< lease + sweep`, held],
+    [`    the same with the default --lease ${failover.defaultLeaseMs / 1000} s, implied (+ the lease's difference)`, seconds(failover.impliedDefaultLeaseMs), '', ''],
+    ['    deliveries sent twice (same Idempotency-Key): held by the killed engine / not held (of which before the kill)', `${count(failover.duplicatedDeliveries - failover.duplicatedNotHeld)} / ${count(failover.duplicatedNotHeld)} (${count(failover.duplicatedBeforeKill)})`, '0 not held', verdict(failover.duplicatedNotHeld === 0)],
+    ['    the survivor: events acknowledged after the kill / refused or failed', `${count(failover.survivorAckedAfterKill)} / ${count(failover.survivorFailedEvents)}`, '0 failed', verdict(failover.survivorFailedEvents === 0 && failover.survivorAckedAfterKill > 0)],
+  ];
 }
 
 export function formatStoreReport(results: StoreBenchResults): string {
@@ -92,6 +107,9 @@ function ms(value: number | null | undefined): string {
 }
 function ms1(value: number | null | undefined): string {
   return value == null ? 'n/a' : value.toFixed(1);
+}
+function seconds(value: number | null): string {
+  return value === null ? 'n/a' : `${(value / 1000).toFixed(1)} s`;
 }
 function fixed(value: number | null): string {
   return value === null ? 'n/a' : value.toFixed(2);

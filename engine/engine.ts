@@ -345,6 +345,8 @@ function refill(dispatcher: Dispatcher, sweep: Sweep): void {
 /** Signals between the stages, subscribed once every stage exists. */
 function connectStages({ config, dispatcher, sweep, heartbeat, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
   heartbeat?.signals.on('replicas', (live) => dispatcher.shareLimits(live));
+  // A replay whose replica stopped is taken over by a live one at its next heartbeat.
+  heartbeat?.signals.on('beat', () => replays.resume());
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
   dispatcher.signals.on('room', () => refill(dispatcher, sweep));

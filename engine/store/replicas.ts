@@ -16,6 +16,10 @@
  * - Records and requeues of a delivery another replica owns change nothing (see Store).
  * - Closing the store is the replica's clean leave: it is removed and its leases end (its
  *   deliveries are due at once for other replicas).
+ * - A running replay has a runner, the replica that advances it (the one that started it, or
+ *   adopted it); only the runner records its steps. `adoptReplays` makes this replica the runner
+ *   of every running replay whose runner is not live (killed, cut off longer than its lease) or
+ *   that has none (its runner left cleanly), and names them; the caller must run them.
  * - `exclusive` runs `run` only while no other replica runs work of the same kind (an advisory
  *   lock held for the call); another replica's call at the same time skips (`ran: false`).
  */
@@ -58,6 +62,12 @@ export interface HeartbeatResult {
   readonly live: readonly ReplicaView[];
 }
 
+/** A running replay this replica became the runner of; `previous` was its runner (null: none). */
+export interface AdoptedReplay {
+  readonly id: string;
+  readonly previous: string | null;
+}
+
 /** What a wake-up says: work may be due now (`due`), or a connector-wide state changed
  * (`connectors`: an operator's pause or resume, a 410 disable or its end). */
 export type WakeKind = 'due' | 'connectors';
@@ -73,6 +83,9 @@ export interface ReplicaCoordination {
   exclusive<T>(kind: ExclusiveKind, run: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
   /** Records that a 429 paused `connector` until `until` (a later pause wins), for every replica. */
   throttle(connector: string, until: number): Promise<void>;
+  /** Becomes the runner of the running replays whose runner is not live at `now`, or have none,
+   * but none of the connectors in `busy` (this replica runs a replay of each already). */
+  adoptReplays(now: number, busy: readonly string[]): Promise<AdoptedReplay[]>;
   /** The connectors paused by a 429 past `now`, with their ends. A read. */
   throttles(now: number): Promise<ReadonlyMap<string, number>>;
   /** Calls `onWake` when any replica (this one included) notifies a wake-up; listens again by

@@ -21,6 +21,8 @@ import type { ReplicaCoordination, ReplicaView } from '../store/replicas.js';
 export type ReplicaHeartbeatSignals = {
   /** The number of live replicas changed (this one included). */
   replicas: [live: number];
+  /** A heartbeat was recorded: this replica is live until it + the lease. */
+  beat: [];
 };
 
 export interface ReplicaHeartbeatOptions {
@@ -65,6 +67,7 @@ export function createReplicaHeartbeat(options: ReplicaHeartbeatOptions): Replic
       const before = live.length;
       live = result.live;
       if (live.length !== before) signals.emit('replicas', live.length);
+      signals.emit('beat');
       return true;
     } catch (error) {
       if (!failing) logger.warn({ err: error, leasesUntil: new Date(leases.expiresAt).toISOString() }, 'heartbeat failed; past the lease this replica stops sending what it holds, and other replicas take it over');

@@ -23,3 +23,22 @@ test('replayed requests (Hms-Sync-Replay) are counted apart and never fill or sk
     await receiver.close();
   }
 });
+
+test('an observer sees each counted request with its Idempotency-Key, and replayed ones not at all', async () => {
+  const receiver = await startCountingReceiver();
+  const seen: string[] = [];
+  try {
+    receiver.startWindow(2);
+    receiver.observe((request) => seen.push(request.idempotencyKey));
+    for (const headers of [{ 'idempotency-key': 'd1' }, { 'idempotency-key': 'd1', 'hms-sync-replay': 'r1' }, { 'idempotency-key': 'd2' }]) {
+      const response = await request(`${receiver.url}/ingest/permitApproved`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      await response.body.dump();
+    }
+    receiver.observe(null);
+    const response = await request(`${receiver.url}/ingest/permitApproved`, { method: 'POST', headers: { 'idempotency-key': 'd3' }, body: '{}' });
+    await response.body.dump();
+    assert.deepEqual(seen, ['d1', 'd2']);
+  } finally {
+    await receiver.close();
+  }
+});

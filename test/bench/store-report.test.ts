@@ -13,7 +13,7 @@ const run = (eventsPerSecond: number | null, engineCpuUs: number, postgresCpuUs:
 function results(overrides: Partial<StoreBenchResults>): StoreBenchResults {
   return {
     command: 'node', npmCommand: 'npm run bench -- --store postgres', machine: {} as StoreBenchResults['machine'], options: parseBenchOptions(['--store', 'postgres']),
-    sqlite: run(10_000, 100, null), postgres: run(7_000, 90, 40), postgresTwo: run(8_400, 180, 60), claim: null, postgresVersion: '15', problems: [], ...overrides,
+    sqlite: run(10_000, 100, null), postgres: run(7_000, 90, 40), postgresTwo: run(8_400, 180, 60), claim: null, failover: null, postgresVersion: '15', problems: [], ...overrides,
   };
 }
 
@@ -31,7 +31,20 @@ test('the PostgreSQL run is judged against the SQLite run of the same bench', ()
 test('a run that failed leaves its ratios not measured, and fail-over says why it is not measured', () => {
   const rows = storeReportRows(results({ sqlite: null }));
   assert.deepEqual(row(rows, 'ratio PostgreSQL / SQLite').slice(1), ['n/a', '>= 0.6', 'n/a']);
-  assert.equal(row(rows, 'fail-over')[1], 'not measured');
+  assert.equal(row(rows, '(p5) fail-over')[1], 'not measured');
+});
+
+test('fail-over shows its time with the bench lease and the default lease, and judges duplicates and the survivor\'s ingest', () => {
+  const failover = { leaseMs: 5_000, leaseRenewMs: 1_000, defaultLeaseMs: 30_000, heldAtKill: 120, heldUndelivered: 0, failoverMs: 5_400, impliedDefaultLeaseMs: 30_400, duplicatedDeliveries: 3, duplicatedNotHeld: 0, duplicatedBeforeKill: 0, survivorAckedAfterKill: 9_000, survivorFailedEvents: 0 };
+  const rows = storeReportRows(results({ failover }));
+  assert.deepEqual(row(rows, '(p5) fail-over after a SIGKILL, --lease 5 s').slice(1), ['5.4 s', '< lease + sweep', '120 held at the kill']);
+  assert.equal(row(rows, '    the same with the default --lease 30 s')[1], '30.4 s');
+  assert.deepEqual(row(rows, '    deliveries sent twice').slice(1), ['3 / 0 (0)', '0 not held', 'PASS']);
+  assert.deepEqual(row(rows, '    the survivor').slice(1), ['9,000 / 0', '0 failed', 'PASS']);
+  const broken = storeReportRows(results({ failover: { ...failover, duplicatedNotHeld: 1, survivorFailedEvents: 2, heldUndelivered: 4, failoverMs: null } }));
+  assert.deepEqual(row(broken, '(p5)').slice(1), ['n/a', '< lease + sweep', '4 of 120 held never delivered']);
+  assert.equal(row(broken, '    deliveries sent twice')[3], 'MISS');
+  assert.equal(row(broken, '    the survivor')[3], 'MISS');
 });
 
 test('the claim is judged on the query against 20 ms', () => {

@@ -38,7 +38,7 @@ export function useMigratedSchemas(prefix: string): (body: (schema: MigratedSche
     try {
       await migrate(pool, name, T0);
       const writes = createPgWriteQueue(pool, asStoreError, () => undefined);
-      await body({ context: { pool, writes, schema: name, clock }, pool, clock });
+      await body({ context: { pool, writes, schema: name, clock, replicaId: 'replica-under-test' }, pool, clock });
     } finally {
       if (!pool.ending) {
         await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`).catch(() => undefined);

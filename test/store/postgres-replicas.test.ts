@@ -2,7 +2,8 @@
  * Replicas on one PostgreSQL schema (engine/store/postgres/replica-ops.ts): leases with owners,
  * renewed by heartbeats; a delivery taken over after its lease expired is not overwritten by the
  * late replica; per-key order through a take-over; a start that ends only the leases of replicas
- * that are gone; the live list; and maintenance one replica at a time (advisory locks).
+ * that are gone; the live list; replays advanced by their runner alone and adopted once it is
+ * gone; and maintenance one replica at a time (advisory locks).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -152,6 +153,31 @@ describe('postgres store, replicas sharing one schema', () => {
       assert.deepEqual(await first, { ran: true, value: 'done' });
       assert.equal(most, 1);
       assert.deepEqual(await replicas(b!).exclusive('retention', async () => 'after'), { ran: true, value: 'after' });
+    });
+  });
+
+  it('lets only a replay\'s runner record its steps; a live replica adopts it once its runner is gone or left, and the old runner\'s late step creates nothing', async () => {
+    await withReplicas(['a', 'b', 'c'], async ([a, b, c]) => {
+      const replay = { id: 'r1', connector: 'crm', mode: 'redeliver' as const, since: T0 - 60_000, until: T0, retainedSince: T0 - 120_000, eventTypes: null, where: null, perSecond: 5, createdAt: T0, createdBy: 'ops', declared: false };
+      const step = (from: number | null, position: number) => ({ deliveries: [], position, from, matched: 0, skippedByRetention: 0, done: false, now: T0 });
+      assert.equal(await a!.startReplay(replay), true);
+      assert.deepEqual(await replicas(b!).adoptReplays(T0 + 1, []), [], 'its runner a is live');
+      assert.equal(await b!.recordReplayStep('r1', step(null, 1)), false, 'b is not its runner');
+      assert.equal(await a!.recordReplayStep('r1', step(null, 1)), true);
+      // a stops heartbeating; b and c do. Past a's lease one of them adopts the replay, once.
+      for (const live of [b!, c!]) await replicas(live).heartbeat({ now: T0 + LEASE_MS, revision: 'r', held: [] });
+      assert.deepEqual(await replicas(b!).adoptReplays(T0 + LEASE_MS, ['crm']), [], 'b runs a replay of crm already');
+      const adopted = await Promise.all([replicas(b!).adoptReplays(T0 + LEASE_MS, []), replicas(c!).adoptReplays(T0 + LEASE_MS, [])]);
+      assert.deepEqual(adopted.flat(), [{ id: 'r1', previous: 'a' }]);
+      const [runner, other] = adopted[0]!.length === 1 ? [b!, c!] : [c!, b!];
+      assert.equal(await a!.recordReplayStep('r1', step(1, 2)), false, 'a\'s late step, after the take-over');
+      assert.equal(await other.recordReplayStep('r1', step(1, 2)), false);
+      assert.equal(await runner.recordReplayStep('r1', step(1, 2)), true);
+      assert.equal((await runner.getReplay('r1'))?.position, 2);
+      // The runner leaves cleanly: the other adopts the replay at once, at its position.
+      await runner.close();
+      assert.deepEqual(await replicas(other).adoptReplays(T0 + LEASE_MS + 1, []), [{ id: 'r1', previous: null }]);
+      assert.equal(await other.recordReplayStep('r1', step(2, 3)), true);
     });
   });
 

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL schema, as numbered forward-only migrations (run by migrate.ts). Contract:
- * - Versions are 1, 2, 3, ... in order; a released migration is never edited or removed.
+ * - Versions increase in order; a released migration is never edited or removed.
  * - Each runs in the schema the store was opened with (`search_path`), inside the one transaction
  *   that holds the migration lock, and is recorded in `schema_migrations`.
  *
@@ -25,6 +25,12 @@
  * `replicas` table records each running replica's heartbeat. A replica is live while
  * heartbeat_at + lease_ms > now; a lease whose owner is not live may be ended by any replica.
  * `throttled_connectors` holds a 429's pause per connector, honoured by every replica.
+ *
+ * Migration 4 (a running replay taken over when its replica stops): a replay gets a `runner`, the
+ * id of the replica that advances it (null: none yet, or the last one left cleanly). Only the
+ * runner records a step; a live replica adopts a running replay whose runner is not live
+ * (replica-ops.ts). Numbered 4, not 3: 3 is kept for the leases' migration written alongside;
+ * versions need not be consecutive, only increasing (migrate.ts runs every one above the schema's).
  */
 
 export interface Migration {
@@ -176,6 +182,13 @@ export const MIGRATIONS: readonly Migration[] = [
         connector TEXT PRIMARY KEY,
         until BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 4,
+    name: 'the replica that runs each replay',
+    sql: `
+      ALTER TABLE replays ADD COLUMN runner TEXT;
     `,
   },
 ];

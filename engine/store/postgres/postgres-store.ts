@@ -135,10 +135,11 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
         await notifyWake(client, schema, 'connectors');
       }),
     throttles: (now) => read(() => replicaOps.throttles(pool, now)),
+    adoptReplays: (now, busy) => write((client) => replicaOps.adoptReplays(client, self, now, busy)),
     listen: (onWake) => whileOpen(() => listenForWakes({ url, schema, onWake, ...(logger && { logger }) })),
     exclusive: (kind, run) => whileOpen(() => replicaOps.exclusive(pool, schema, kind, run).catch((error: unknown) => Promise.reject(failure(error)))),
   };
-  const reads = guardAll(createPostgresReads({ pool, writes, schema, clock }), read);
+  const reads = guardAll(createPostgresReads({ pool, writes, schema, clock, replicaId: self.id }), read);
   return {
     ...reads,
     replicas,

@@ -33,6 +33,8 @@ export interface PostgresStoreContext {
   /** For catalog queries (pg_total_relation_size), never for table names (search_path does that). */
   readonly schema: string;
   readonly clock: Clock;
+  /** The replica this store works for: it runs the replays it starts (replay-ops.ts). */
+  readonly replicaId: string;
 }
 
 export type PostgresReads = Pick<
@@ -76,9 +78,9 @@ export function createPostgresReads(context: PostgresStoreContext): PostgresRead
   };
 
   return {
-    startReplay: (replay) => write((client) => replays.startReplay(client, replay)),
+    startReplay: (replay) => write((client) => replays.startReplay(client, replay, context.replicaId)),
     scanReplayEvents: (scan) => read((db) => replays.scanReplayEvents(db, scan)),
-    recordReplayStep: (id, step) => write((client) => replays.recordReplayStep(client, id, step)),
+    recordReplayStep: (id, step) => write((client) => replays.recordReplayStep(client, id, step, context.replicaId)),
     cancelReplay: (id, now) => write((client) => replays.cancelReplay(client, id, now)),
     getReplay: (id) => read((db) => replays.getReplay(db, id)),
     listReplays: (options) => read((db) => replays.listReplays(db, options)),

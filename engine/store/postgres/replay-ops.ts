@@ -17,16 +17,17 @@ import { rows, type Queryable } from './read-access.js';
  */
 export const WINDOW_SLACK_MS = 60_000;
 
-/** See Store.startReplay: a declared one first claims its connector's name, once ever. */
-export async function startReplay(db: Queryable, replay: NewReplay): Promise<boolean> {
+/** See Store.startReplay: a declared one first claims its connector's name, once ever. `runner`,
+ * the replica starting it, is the one that advances it (see recordReplayStep). */
+export async function startReplay(db: Queryable, replay: NewReplay, runner: string): Promise<boolean> {
   if (replay.declared) {
     const claimed = await db.query('INSERT INTO declared_backfills (connector, replay_id, started_at) VALUES ($1, $2, $3) ON CONFLICT (connector) DO NOTHING', [replay.connector, replay.id, replay.createdAt]);
     if (claimed.rowCount === 0) return false;
   }
   await db.query(
-    `INSERT INTO replays (id, connector, mode, since, until, retained_since, event_types, where_source, per_second, declared, created_by, created_at, state)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running')`,
-    [replay.id, replay.connector, replay.mode, replay.since, replay.until, replay.retainedSince, replay.eventTypes === null ? null : JSON.stringify(replay.eventTypes), replay.where, replay.perSecond, replay.declared, replay.createdBy, replay.createdAt],
+    `INSERT INTO replays (id, connector, mode, since, until, retained_since, event_types, where_source, per_second, declared, created_by, created_at, state, runner)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', $13)`,
+    [replay.id, replay.connector, replay.mode, replay.since, replay.until, replay.retainedSince, replay.eventTypes === null ? null : JSON.stringify(replay.eventTypes), replay.where, replay.perSecond, replay.declared, replay.createdBy, replay.createdAt, runner],
   );
   return true;
 }
@@ -70,13 +71,15 @@ async function firstSeqFrom(db: Queryable, at: number, maxSeq: number): Promise<
   return low;
 }
 
-/** See Store.recordReplayStep. `db` must be a connection inside the step's transaction. */
-export async function recordReplayStep(db: Queryable, id: string, step: ReplayStep): Promise<boolean> {
+/** See Store.recordReplayStep. `db` must be a connection inside the step's transaction. Only the
+ * replay's runner (or anyone while it has none, who becomes it) records a step: a replica whose
+ * replay was adopted by another (replica-ops.ts › adoptReplays) creates nothing more of it. */
+export async function recordReplayStep(db: Queryable, id: string, step: ReplayStep, runner: string): Promise<boolean> {
   const advanced = await db.query(
     `UPDATE replays SET position = $2, matched = matched + $3, skipped_by_retention = skipped_by_retention + $4, created = created + $5,
-        state = CASE WHEN $6 THEN 'done' ELSE state END, finished_at = CASE WHEN $6 THEN $7 ELSE finished_at END
-      WHERE id = $1 AND state = 'running' AND ($8::boolean OR position IS NOT DISTINCT FROM $9::bigint)`,
-    [id, step.position, step.matched, step.skippedByRetention, step.deliveries.length, step.done, step.now, step.from === undefined, step.from ?? null],
+        state = CASE WHEN $6 THEN 'done' ELSE state END, finished_at = CASE WHEN $6 THEN $7 ELSE finished_at END, runner = $10
+      WHERE id = $1 AND state = 'running' AND ($8::boolean OR position IS NOT DISTINCT FROM $9::bigint) AND (runner IS NULL OR runner = $10)`,
+    [id, step.position, step.matched, step.skippedByRetention, step.deliveries.length, step.done, step.now, step.from === undefined, step.from ?? null, runner],
   );
   if (advanced.rowCount === 0) return false;
   if (step.deliveries.length === 0) return true;

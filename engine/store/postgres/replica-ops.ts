@@ -1,13 +1,13 @@
 /**
  * Replicas on one schema (see ../replicas.ts for the contract): registration, the heartbeat that
- * renews a replica's leases, the list of live replicas, a clean leave, and advisory locks for
- * maintenance done once.
+ * renews a replica's leases, the list of live replicas, a clean leave, the adoption of replays
+ * whose runner stopped, and advisory locks for maintenance done once.
  *
  * Times are the engines' clocks (epoch ms), never the server's now(): replicas' clocks must agree
  * to well within a lease (NTP does), as for every other timestamp of the store.
  */
 import type pg from 'pg';
-import type { ExclusiveKind, Heartbeat, HeartbeatResult, ReplicaIdentity, ReplicaView } from '../replicas.js';
+import type { AdoptedReplay, ExclusiveKind, Heartbeat, HeartbeatResult, ReplicaIdentity, ReplicaView } from '../replicas.js';
 import type { Queryable } from './read-access.js';
 
 const UPSERT_REPLICA = `INSERT INTO replicas (id, hostname, version, revision, revision_since, started_at, heartbeat_at, lease_ms, held)
@@ -29,6 +29,19 @@ const LIVE = `SELECT id, hostname, version, revision, revision_since, started_at
 
 /** A clean leave: what it still holds is due now for any replica. */
 const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL WHERE owner = $2 AND state = 'inflight'`;
+
+/** A clean leave: the replays it ran are any live replica's to adopt at its next heartbeat. */
+const LEAVE_REPLAYS = `UPDATE replays SET runner = NULL WHERE runner = $1 AND state = 'running'`;
+
+/** Running replays with no live runner become `$1`'s, but none of the connectors in `$3`; a row
+ * another replica is adopting (or stepping) at the same moment is skipped, for this time. */
+const ADOPT_REPLAYS = `WITH stopped AS (
+    SELECT id, runner FROM replays
+      WHERE state = 'running' AND (runner IS NULL OR runner <> $1) AND connector <> ALL($3::text[])
+        AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = replays.runner AND r.heartbeat_at + r.lease_ms > $2)
+      FOR UPDATE OF replays SKIP LOCKED)
+  UPDATE replays SET runner = $1 FROM stopped WHERE replays.id = stopped.id
+  RETURNING replays.id, stopped.runner AS previous`;
 
 const THROTTLE = `INSERT INTO throttled_connectors (connector, until) VALUES ($1, $2)
   ON CONFLICT (connector) DO UPDATE SET until = GREATEST(throttled_connectors.until, excluded.until)`;
@@ -84,8 +97,15 @@ export async function live(db: Queryable, now: number): Promise<ReplicaView[]> {
   }));
 }
 
+/** See ReplicaCoordination.adoptReplays; one transaction (a write-queue operation). */
+export async function adoptReplays(client: pg.PoolClient, self: ReplicaIdentity, now: number, busy: readonly string[]): Promise<AdoptedReplay[]> {
+  const { rows } = await client.query<{ id: string; previous: string | null }>(ADOPT_REPLAYS, [self.id, now, busy]);
+  return rows.map((row) => ({ id: row.id, previous: row.previous }));
+}
+
 export async function leave(client: pg.PoolClient, self: ReplicaIdentity, now: number): Promise<void> {
   await client.query(END_LEASES, [now, self.id]);
+  await client.query(LEAVE_REPLAYS, [self.id]);
   await client.query('DELETE FROM replicas WHERE id = $1', [self.id]);
 }
 

@@ -1,7 +1,9 @@
 /**
  * Replays and backfills, for operators (POST /replays and friends) and for connector files
  * (`backfill:`): a dry run counts what a replay would create; a replay runs in the background
- * (replay-runner.ts), one at a time per connector, and resumes after a restart; a declared
+ * (replay-runner.ts), one at a time per connector, and resumes after a restart; on a shared store
+ * one replica, its runner, advances it, and a live replica takes over the replays of a runner
+ * that stopped (resume, called after each heartbeat); a declared
  * backfill starts once per connector name, the first time a connector of that name is loaded with
  * a `backfill:`, which the store records with the replay it starts.
  */
@@ -38,7 +40,9 @@ export interface Replays {
   list(running?: boolean): Promise<ReplayView[]>;
   /** Cancels what a running replay has not created yet. NOT_FOUND, or REPLAY_FINISHED. */
   cancel(id: string, by: string): Promise<ReplayView>;
-  /** Runs again the replays the store has as running (at start, after a restart or a crash). */
+  /** Runs the replays the store has as running and no live replica runs: at start (after a
+   * restart or a crash), and on a shared store after each heartbeat, taking over the replays of
+   * a replica that stopped (store.replicas.adoptReplays). Calls never overlap. */
   resume(): Promise<void>;
   /** Starts the declared backfill of each of these connectors that has one and never started it. */
   startDeclared(names: readonly string[]): Promise<void>;
@@ -51,6 +55,7 @@ export function createReplays(options: ReplaysOptions): Replays {
   /** Runners by connector; a connector being started holds its place with undefined. */
   const runners = new Map<string, ReplayRunner | undefined>();
   let closed = false;
+  let resuming: Promise<void> | undefined;
 
   /** Records and runs a replay, unless one of its connector runs (or, declared, it ran before). */
   async function begin(spec: ReplaySpec, by: string, declared: boolean): Promise<ReplayView | undefined> {
@@ -134,12 +139,9 @@ export function createReplays(options: ReplaysOptions): Replays {
       logger.info({ replay: id, connector: before.connector, by, created: cancelled.created }, 'replay cancelled: it creates nothing more; what it created goes on');
       return cancelled;
     },
-    async resume() {
-      for (const replay of await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER })) {
-        if (runners.has(replay.connector)) continue;
-        logger.info({ replay: replay.id, connector: replay.connector, created: replay.created }, 'replay resumed after a restart');
-        run(replay);
-      }
+    resume() {
+      resuming ??= resumeStopped({ ...options, runners, closed: () => closed, run }).finally(() => (resuming = undefined));
+      return resuming;
     },
     startDeclared,
     async close() {
@@ -151,3 +153,33 @@ export function createReplays(options: ReplaysOptions): Replays {
   };
 }
 
+interface ResumeContext extends Pick<ReplaysOptions, 'store' | 'clock' | 'logger'> {
+  /** The replays this replica runs, by connector. */
+  readonly runners: ReadonlyMap<string, unknown>;
+  readonly closed: () => boolean;
+  readonly run: (replay: ReplayRecord) => void;
+}
+
+/**
+ * Alone, runs every running replay; on a shared store only those this replica adopts (their
+ * runner stopped, or left), never one of a connector it runs a replay of already. Adopted first,
+ * then read: the position read is the one to go on from, as no other replica steps it now.
+ */
+async function resumeStopped({ store, clock, logger, runners, closed, run }: ResumeContext): Promise<void> {
+  if (closed()) return;
+  const replicas = store.replicas;
+  if (replicas === undefined) {
+    for (const replay of await store.listReplays({ state: 'running', limit: Number.MAX_SAFE_INTEGER })) {
+      if (closed() || runners.has(replay.connector)) continue;
+      logger.info({ replay: replay.id, connector: replay.connector, created: replay.created }, 'replay resumed after a restart');
+      run(replay);
+    }
+    return;
+  }
+  for (const { id, previous } of await replicas.adoptReplays(clock.now(), [...runners.keys()])) {
+    const replay = await store.getReplay(id);
+    if (closed() || replay?.state !== 'running' || runners.has(replay.connector)) continue;
+    logger.info({ replay: id, connector: replay.connector, created: replay.created, from: previous }, 'replay taken over: no live replica was running it');
+    run(replay);
+  }
+}
