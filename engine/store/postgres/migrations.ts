@@ -25,6 +25,13 @@
  * `replicas` table records each running replica's heartbeat. A replica is live while
  * heartbeat_at + lease_ms > now; a lease whose owner is not live may be ended by any replica.
  * `throttled_connectors` holds a 429's pause per connector, honoured by every replica.
+ *
+ * Migration 3 drops `deliveries_owner`. No update of `deliveries` is HOT (its columns that change
+ * are keys or predicates of partial indexes), so every claim, ingest with a lease and attempt
+ * record wrote an entry into that index too, for an index that only a clean leave read (the owner
+ * is kept after the attempt, so it covered nearly every delivery ever held). A clean leave now
+ * finds its leases through deliveries_due instead: a live lease is due in the future, a range of
+ * that index as short as the retries and leases outstanding (replica-ops.ts).
  */
 
 export interface Migration {
@@ -176,6 +183,13 @@ export const MIGRATIONS: readonly Migration[] = [
         connector TEXT PRIMARY KEY,
         until BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 3,
+    name: 'no deliveries_owner index: a clean leave finds its leases through deliveries_due',
+    sql: `
+      DROP INDEX deliveries_owner;
     `,
   },
 ];

@@ -27,8 +27,13 @@ const LOST = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND owner IS 
 const LIVE = `SELECT id, hostname, version, revision, revision_since, started_at, heartbeat_at, held
   FROM replicas WHERE heartbeat_at + lease_ms > $1 ORDER BY started_at, id`;
 
-/** A clean leave: what it still holds is due now for any replica. */
-const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL WHERE owner = $2 AND state = 'inflight'`;
+/**
+ * A clean leave: what it still holds is due now for any replica. A lease it holds ends in the
+ * future, so the leases are read from the deliveries_due index's range after `now` (the state list
+ * is that index's WHERE). A lease of its that had already run out is due and claimable as it is.
+ */
+const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL
+  WHERE state IN ('pending', 'inflight', 'retrying') AND next_attempt_at > $1 AND state = 'inflight' AND owner = $2`;
 
 const THROTTLE = `INSERT INTO throttled_connectors (connector, until) VALUES ($1, $2)
   ON CONFLICT (connector) DO UPDATE SET until = GREATEST(throttled_connectors.until, excluded.until)`;
