@@ -30,8 +30,8 @@
  * are keys or predicates of partial indexes), so every claim, ingest with a lease and attempt
  * record wrote an entry into that index too, for an index that only a clean leave read (the owner
  * is kept after the attempt, so it covered nearly every delivery ever held). A clean leave now
- * finds its leases through deliveries_due instead: a live lease is due in the future, a range of
- * that index as short as the retries and leases outstanding (replica-ops.ts).
+ * finds its leases among the `inflight` deliveries, through deliveries_by_state or deliveries_due
+ * (replica-ops.ts): as many index entries as deliveries in flight.
  */
 
 export interface Migration {
@@ -187,7 +187,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'no deliveries_owner index: a clean leave finds its leases through deliveries_due',
+    name: 'no deliveries_owner index: a clean leave finds its leases among the inflight deliveries',
     sql: `
       DROP INDEX deliveries_owner;
     `,
