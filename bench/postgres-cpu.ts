@@ -38,3 +38,18 @@ function statFields(pid: string): string[] | null {
     return null; // gone since the listing
   }
 }
+
+/**
+ * On-CPU time (ms, nanosecond resolution from /proc/<pid>/schedstat) of one server backend, for a
+ * statement's CPU apart from the time it waited for a core on a loaded machine. Null where the
+ * server's processes are not readable here (another host, no /proc).
+ */
+export function backendCpuReader(backendPid: number): () => number | null {
+  return () => {
+    try {
+      return Number(readFileSync(`/proc/${backendPid}/schedstat`, 'utf8').split(' ', 1)[0]) / 1e6;
+    } catch {
+      return null;
+    }
+  };
+}

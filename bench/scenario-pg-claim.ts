@@ -16,6 +16,7 @@ import { claimDue } from '../engine/store/postgres/claim-due.js';
 import { createStorePool } from '../engine/store/postgres/connection.js';
 import { openPostgresStore } from '../engine/store/postgres/postgres-store.js';
 import { SWEEP_BATCH_SIZE } from '../engine/sweep/sweep.js';
+import { backendCpuReader } from './postgres-cpu.js';
 
 /** Claims timed; the report gives the first, the median and the slowest. */
 export const CLAIM_REPEATS = 20;
@@ -32,6 +33,9 @@ export interface PgClaimResult {
   /** The statements alone, rolled back: median and max. */
   readonly queryMedianMs: number;
   readonly queryMaxMs: number;
+  /** The server backend's CPU for the statements alone (median, ms): unlike their time, it hardly
+   * moves with the machine's load. Null where the server's processes are not readable. */
+  readonly queryServerCpuMedianMs: number | null;
 }
 
 export async function runPgClaimScenario(url: string, schema: string, rows: number): Promise<PgClaimResult> {
@@ -49,25 +53,32 @@ export async function runPgClaimScenario(url: string, schema: string, rows: numb
       if (repeat === 0) claimed = batch.length;
     }
     const query = await timeClaimStatements(url, schema);
-    return { rows, seedSeconds, batch: SWEEP_BATCH_SIZE, claimed, firstMs: times[0]!, medianMs: median(times), maxMs: Math.max(...times), queryMedianMs: median(query), queryMaxMs: Math.max(...query) };
+    const serverCpu = query.serverCpu.every((ms): ms is number => ms !== null) ? median(query.serverCpu) : null;
+    return { rows, seedSeconds, batch: SWEEP_BATCH_SIZE, claimed, firstMs: times[0]!, medianMs: median(times), maxMs: Math.max(...times), queryMedianMs: median(query.times), queryMaxMs: Math.max(...query.times), queryServerCpuMedianMs: serverCpu };
   } finally {
     await store.close();
   }
 }
 
-async function timeClaimStatements(url: string, schema: string): Promise<number[]> {
+async function timeClaimStatements(url: string, schema: string): Promise<{ times: number[]; serverCpu: (number | null)[] }> {
   const pool = createStorePool(url, schema, () => undefined);
   const client = await pool.connect();
   const times: number[] = [];
+  const serverCpu: (number | null)[] = [];
   try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backendCpu = backendCpuReader(rows[0]!.pid);
     for (let repeat = 0; repeat < CLAIM_REPEATS; repeat++) {
       await client.query('BEGIN');
+      const cpuBefore = backendCpu();
       const started = performance.now();
       await claimDue(client, { now: Date.now(), limit: SWEEP_BATCH_SIZE, leaseMs: DEFAULT_LEASE_MS, skip: new Set(), connectors: new Set(['sink']) }, 'bench-claim');
       times.push(performance.now() - started);
+      const cpuAfter = backendCpu();
+      serverCpu.push(cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore);
       await client.query('ROLLBACK');
     }
-    return times;
+    return { times, serverCpu };
   } finally {
     client.release();
     await pool.end();

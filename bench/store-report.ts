@@ -47,6 +47,7 @@ export function storeReportRows(results: StoreBenchResults): Row[] {
   if (results.options.claimRows > 0) {
     rows.push(
       [`(p4) claim query of ${claim?.batch ?? 500}, ${count(results.options.claimRows)} pending: SELECT … SKIP LOCKED + lease (median / max)`, claim ? `${ms1(claim.queryMedianMs)} / ${ms1(claim.queryMaxMs)} ms` : 'n/a', `< ${TARGET_MAX_PG_CLAIM_MS} ms`, verdict(claim ? claim.queryMedianMs < TARGET_MAX_PG_CLAIM_MS : null)],
+      ['    the server backend\'s CPU for those statements (median), apart from the load', claim?.queryServerCpuMedianMs == null ? 'n/a' : `${ms1(claim.queryServerCpuMedianMs)} ms`, '', ''],
       [`    the sweep's claim through the store, with its commit (median / first / max of ${CLAIM_REPEATS})`, claim ? `${ms1(claim.medianMs)} / ${ms1(claim.firstMs)} / ${ms1(claim.maxMs)} ms` : 'n/a', '', ''],
       ['    seeding (INSERT … SELECT generate_series, ANALYZE)', claim ? `${claim.seedSeconds.toFixed(1)} s` : 'n/a', '', claim ? `first claim took ${count(claim.claimed)}` : ''],
     );

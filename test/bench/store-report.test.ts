@@ -48,8 +48,14 @@ test('fail-over shows its time with the bench lease and the default lease, and j
 });
 
 test('the claim is judged on the query against 20 ms', () => {
-  const claim = { rows: 1_000_000, seedSeconds: 20, batch: 500, claimed: 500, firstMs: 40, medianMs: 30, maxMs: 50, queryMedianMs: 12, queryMaxMs: 19 };
+  const claim = { rows: 1_000_000, seedSeconds: 20, batch: 500, claimed: 500, firstMs: 40, medianMs: 30, maxMs: 50, queryMedianMs: 12, queryMaxMs: 19, queryServerCpuMedianMs: 7.25 };
   assert.deepEqual(row(storeReportRows(results({ claim })), '(p4)').slice(1), ['12.0 / 19.0 ms', '< 20 ms', 'PASS']);
+});
+
+test('the claim reports the server backend\'s CPU for its statements, or n/a where it could not be read', () => {
+  const claim = { rows: 1_000_000, seedSeconds: 20, batch: 500, claimed: 500, firstMs: 40, medianMs: 30, maxMs: 50, queryMedianMs: 12, queryMaxMs: 19, queryServerCpuMedianMs: 7.25 };
+  assert.equal(row(storeReportRows(results({ claim })), '    the server backend')[1], '7.3 ms');
+  assert.equal(row(storeReportRows(results({ claim: { ...claim, queryServerCpuMedianMs: null } })), '    the server backend')[1], 'n/a');
 });
 
 test('--store takes sqlite or postgres only', () => {

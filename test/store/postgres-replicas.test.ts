@@ -118,6 +118,27 @@ describe('postgres store, replicas sharing one schema', () => {
     }
   });
 
+  it('ends the leases of a replica that closes, so a live replica claims them at once, and keeps the leases of the others', async () => {
+    const schema = database.freshSchema();
+    const clock = manualClock(T0);
+    const leaving = await openReplica(schema, clock, 'leaving');
+    const staying = await openReplica(schema, clock, 'staying');
+    try {
+      await leaving.acceptEvents([event('e1', [pending('of-leaving')])]);
+      assert.deepEqual((await claim(leaving, T0)).map((d) => d.id), ['of-leaving']);
+      await staying.acceptEvents([event('e2', [pending('of-staying')])]);
+      assert.deepEqual((await claim(staying, T0)).map((d) => d.id), ['of-staying']);
+      await leaving.close();
+      clock.set(T0 + 1_000);
+      // Within both leases: only the one that ended is claimable, by the replica still running.
+      assert.deepEqual((await claim(staying, T0 + 1_000)).map((d) => d.id), ['of-leaving']);
+      assert.deepEqual(await claim(staying, T0 + 2_000), []);
+    } finally {
+      await leaving.close();
+      await staying.close();
+    }
+  });
+
   it('lists the live replicas with their revisions and held counts, and forgets one that closed', async () => {
     await withReplicas(['a', 'b'], async ([a, b]) => {
       await replicas(a!).heartbeat({ now: T0 + 1, revision: 'r1', held: [] });

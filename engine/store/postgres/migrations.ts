@@ -26,11 +26,17 @@
  * heartbeat_at + lease_ms > now; a lease whose owner is not live may be ended by any replica.
  * `throttled_connectors` holds a 429's pause per connector, honoured by every replica.
  *
+ * Migration 3 drops `deliveries_owner`. No update of `deliveries` is HOT (its columns that change
+ * are keys or predicates of partial indexes), so every claim, ingest with a lease and attempt
+ * record wrote an entry into that index too, for an index that only a clean leave read (the owner
+ * is kept after the attempt, so it covered nearly every delivery ever held). A clean leave now
+ * finds its leases among the `inflight` deliveries, through deliveries_by_state or deliveries_due
+ * (replica-ops.ts): as many index entries as deliveries in flight.
+ *
  * Migration 4 (a running replay taken over when its replica stops): a replay gets a `runner`, the
  * id of the replica that advances it (null: none yet, or the last one left cleanly). Only the
  * runner records a step; a live replica adopts a running replay whose runner is not live
- * (replica-ops.ts). Numbered 4, not 3: 3 is kept for the leases' migration written alongside;
- * versions need not be consecutive, only increasing (migrate.ts runs every one above the schema's).
+ * (replica-ops.ts).
  */
 
 export interface Migration {
@@ -182,6 +188,13 @@ export const MIGRATIONS: readonly Migration[] = [
         connector TEXT PRIMARY KEY,
         until BIGINT NOT NULL
       );
+    `,
+  },
+  {
+    version: 3,
+    name: 'no deliveries_owner index: a clean leave finds its leases among the inflight deliveries',
+    sql: `
+      DROP INDEX deliveries_owner;
     `,
   },
   {

@@ -27,8 +27,14 @@ const LOST = `SELECT id FROM deliveries WHERE id = ANY($1::text[]) AND owner IS 
 const LIVE = `SELECT id, hostname, version, revision, revision_since, started_at, heartbeat_at, held
   FROM replicas WHERE heartbeat_at + lease_ms > $1 ORDER BY started_at, id`;
 
-/** A clean leave: what it still holds is due now for any replica. */
-const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL WHERE owner = $2 AND state = 'inflight'`;
+/**
+ * A clean leave: what it still holds is due now for any replica. Its leases are found in an index
+ * of the unfinished deliveries, never the backlog: the `inflight` entries of deliveries_by_state,
+ * or deliveries_due's range after `now` (a lease it holds ends in the future; the state list is
+ * that index's WHERE). A lease of its that had already run out is due and claimable as it is.
+ */
+const END_LEASES = `UPDATE deliveries SET next_attempt_at = $1, owner = NULL
+  WHERE state IN ('pending', 'inflight', 'retrying') AND next_attempt_at > $1 AND state = 'inflight' AND owner = $2`;
 
 /** A clean leave: the replays it ran are any live replica's to adopt at its next heartbeat. */
 const LEAVE_REPLAYS = `UPDATE replays SET runner = NULL WHERE runner = $1 AND state = 'running'`;
