@@ -56,6 +56,7 @@ import { createWakeUps, type WakeUps } from './sweep/wake-ups.js';
 import { createReplays, type Replays } from './sweep/replay/replays.js';
 import { createRetention, RETENTION_SCHEDULE, type Retention, type RetentionRun } from './sweep/retention.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from './sweep/retention-policy.js';
+import { createKeyRuns, type KeyRuns } from './sweep/key-runs.js';
 import { createSweep, DEFAULT_SWEEP_SCHEDULE, type Sweep } from './sweep/sweep.js';
 import { packageVersion } from './version.js';
 
@@ -229,6 +230,8 @@ interface Stages {
   readonly http: HttpClient;
   readonly dispatcher: Dispatcher;
   readonly sweep: Sweep;
+  /** The next deliveries of an ordering key, claimed as its last one here ends. */
+  readonly keyRuns: KeyRuns;
   /** Present on a shared store: renews this replica's leases and records its heartbeat. */
   readonly heartbeat: ReplicaHeartbeat | undefined;
   /** Present on a shared store: wake-ups from other replicas (due work, connector states). */
@@ -276,6 +279,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
     leases,
   });
   const sweep = createSweep({ store, dispatcher, registry, clock, logger, leaseMs });
+  const keyRuns = createKeyRuns({ store, dispatcher, clock, logger, leaseMs });
   const wakeUps = store.replicas && createWakeUps({ replicas: store.replicas, store, sweep, dispatcher, logger, clock });
   const heartbeat = store.replicas && createReplicaHeartbeat({ replicas: store.replicas, dispatcher, leases, clock, timers: realTimers, logger, revision, renewMs: options.leaseRenewMs ?? DEFAULT_LEASE_RENEW_MS });
   // Retention deletes what is no longer kept, in the background; its disk guard can refuse ingest.
@@ -334,7 +338,7 @@ async function buildStages(options: EngineOptions, config: StartConfig, clock: C
   const actions = createDeliveryActions({ store, registry, clock, logger, kick: () => sweep.kick() });
   const deliveryPage = createDeliveryPages({ store, registry, revision, userAgent });
 
-  return { config, clock, logger, store, http, dispatcher, sweep, heartbeat, wakeUps, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
+  return { config, clock, logger, store, http, dispatcher, sweep, keyRuns, heartbeat, wakeUps, retention, retentionSettings, replays, ingest, outcomes, sources, applyConfigChange, metrics, summary, actions, deliveryPage };
 }
 
 /** Overflow waits in the store; the sweep feeds it in whenever the dispatcher has room again. */
@@ -343,12 +347,13 @@ function refill(dispatcher: Dispatcher, sweep: Sweep): void {
 }
 
 /** Signals between the stages, subscribed once every stage exists. */
-function connectStages({ config, dispatcher, sweep, heartbeat, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
+function connectStages({ config, dispatcher, sweep, keyRuns, heartbeat, outcomes, metrics, ingest, sources, applyConfigChange, replays }: Stages): void {
   heartbeat?.signals.on('replicas', (live) => dispatcher.shareLimits(live));
   // A replay whose replica stopped is taken over by a live one at its next heartbeat.
   heartbeat?.signals.on('beat', () => replays.resume());
   dispatcher.signals.on('outcome', (outcome) => outcomes.publish(outcome));
   dispatcher.signals.on('unblocked', () => sweep.kick());
+  dispatcher.signals.on('keyFreed', (connector, orderingKey) => keyRuns.freed(connector, orderingKey));
   dispatcher.signals.on('room', () => refill(dispatcher, sweep));
   dispatcher.signals.on('attempt', (attempt) => metrics.attempt(attempt));
   dispatcher.signals.on('parked', (parked) => metrics.parked(parked));
@@ -482,6 +487,7 @@ async function closeStages(stages: Stages, options: EngineOptions): Promise<void
   await stages.sources.close();
   await stages.replays.close();
   await stages.sweep.close();
+  await stages.keyRuns.close();
   await stages.retention.close();
   await stages.dispatcher.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
   await stages.outcomes.flush();

@@ -1,7 +1,7 @@
 /**
  * What the dispatcher tells the rest of the engine (see ../signals.ts). The engine subscribes
  * once every stage exists: outcomes go to the outcome publisher, `unblocked` and `room` kick the
- * sweep, attempts and parked deliveries are counted by the metrics.
+ * sweep, `keyFreed` claims the key's next run, attempts and parked deliveries are counted by the metrics.
  *
  * Glossary: an *outcome* is how a delivery ended, `delivered` or `dead`; a delivery that will be
  * tried again has no outcome yet (its attempt has a result, see judge-attempt.ts).
@@ -38,9 +38,11 @@ export type DispatcherSignals = {
   attempt: [attempt: AttemptReport];
   /** A delivery ended, once per delivery. */
   outcome: [outcome: DeliveryOutcome];
-  /** Deliveries waiting in the store may be claimable now: the head of an ordering key finished,
-   * a breaker closed, a pause ended. */
+  /** Deliveries waiting in the store may be claimable now: a breaker closed, a pause ended. */
   unblocked: [];
+  /** A delivery of an ordering key ended (delivered or dead) with no later one of its key held
+   * here: the key's next deliveries, waiting in the store, may go on. */
+  keyFreed: [connector: string, orderingKey: string];
   /** The dispatcher held `maxHeld` deliveries and has room again (half of it free). */
   room: [];
   /** The store parked deliveries of connectors no longer configured: how many, by connector. */

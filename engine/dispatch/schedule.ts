@@ -121,7 +121,7 @@ export function release(ctx: ScheduleContext, lane: Lane, job: DispatchJob, fina
   const { next, giveBack: behind } = lane.ordering.finish(job, final);
   if (next !== undefined) admit(ctx, lane, next);
   if (behind.length > 0) giveBack(ctx, lane, behind, ctx.clock.now());
-  if (final && job.orderingKey !== null && next === undefined) ctx.signals.emit('unblocked');
+  if (final && job.orderingKey !== null && next === undefined) ctx.signals.emit('keyFreed', job.connector, job.orderingKey);
   if (reopened && !ctx.closing()) ctx.signals.emit('room');
 }
 

@@ -165,6 +165,27 @@ export function toListItem(row: FoundRow): DeliveryListItem {
 }
 
 /** A claimed row as the dispatcher takes it. */
+/** A delivery of a key read for its run (KeyRunOptions): its due time too. */
+export interface KeyRunRow extends DueRow {
+  next_attempt_at: number;
+}
+
+/**
+ * The run out of a key's unfinished deliveries read in acceptance order: from the first, while
+ * each is due at `now`, not in `skip`, and has exactly as many unfinished deliveries of its key
+ * ahead of it as the run holds so far (`ahead`; a delivery another claimer holds still counts as
+ * ahead, so the run ends before it). Without `ahead`, the rows are taken to be every unfinished
+ * delivery of the key from its oldest, as a single writer reads them.
+ */
+export function keyRun<Row extends KeyRunRow>(rows: readonly Row[], now: number, skip: ReadonlySet<string> | undefined, ahead: (row: Row, index: number) => number = (_row, index) => index): Row[] {
+  const run: Row[] = [];
+  for (const [index, row] of rows.entries()) {
+    if (ahead(row, index) !== run.length || row.next_attempt_at > now || skip?.has(row.id)) break;
+    run.push(row);
+  }
+  return run;
+}
+
 export function claimedDelivery(row: DueRow): ClaimedDelivery {
   return {
     id: row.id,

@@ -20,7 +20,9 @@
  * - Ordering: a delivery with an `orderingKey` is not claimed while an older delivery (in
  *   acceptance order) of the same connector and key is unfinished (pending, inflight, retrying),
  *   so each key is handed out one delivery at a time, in order, retries included. Deliveries
- *   without a key are claimed independently.
+ *   without a key are claimed independently. `claimKeyRuns` hands out a key's next deliveries
+ *   together, in order, once its head has ended: its oldest unfinished delivery and those right
+ *   behind it while each is due and not held; the holder sends them one after another.
  * - `requeue` gives back deliveries a dispatcher held but did not send: no attempt is recorded.
  * - Replays (`startReplay`, `scanReplayEvents`, `recordReplayStep`): a replay's deliveries and its
  *   progress (scan position, counts) commit in one transaction, and only while it is running, so a
@@ -171,6 +173,28 @@ export interface ClaimOptions {
   readonly skip?: ReadonlySet<string>;
   /** Only deliveries of these connectors are claimed (others would be parked). */
   readonly connectors: ReadonlySet<string>;
+}
+
+/** An ordering key of a connector. */
+export interface ConnectorKey {
+  readonly connector: string;
+  readonly orderingKey: string;
+}
+
+/**
+ * The run of a key: its oldest unfinished delivery (pending, inflight, retrying) and the ones right
+ * behind it in acceptance order, at most `perKey`, stopping before the first that is not due now
+ * (a retry due later, a lease that has not expired), that is in `skip`, or that another claimer
+ * holds. A key whose oldest unfinished delivery is one of those gives nothing. So a run never
+ * passes a delivery of its key, and the claimer may send it one delivery after another.
+ */
+export interface KeyRunOptions {
+  readonly now: number;
+  readonly leaseMs: number;
+  readonly keys: readonly ConnectorKey[];
+  readonly perKey: number;
+  /** Ids the caller already holds in memory. */
+  readonly skip?: ReadonlySet<string>;
 }
 
 export interface AttemptView {
@@ -400,6 +424,9 @@ export interface Store {
    * Finished and parked deliveries are left alone. */
   requeue(deliveryIds: readonly string[], dueAt: number): Promise<void>;
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /** Claims, for each key given, a run of its deliveries (see KeyRunOptions), leased as claimDue
+   * leases; the result lists each key's run in order, keys in the order given. */
+  claimKeyRuns(options: KeyRunOptions): Promise<ClaimedDelivery[]>;
   /** Moves unfinished deliveries of connectors not in `connectors` to `parked`, and parked ones of
    * connectors in it back to `retrying`, due now. Returns how many moved each way. */
   reconcileConnectors(connectors: ReadonlySet<string>, now: number): Promise<ReconcileResult>;

@@ -3,7 +3,8 @@
  * store, oldest first, in bounded batches, and hands it to the dispatcher: `retrying` deliveries
  * whose time has come, overflow `pending` ones, and `inflight` ones whose lease expired (crash
  * recovery). It claims no more than the dispatcher has room for, nothing of a connector that is
- * not sending now, and (the store's rule) only the first unfinished delivery of an ordering key.
+ * not sending now, and (the store's rule) only the first unfinished delivery of an ordering key:
+ * the rest of a key goes on in runs (key-runs.ts) as its deliveries end.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import type { Registry } from '../config/registry.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { HmsError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { claimedJob } from './claimed-job.js';
 
 export const DEFAULT_SWEEP_SCHEDULE = '*/5 * * * * *';
 /** Most deliveries claimed by one store call. */
@@ -71,22 +73,7 @@ export function createSweep(options: SweepOptions): Sweep {
         skip: dispatcher.held,
         connectors: sendingConnectors(),
       });
-      for (const delivery of claimed) {
-        dispatcher.submit({
-          deliveryId: delivery.id,
-          eventId: delivery.eventId,
-          eventType: delivery.eventType,
-          connector: delivery.connector,
-          route: delivery.route,
-          orderingKey: delivery.orderingKey,
-          attemptsMade: delivery.attempts,
-          scheduleOffset: delivery.scheduleOffset,
-          event: JSON.parse(delivery.eventBody) as unknown,
-          acceptedAt: delivery.receivedAt,
-          traceparent: delivery.traceparent,
-          replayId: delivery.replayId,
-        });
-      }
+      for (const delivery of claimed) dispatcher.submit(claimedJob(delivery));
       claimedTotal += claimed.length;
       if (claimed.length < limit) break;
     }

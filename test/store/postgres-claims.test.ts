@@ -62,6 +62,24 @@ describe('postgres store, two stores on one schema', () => {
     }
   });
 
+  it("gives a key's run to one of two stores claiming it at once, and the other nothing of the key", async () => {
+    const schema = database.freshSchema();
+    const [a, b] = await Promise.all([database.open({ schema }), database.open({ schema })]);
+    try {
+      await a.acceptEvents(Array.from({ length: 10 }, (_, i) => event(`e${i}`, [keyed(`d${i}`, 'K')])));
+      const runs = (stores: readonly Store[]) => Promise.all(stores.map((store) => store.claimKeyRuns({ now: T0, leaseMs: 60_000, keys: [{ connector: 'crm', orderingKey: 'K' }], perKey: 4 })));
+      for (const [round, stores] of [[a, b], [b, a]].entries()) {
+        const results = await runs(stores);
+        assert.equal(results.filter((run) => run.length > 0).length, 1, `one store only: ${JSON.stringify(results.map((run) => run.map((d) => d.id)))}`);
+        const winner = results.findIndex((run) => run.length > 0);
+        assert.deepEqual(results[winner]!.map((d) => d.id), [0, 1, 2, 3].map((n) => `d${round * 4 + n}`), 'the key from its oldest, in order');
+        for (const delivery of results[winner]!) await stores[winner]!.recordAttempt(attempt(delivery.id, 1, DELIVERED));
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('migrates once when two open at the same time', async () => {
     const schema = database.freshSchema();
     const stores = await Promise.all([database.open({ schema }), database.open({ schema })]);

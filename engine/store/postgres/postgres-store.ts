@@ -4,7 +4,7 @@
  * Opening: a pool whose connections work in the schema (connection.ts), migrations under an
  * advisory lock (migrate.ts), the replica registered (replica-ops.ts), then the leases of replicas
  * that are gone expired (expire-leases.ts). Then:
- * - Writes (acceptEvents, recordAttempt, requeue, claimDue, connector state) are operations of the
+ * - Writes (acceptEvents, recordAttempt, requeue, claimDue, claimKeyRuns, connector state) are operations of the
  *   group-commit queue (write-queue.ts): applied in call order, each caller resolved only after
  *   the COMMIT that holds its write.
  * - Reads wait until every write called before them has settled, then run on the pool.
@@ -27,6 +27,7 @@ import type { ReplicaCoordination, ReplicaIdentity } from '../replicas.js';
 import type { Store, StoreHealth } from '../store.js';
 import { acceptEvents } from './accept-events.js';
 import { claimDue } from './claim-due.js';
+import { claimKeyRuns } from './claim-key-runs.js';
 import { createStorePool, DEFAULT_STORE_SCHEMA, maskStoreUrl } from './connection.js';
 import * as connectors from './connector-state.js';
 import { expireLeases } from './expire-leases.js';
@@ -147,6 +148,7 @@ function createPostgresStore(pool: pg.Pool, schema: string, url: string, clock: 
     recordAttempt: (record) => whileOpen(() => writes.enqueueItem(attempts, record)),
     requeue: (ids, dueAt) => write((client) => requeue(client, ids, dueAt, clock.now(), self.id)),
     claimDue: (options) => write((client) => claimDue(client, options, self.id)),
+    claimKeyRuns: (options) => write((client) => claimKeyRuns(client, options, self.id)),
     reconcileConnectors: (names, now) =>
       write(async (client) => {
         const moved = await connectors.reconcileConnectors(client, names, now);

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../model.js';
 import type { DisabledConnector } from '../store.js';
-import type { AttemptRow, DeliveryDetailRow, DeliveryRow, DueRow, EventRow } from '../store-rows.js';
+import type { AttemptRow, DeliveryDetailRow, DeliveryRow, DueRow, EventRow, KeyRunRow } from '../store-rows.js';
 
 type Db = Database.Database;
 
@@ -119,6 +119,14 @@ export const SQL = {
         WHERE o.connector = d.connector AND o.ordering_key = d.ordering_key AND o.seq < d.seq
           AND o.ordering_key IS NOT NULL AND o.state IN ('pending', 'inflight', 'retrying')))
     ORDER BY d.next_attempt_at, d.seq`,
+  // A key's unfinished deliveries from its oldest (claimKeyRuns).
+  selectKeyRun: `SELECT d.id, d.event_id, e.type AS event_type, d.connector, d.route, d.attempts, d.schedule_offset,
+      d.ordering_key, e.body, d.created_at AS received_at, e.traceparent, d.replay_id, d.next_attempt_at
+    FROM deliveries d INDEXED BY deliveries_ordering JOIN events e ON e.id = d.event_id
+    WHERE d.connector = ? AND d.ordering_key = ?
+      AND d.ordering_key IS NOT NULL AND d.state IN ('pending', 'inflight', 'retrying')
+    ORDER BY d.seq
+    LIMIT ?`,
   claim: `UPDATE deliveries SET state = 'inflight', next_attempt_at = ?, updated_at = ?
     WHERE id IN (SELECT value FROM json_each(?))`,
   // A failed attempt is an attempts row; every attempt, delivered or not, is also kept on its
@@ -325,6 +333,7 @@ export function prepareStatements(db: Db) {
     insertUnreferenced: forRows(SQL.insertUnreferenced),
     insertDeliveries: forRows(SQL.insertDeliveries),
     selectDue: prepare<[now: number, connectors: string], DueRow>(SQL.selectDue),
+    selectKeyRun: prepare<[connector: string, orderingKey: string, limit: number], KeyRunRow>(SQL.selectKeyRun),
     claim: prepare<[leaseUntil: number, now: number, ids: string]>(SQL.claim),
     insertAttempt: prepare<
       [

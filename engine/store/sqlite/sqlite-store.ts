@@ -57,6 +57,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     requeue: (ids, dueAt) => write(() => ops.requeue(sql, ids, dueAt, clock.now())),
     // The sweep waits for its claim, but a crash that loses one only makes its lease moot.
     claimDue: (options) => write(() => ops.claimDue(sql, options), 'awaited'),
+    claimKeyRuns: (options) => write(() => ops.claimKeyRuns(sql, options), 'awaited'),
     reconcileConnectors: (connectors, now) => write(() => ops.reconcileConnectors(sql, connectors, now)),
     redrive: (connector, now) => inChunks((limit) => ops.redrive(sql, connector, now, limit)),
     setDisabled: (connector, disabled) => write(() => ops.setDisabled(sql, connector, disabled)),

@@ -11,13 +11,14 @@ import {
   type ClaimedDelivery,
   type ClaimOptions,
   type DisabledConnector,
+  type KeyRunOptions,
   type NewEvent,
   type ReconcileResult,
 } from '../store.js';
 import type { DeliveryFinder } from './find-deliveries.js';
 import { MAX_ROWS_PER_STATEMENT, nameList, type ActionParams, type Statements } from './sql.js';
 import { inSavepoint, type Settled } from './write-queue.js';
-import { claimedDelivery } from '../store-rows.js';
+import { claimedDelivery, keyRun } from '../store-rows.js';
 import { attemptRuns } from '../attempt-runs.js';
 
 /** Bound to `json_each(?)` in SQL.redrive. */
@@ -79,6 +80,18 @@ export function claimDue(sql: Statements, options: ClaimOptions): ClaimedDeliver
     if (skip?.has(row.id)) continue;
     claimed.push(claimedDelivery(row));
     if (claimed.length >= limit) break;
+  }
+  if (claimed.length > 0) sql.claim.run(now + leaseMs, now, JSON.stringify(claimed.map((delivery) => delivery.id)));
+  return claimed;
+}
+
+/** Claims the run of each key (see KeyRunOptions); the store's one writer reads each key's
+ * unfinished deliveries from its oldest, so no other claimer holds any of them. */
+export function claimKeyRuns(sql: Statements, options: KeyRunOptions): ClaimedDelivery[] {
+  const { now, leaseMs, perKey, skip } = options;
+  const claimed: ClaimedDelivery[] = [];
+  for (const { connector, orderingKey } of options.keys) {
+    for (const row of keyRun(sql.selectKeyRun.all(connector, orderingKey, perKey), now, skip)) claimed.push(claimedDelivery(row));
   }
   if (claimed.length > 0) sql.claim.run(now + leaseMs, now, JSON.stringify(claimed.map((delivery) => delivery.id)));
   return claimed;
