@@ -41,9 +41,10 @@ export function createKeyRuns(options: KeyRunsOptions): KeyRuns {
 
   async function claim(keys: readonly ConnectorKey[]): Promise<void> {
     // Past the room, keys wait for the sweep, which runs when room comes back.
-    const sending = keys.filter((key) => dispatcher.accepting(key.connector)).slice(0, dispatcher.room());
+    const room = dispatcher.room();
+    const sending = keys.filter((key) => dispatcher.accepting(key.connector)).slice(0, room);
     if (sending.length === 0) return;
-    const perKey = Math.max(1, Math.min(KEY_RUN_LENGTH, Math.floor(dispatcher.room() / sending.length)));
+    const perKey = Math.max(1, Math.min(KEY_RUN_LENGTH, Math.floor(room / sending.length)));
     const claimed = await store.claimKeyRuns({ now: clock.now(), leaseMs: options.leaseMs, keys: sending, perKey, skip: dispatcher.held });
     for (const delivery of claimed) dispatcher.submit(claimedJob(delivery));
   }

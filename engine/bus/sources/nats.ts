@@ -97,8 +97,8 @@ export function createNatsAdapter(source: CompiledSource & { readonly type: 'nat
     },
     async reject(message, reason) {
       // Servers before 2.11 take "+TERM reason" for something else than a term.
-      if (connection !== undefined && serverAtLeast(connection.info?.version, 2, 11)) whileConnected(() => message.raw.term(reason));
-      else whileConnected(() => message.raw.term());
+      const withReason = connection !== undefined && serverAtLeast(connection.info?.version, 2, 11);
+      whileConnected(() => (withReason ? message.raw.term(reason) : message.raw.term()));
       held.delete(message.raw);
     },
     async lag() {

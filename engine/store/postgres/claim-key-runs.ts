@@ -38,13 +38,14 @@ export async function claimKeyRuns(client: pg.PoolClient, options: KeyRunOptions
   const { now, leaseMs, keys, perKey, skip } = options;
   if (keys.length === 0 || perKey <= 0) return [];
   const { rows } = await client.query<RunRow>(SELECT_RUNS, [keys.map((key) => key.connector), keys.map((key) => key.orderingKey), perKey]);
-  const claimed: ClaimedDelivery[] = [];
-  for (let start = 0; start < rows.length; ) {
-    let end = start;
-    while (end < rows.length && rows[end]!.n === rows[start]!.n) end += 1;
-    for (const row of keyRun(rows.slice(start, end), now, skip, (row) => row.ahead)) claimed.push(claimedDelivery(row));
-    start = end;
+  // Each key's rows, keys in the order given (the rows come ordered by key, then seq).
+  const byKey = new Map<number, RunRow[]>();
+  for (const row of rows) {
+    const keyRows = byKey.get(row.n);
+    if (keyRows === undefined) byKey.set(row.n, [row]);
+    else keyRows.push(row);
   }
+  const claimed = [...byKey.values()].flatMap((keyRows) => keyRun(keyRows, now, skip, (row) => row.ahead).map(claimedDelivery));
   if (claimed.length > 0) await client.query(LEASE, [now + leaseMs, now, claimed.map((delivery) => delivery.id), owner]);
   return claimed;
 }
